@@ -1,0 +1,73 @@
+package io.bosun.cli;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code --name value} / {@code --name=value} options of one command; unknown options are an error. */
+final class Args {
+  private final Map<String, String> values = new HashMap<>();
+
+  Args(List<String> args, Set<String> known) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (!a.startsWith("--")) {
+        throw new UsageException("unexpected argument \"" + a + "\"");
+      }
+      String name;
+      String value;
+      int eq = a.indexOf('=');
+      if (eq > 0) {
+        name = a.substring(2, eq);
+        value = a.substring(eq + 1);
+      } else {
+        name = a.substring(2);
+        if (i + 1 >= args.size()) {
+          throw new UsageException("option --" + name + " needs a value");
+        }
+        value = args.get(++i);
+      }
+      if (!known.contains(name)) {
+        throw new UsageException("unknown option --" + name);
+      }
+      values.put(name, value);
+    }
+  }
+
+  String get(String name, String fallback) {
+    return values.getOrDefault(name, fallback);
+  }
+
+  String require(String name) {
+    String v = values.get(name);
+    if (v == null) {
+      throw new UsageException("option --" + name + " is required");
+    }
+    return v;
+  }
+
+  int port(String name, int fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      int p = Integer.parseInt(v);
+      if (p < 0 || p > 65535) {
+        throw new NumberFormatException();
+      }
+      return p;
+    } catch (NumberFormatException e) {
+      throw new UsageException("option --" + name + ": \"" + v + "\" is not a port number");
+    }
+  }
+
+  static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+}

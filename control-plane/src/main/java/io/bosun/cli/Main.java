@@ -1,0 +1,91 @@
+package io.bosun.cli;
+
+import io.bosun.runtime.StandaloneBosun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code bosun} command. */
+public final class Main {
+  static final String USAGE = """
+      usage: bosun <command> [options]
+
+      commands:
+        standalone --config DIR [--xds-port 15010] [--monitoring-port 15014] [--monitoring-address 127.0.0.1]
+            Serve xDS for the Istio config in DIR (*.yaml, *.yml; watched for changes).
+        demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
+            Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
+        version
+            Print the version.
+      """;
+
+  private Main() {
+  }
+
+  public static void main(String[] argv) throws Exception {
+    int rc = run(argv);
+    // Only a failure exits explicitly: after a clean shutdown the JVM is already exiting.
+    if (rc != 0) {
+      System.exit(rc);
+    }
+  }
+
+  static int run(String[] argv) throws Exception {
+    if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
+      System.out.print(USAGE);
+      return argv.length == 0 ? 2 : 0;
+    }
+    List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+    try {
+      switch (argv[0]) {
+        case "standalone":
+          return standalone(new Args(rest, Set.of("config", "xds-port", "monitoring-port", "monitoring-address")));
+        case "demo":
+          return Demo.run(new Args(rest, Set.of("config", "xds-port", "monitoring-port")));
+        case "version":
+          System.out.println("bosun " + version());
+          return 0;
+        default:
+          throw new Args.UsageException("unknown command \"" + argv[0] + "\"");
+      }
+    } catch (Args.UsageException e) {
+      System.err.println("bosun: " + e.getMessage());
+      System.err.print(USAGE);
+      return 2;
+    }
+  }
+
+  private static int standalone(Args args) throws Exception {
+    Path dir = Path.of(args.require("config"));
+    if (!Files.isDirectory(dir)) {
+      System.err.println("bosun: config directory " + dir + " does not exist");
+      return 2;
+    }
+    StandaloneBosun bosun = StandaloneBosun.start(dir, args.port("xds-port", 15010),
+        args.get("monitoring-address", "127.0.0.1"), args.port("monitoring-port", 15014));
+    awaitShutdown(bosun);
+    return 0;
+  }
+
+  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code resource}. */
+  static void awaitShutdown(AutoCloseable resource) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        System.err.println("bosun: error while stopping: " + e);
+      }
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+  }
+
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}

@@ -1,0 +1,74 @@
+package io.bosun.config;
+
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import io.bosun.model.StringMatch;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
+
+/** Field checks shared by the converters. */
+final class Checks {
+  private Checks() {
+  }
+
+  static boolean port(Long number, String field, Problems problems) {
+    if (number == null) {
+      problems.error(field, "port number is required");
+      return false;
+    }
+    if (number < 1 || number > 65535) {
+      problems.error(field, "port number " + number + " is out of range 1-65535");
+      return false;
+    }
+    return true;
+  }
+
+  /** Envoy compiles regexes with RE2; re2j accepts the same syntax, so a bad one never reaches Envoy. */
+  static boolean regex(String regex, String field, Problems problems) {
+    try {
+      Pattern.compile(regex);
+      return true;
+    } catch (PatternSyntaxException e) {
+      problems.error(field, "invalid RE2 regular expression \"" + regex + "\": " + e.getDescription());
+      return false;
+    }
+  }
+
+  static StringMatch stringMatch(io.fabric8.istio.api.api.networking.v1alpha3.StringMatch m, String field,
+                                 Problems problems) {
+    if (m == null || m.getMatchType() == null) {
+      problems.error(field, "one of exact, prefix or regex is required");
+      return null;
+    }
+    Object t = m.getMatchType();
+    if (t instanceof StringMatchExact e) {
+      return e.getExact() == null ? missing(field + ".exact", problems) : StringMatch.exact(e.getExact());
+    }
+    if (t instanceof StringMatchPrefix p) {
+      return p.getPrefix() == null ? missing(field + ".prefix", problems) : StringMatch.prefix(p.getPrefix());
+    }
+    if (t instanceof StringMatchRegex r) {
+      if (r.getRegex() == null) {
+        return missing(field + ".regex", problems);
+      }
+      return regex(r.getRegex(), field + ".regex", problems) ? StringMatch.regex(r.getRegex()) : null;
+    }
+    problems.error(field, "unsupported match type " + t.getClass().getSimpleName());
+    return null;
+  }
+
+  private static StringMatch missing(String field, Problems problems) {
+    problems.error(field, "value is required");
+    return null;
+  }
+
+  static void unsupported(Object value, String field, Problems problems) {
+    boolean empty = value == null
+        || value instanceof java.util.Collection<?> c && c.isEmpty()
+        || value instanceof java.util.Map<?, ?> m && m.isEmpty();
+    if (!empty) {
+      problems.warning(field, "not supported by this Bosun release yet; ignored");
+    }
+  }
+}

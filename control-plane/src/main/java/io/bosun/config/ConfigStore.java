@@ -1,0 +1,131 @@
+package io.bosun.config;
+
+import io.bosun.model.DestinationRule;
+import io.bosun.model.EndpointSlice;
+import io.bosun.model.Gateway;
+import io.bosun.model.KubeService;
+import io.bosun.model.MeshSnapshot;
+import io.bosun.model.PodInfo;
+import io.bosun.model.ResourceRef;
+import io.bosun.model.ServiceEntry;
+import io.bosun.model.ServiceRegistry;
+import io.bosun.model.VirtualService;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The accepted configuration. A resource whose new version is invalid keeps serving its last
+ * valid version (and is reported) until it is fixed or deleted; nothing invalid is ever stored.
+ */
+public final class ConfigStore {
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+
+  /** One resource as the store sees it: what serves, and what is wrong with its latest version. */
+  public record Entry(ResourceRef ref, String source, Object serving, boolean latestValid, List<ConfigError> problems) {
+  }
+
+  private final Map<ResourceRef, Entry> entries = new TreeMap<>();
+  private List<ConfigError> unattributed = List.of();
+  private final Set<String> logged = new HashSet<>();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private long generation;
+
+  public void addListener(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Replaces everything with the given conversions (a full re-read of a source). When one
+   * resource is defined twice the first wins and the second is reported.
+   */
+  public void replaceAll(List<Conversion> conversions, List<ConfigError> otherProblems) {
+    synchronized (this) {
+      Map<ResourceRef, Entry> next = new TreeMap<>();
+      List<ConfigError> extra = new ArrayList<>(otherProblems);
+      for (Conversion c : conversions) {
+        if (next.containsKey(c.ref())) {
+          String first = next.get(c.ref()).source();
+          extra.add(ConfigError.error(c.source(), c.ref(), "metadata.name",
+              "defined more than once; the definition in " + first + " is used"));
+          continue;
+        }
+        next.put(c.ref(), entryFor(c, entries.get(c.ref())));
+      }
+      entries.clear();
+      entries.putAll(next);
+      unattributed = List.copyOf(extra);
+      generation++;
+      logNewProblems();
+    }
+    listeners.forEach(Runnable::run);
+  }
+
+  private static Entry entryFor(Conversion c, Entry previous) {
+    if (c.valid()) {
+      return new Entry(c.ref(), c.source(), c.value(), true, c.problems());
+    }
+    Object keep = previous != null ? previous.serving() : null;
+    return new Entry(c.ref(), c.source(), keep, false, c.problems());
+  }
+
+  private void logNewProblems() {
+    Set<String> now = new HashSet<>();
+    for (ConfigError e : problems()) {
+      String line = e.toString();
+      now.add(line);
+      if (!logged.contains(line)) {
+        if (e.isError()) {
+          Entry entry = e.ref() == null ? null : entries.get(e.ref());
+          String keeping = entry != null && entry.serving() != null ? " (last valid version keeps serving)" : "";
+          LOG.warn("rejected: {}{}", line, keeping);
+        } else {
+          LOG.info("warning: {}", line);
+        }
+      }
+    }
+    logged.retainAll(now);
+    logged.addAll(now);
+  }
+
+  public synchronized long generation() {
+    return generation;
+  }
+
+  public synchronized List<Entry> entries() {
+    return List.copyOf(entries.values());
+  }
+
+  /** Every error and warning, resource ones first in resource order. */
+  public synchronized List<ConfigError> problems() {
+    List<ConfigError> all = new ArrayList<>();
+    entries.values().forEach(e -> all.addAll(e.problems()));
+    all.addAll(unattributed);
+    return all;
+  }
+
+  public synchronized MeshSnapshot snapshot() {
+    Map<Class<?>, List<Object>> byType = new LinkedHashMap<>();
+    for (Entry e : entries.values()) {
+      if (e.serving() != null) {
+        byType.computeIfAbsent(e.serving().getClass(), k -> new ArrayList<>()).add(e.serving());
+      }
+    }
+    ServiceRegistry registry = ServiceRegistry.build(of(byType, KubeService.class), of(byType, EndpointSlice.class),
+        of(byType, PodInfo.class), of(byType, ServiceEntry.class));
+    return new MeshSnapshot(registry, of(byType, VirtualService.class), of(byType, DestinationRule.class),
+        of(byType, Gateway.class));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> List<T> of(Map<Class<?>, List<Object>> byType, Class<T> type) {
+    return (List<T>) (List<?>) byType.getOrDefault(type, List.of());
+  }
+}

@@ -1,0 +1,97 @@
+package io.bosun.config;
+
+import static io.bosun.config.VirtualServiceConverter.list;
+
+import io.bosun.model.DestinationRule;
+import io.bosun.model.LoadBalancer;
+import io.bosun.model.Hosts;
+import io.bosun.model.ResourceRef;
+import io.bosun.model.Subset;
+import io.bosun.model.TrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHash;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Validates a DestinationRule spec and turns it into the model. */
+final class DestinationRuleConverter {
+  private DestinationRuleConverter() {
+  }
+
+  static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule spec) {
+    Problems problems = new Problems(source, ref);
+    if (spec == null) {
+      problems.error("spec", "spec is required");
+      return Conversion.of(ref, null, problems);
+    }
+    UnknownFields.check(spec, "spec", problems);
+    String host = spec.getHost();
+    if (host == null || host.isBlank()) {
+      problems.error("spec.host", "host is required");
+    } else if (!Hosts.isValidName(host)) {
+      problems.error("spec.host", "invalid host \"" + host + "\"");
+    }
+    Checks.unsupported(spec.getExportTo(), "spec.exportTo", problems);
+    Checks.unsupported(spec.getWorkloadSelector(), "spec.workloadSelector", problems);
+    TrafficPolicy policy = policy(spec.getTrafficPolicy(), "spec.trafficPolicy", problems);
+
+    List<Subset> subsets = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < list(spec.getSubsets()).size(); i++) {
+      var s = spec.getSubsets().get(i);
+      String field = "spec.subsets[" + i + "]";
+      if (s == null || s.getName() == null || s.getName().isBlank()) {
+        problems.error(field + ".name", "subset name is required");
+        continue;
+      }
+      if (!s.getName().matches("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
+        problems.error(field + ".name", "invalid subset name \"" + s.getName() + "\"");
+      }
+      if (!names.add(s.getName())) {
+        problems.error(field + ".name", "duplicate subset name " + s.getName());
+      }
+      Map<String, String> labels = s.getLabels() == null ? Map.of() : s.getLabels();
+      subsets.add(new Subset(s.getName(), labels, policy(s.getTrafficPolicy(), field + ".trafficPolicy", problems)));
+    }
+    String resolved = host == null ? "" : Hosts.resolve(host, ref.namespace());
+    return Conversion.of(ref, new DestinationRule(ref, resolved, policy, subsets), problems);
+  }
+
+  private static TrafficPolicy policy(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy p, String field,
+                                      Problems problems) {
+    if (p == null) {
+      return TrafficPolicy.NONE;
+    }
+    Checks.unsupported(p.getConnectionPool(), field + ".connectionPool", problems);
+    Checks.unsupported(p.getOutlierDetection(), field + ".outlierDetection", problems);
+    Checks.unsupported(p.getTls(), field + ".tls", problems);
+    Checks.unsupported(p.getPortLevelSettings(), field + ".portLevelSettings", problems);
+    Checks.unsupported(p.getProxyProtocol(), field + ".proxyProtocol", problems);
+    Checks.unsupported(p.getTunnel(), field + ".tunnel", problems);
+    Checks.unsupported(p.getRetryBudget(), field + ".retryBudget", problems);
+    LoadBalancer lb = LoadBalancer.UNSET;
+    if (p.getLoadBalancer() != null) {
+      var lbs = p.getLoadBalancer();
+      Checks.unsupported(lbs.getLocalityLbSetting(), field + ".loadBalancer.localityLbSetting", problems);
+      Checks.unsupported(lbs.getWarmup(), field + ".loadBalancer.warmup", problems);
+      if (lbs.getLbPolicy() instanceof LoadBalancerSettingsSimple simple && simple.getSimple() != null) {
+        lb = switch (simple.getSimple()) {
+          case ROUND_ROBIN -> LoadBalancer.ROUND_ROBIN;
+          case LEAST_REQUEST, LEAST_CONN -> LoadBalancer.LEAST_REQUEST;
+          case RANDOM -> LoadBalancer.RANDOM;
+          case PASSTHROUGH -> LoadBalancer.PASSTHROUGH;
+          default -> LoadBalancer.UNSET;
+        };
+      } else if (lbs.getLbPolicy() instanceof LoadBalancerSettingsConsistentHash ch && ch.getConsistentHash() != null) {
+        Checks.unsupported(ch.getConsistentHash(), field + ".loadBalancer.consistentHash", problems);
+      } else if (lbs.getLbPolicy() != null) {
+        // fabric8 maps an unknown enum value to an empty oneof member rather than failing
+        problems.error(field + ".loadBalancer.simple", "must be one of ROUND_ROBIN, LEAST_REQUEST, RANDOM, PASSTHROUGH");
+      }
+    }
+    return new TrafficPolicy(lb);
+  }
+}

@@ -1,0 +1,81 @@
+package io.bosun.config;
+
+import static io.bosun.config.VirtualServiceConverter.list;
+
+import io.bosun.model.Gateway;
+import io.bosun.model.GatewayServer;
+import io.bosun.model.Hosts;
+import io.bosun.model.ResourceRef;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Validates a Gateway spec and turns it into the model. */
+final class GatewayConverter {
+  private static final Set<String> PROTOCOLS = Set.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS");
+
+  private GatewayConverter() {
+  }
+
+  static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.Gateway spec) {
+    Problems problems = new Problems(source, ref);
+    if (spec == null) {
+      problems.error("spec", "spec is required");
+      return Conversion.of(ref, null, problems);
+    }
+    UnknownFields.check(spec, "spec", problems);
+    if (list(spec.getServers()).isEmpty()) {
+      problems.error("spec.servers", "at least one server is required");
+    }
+    List<GatewayServer> servers = new ArrayList<>();
+    Map<String, Long> portNames = new HashMap<>();
+    for (int i = 0; i < list(spec.getServers()).size(); i++) {
+      var s = spec.getServers().get(i);
+      String field = "spec.servers[" + i + "]";
+      if (s == null || s.getPort() == null) {
+        problems.error(field + ".port", "port is required");
+        continue;
+      }
+      var port = s.getPort();
+      boolean portOk = Checks.port(port.getNumber(), field + ".port.number", problems);
+      String protocol = port.getProtocol() == null ? "" : port.getProtocol().toUpperCase(Locale.ROOT);
+      if (!PROTOCOLS.contains(protocol)) {
+        problems.error(field + ".port.protocol", "unknown protocol \"" + port.getProtocol() + "\"");
+      }
+      String portName = port.getName() == null ? "" : port.getName();
+      if (!portName.isEmpty() && portOk) {
+        Long previous = portNames.putIfAbsent(portName, port.getNumber());
+        if (previous != null && !previous.equals(port.getNumber())) {
+          problems.error(field + ".port.name", "port name " + portName + " is already used for port " + previous);
+        }
+      }
+      if ((protocol.equals("HTTPS") || protocol.equals("TLS")) && s.getTls() == null) {
+        problems.error(field + ".tls", "tls settings are required for protocol " + protocol);
+      }
+      if (!protocol.equals("HTTP") && !protocol.equals("HTTP2") && !protocol.equals("GRPC")) {
+        problems.warning(field, "protocol " + protocol + " servers are not served by this Bosun release yet; ignored");
+      }
+      Checks.unsupported(s.getTls(), field + ".tls", problems);
+      Checks.unsupported(s.getBind(), field + ".bind", problems);
+      List<String> hosts = list(s.getHosts());
+      if (hosts.isEmpty()) {
+        problems.error(field + ".hosts", "at least one host is required");
+      }
+      for (int j = 0; j < hosts.size(); j++) {
+        String h = hosts.get(j);
+        String bare = h != null && h.contains("/") ? h.substring(h.indexOf('/') + 1) : h;
+        if (bare == null || !Hosts.isValidName(bare)) {
+          problems.error(field + ".hosts[" + j + "]", "invalid host \"" + h + "\"");
+        }
+      }
+      if (portOk) {
+        servers.add(new GatewayServer(s.getName(), port.getNumber().intValue(), portName, protocol, hosts));
+      }
+    }
+    Map<String, String> selector = spec.getSelector() == null ? Map.of() : spec.getSelector();
+    return Conversion.of(ref, new Gateway(ref, selector, servers), problems);
+  }
+}

@@ -1,0 +1,214 @@
+package io.bosun.config;
+
+import io.bosun.model.Destination;
+import io.bosun.model.HttpMatch;
+import io.bosun.model.HttpRoute;
+import io.bosun.model.Hosts;
+import io.bosun.model.ResourceRef;
+import io.bosun.model.RouteDestination;
+import io.bosun.model.StringMatch;
+import io.bosun.model.VirtualService;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteDestination;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Validates a VirtualService spec and turns it into the model. */
+final class VirtualServiceConverter {
+  private VirtualServiceConverter() {
+  }
+
+  static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.VirtualService spec) {
+    Problems problems = new Problems(source, ref);
+    if (spec == null) {
+      problems.error("spec", "spec is required");
+      return Conversion.of(ref, null, problems);
+    }
+    UnknownFields.check(spec, "spec", problems);
+    String ns = ref.namespace();
+
+    List<String> gateways = new ArrayList<>();
+    for (int i = 0; i < list(spec.getGateways()).size(); i++) {
+      String g = spec.getGateways().get(i);
+      if (g == null || g.isBlank()) {
+        problems.error("spec.gateways[" + i + "]", "gateway name must not be empty");
+      } else {
+        gateways.add(qualifyGateway(g, ns));
+      }
+    }
+    boolean bindsMesh = gateways.isEmpty() || gateways.contains(VirtualService.MESH);
+
+    List<String> hosts = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    if (list(spec.getHosts()).isEmpty()) {
+      problems.error("spec.hosts", "at least one host is required");
+    }
+    for (int i = 0; i < list(spec.getHosts()).size(); i++) {
+      String h = spec.getHosts().get(i);
+      String field = "spec.hosts[" + i + "]";
+      if (h == null || !Hosts.isValidName(h)) {
+        problems.error(field, "invalid host \"" + h + "\"");
+        continue;
+      }
+      if (h.equals("*") && bindsMesh) {
+        problems.error(field, "wildcard host * is not allowed for a VirtualService bound to the mesh");
+      }
+      String fqdn = Hosts.resolve(h, ns);
+      if (!seen.add(fqdn)) {
+        problems.error(field, "duplicate host " + h);
+      }
+      hosts.add(fqdn);
+    }
+
+    if (list(spec.getHttp()).isEmpty() && list(spec.getTcp()).isEmpty() && list(spec.getTls()).isEmpty()) {
+      problems.error("spec", "http, tcp or tls must be provided");
+    }
+    Checks.unsupported(spec.getTcp(), "spec.tcp", problems);
+    Checks.unsupported(spec.getTls(), "spec.tls", problems);
+    Checks.unsupported(spec.getExportTo(), "spec.exportTo", problems);
+
+    List<HttpRoute> http = new ArrayList<>();
+    for (int i = 0; i < list(spec.getHttp()).size(); i++) {
+      HttpRoute r = httpRoute(spec.getHttp().get(i), "spec.http[" + i + "]", ns, problems);
+      if (r != null) {
+        http.add(r);
+      }
+    }
+    return Conversion.of(ref, new VirtualService(ref, hosts, gateways, http), problems);
+  }
+
+  /** {@code name} -> {@code ns/name}; the legacy {@code name.ns.svc.cluster.local} form -> {@code ns/name}. */
+  static String qualifyGateway(String g, String namespace) {
+    if (g.equals(VirtualService.MESH) || g.contains("/")) {
+      return g;
+    }
+    if (g.contains(".")) {
+      String[] parts = g.split("\\.");
+      return parts[1] + "/" + parts[0];
+    }
+    return namespace + "/" + g;
+  }
+
+  private static HttpRoute httpRoute(io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute r, String field,
+                                     String ns, Problems problems) {
+    if (r == null) {
+      problems.error(field, "route must not be empty");
+      return null;
+    }
+    boolean hasRoute = !list(r.getRoute()).isEmpty();
+    if (!hasRoute && r.getRedirect() == null && r.getDirectResponse() == null && r.getDelegate() == null) {
+      problems.error(field, "one of route, redirect, directResponse or delegate is required");
+    }
+    if (hasRoute && r.getRedirect() != null) {
+      problems.error(field, "route and redirect cannot both be set");
+    }
+    if (hasRoute && r.getDirectResponse() != null) {
+      problems.error(field, "route and directResponse cannot both be set");
+    }
+    Checks.unsupported(r.getRedirect(), field + ".redirect", problems);
+    Checks.unsupported(r.getDirectResponse(), field + ".directResponse", problems);
+    Checks.unsupported(r.getDelegate(), field + ".delegate", problems);
+    Checks.unsupported(r.getRewrite(), field + ".rewrite", problems);
+    Checks.unsupported(r.getTimeout(), field + ".timeout", problems);
+    Checks.unsupported(r.getRetries(), field + ".retries", problems);
+    Checks.unsupported(r.getFault(), field + ".fault", problems);
+    Checks.unsupported(r.getMirror(), field + ".mirror", problems);
+    Checks.unsupported(r.getMirrors(), field + ".mirrors", problems);
+    Checks.unsupported(r.getCorsPolicy(), field + ".corsPolicy", problems);
+    Checks.unsupported(r.getHeaders(), field + ".headers", problems);
+
+    List<HttpMatch> matches = new ArrayList<>();
+    for (int j = 0; j < list(r.getMatch()).size(); j++) {
+      HttpMatch m = match(r.getMatch().get(j), field + ".match[" + j + "]", problems);
+      if (m != null) {
+        matches.add(m);
+      }
+    }
+
+    List<RouteDestination> dests = new ArrayList<>();
+    long total = 0;
+    List<HTTPRouteDestination> route = list(r.getRoute());
+    for (int j = 0; j < route.size(); j++) {
+      String df = field + ".route[" + j + "]";
+      HTTPRouteDestination d = route.get(j);
+      if (d == null || d.getDestination() == null) {
+        problems.error(df + ".destination", "destination is required");
+        continue;
+      }
+      Checks.unsupported(d.getHeaders(), df + ".headers", problems);
+      int weight = d.getWeight() == null ? (route.size() == 1 ? 100 : 0) : d.getWeight();
+      if (weight < 0) {
+        problems.error(df + ".weight", "weight must not be negative");
+        continue;
+      }
+      total += weight;
+      Destination dest = destination(d.getDestination(), df + ".destination", ns, problems);
+      if (dest != null) {
+        dests.add(new RouteDestination(dest, route.size() == 1 ? 100 : weight));
+      }
+    }
+    if (route.size() > 1 && total <= 0) {
+      problems.error(field + ".route", "total weight of the destinations must be greater than 0");
+    }
+    return new HttpRoute(r.getName(), matches, dests);
+  }
+
+  static Destination destination(io.fabric8.istio.api.api.networking.v1alpha3.Destination d, String field, String ns,
+                                 Problems problems) {
+    if (d.getHost() == null || d.getHost().isBlank()) {
+      problems.error(field + ".host", "host is required");
+      return null;
+    }
+    if (!Hosts.isValidName(d.getHost()) || d.getHost().contains("*")) {
+      problems.error(field + ".host", "invalid host \"" + d.getHost() + "\"");
+      return null;
+    }
+    int port = 0;
+    if (d.getPort() != null && d.getPort().getNumber() != null) {
+      if (!Checks.port(d.getPort().getNumber(), field + ".port.number", problems)) {
+        return null;
+      }
+      port = d.getPort().getNumber().intValue();
+    }
+    return new Destination(Hosts.resolve(d.getHost(), ns), d.getSubset(), port);
+  }
+
+  private static HttpMatch match(HTTPMatchRequest m, String field, Problems problems) {
+    if (m == null) {
+      return new HttpMatch("", null, Map.of());
+    }
+    Checks.unsupported(m.getScheme(), field + ".scheme", problems);
+    Checks.unsupported(m.getMethod(), field + ".method", problems);
+    Checks.unsupported(m.getAuthority(), field + ".authority", problems);
+    Checks.unsupported(m.getQueryParams(), field + ".queryParams", problems);
+    Checks.unsupported(m.getWithoutHeaders(), field + ".withoutHeaders", problems);
+    Checks.unsupported(m.getPort(), field + ".port", problems);
+    Checks.unsupported(m.getSourceLabels(), field + ".sourceLabels", problems);
+    Checks.unsupported(m.getSourceNamespace(), field + ".sourceNamespace", problems);
+    Checks.unsupported(m.getGateways(), field + ".gateways", problems);
+    Checks.unsupported(m.getIgnoreUriCase(), field + ".ignoreUriCase", problems);
+    StringMatch uri = m.getUri() == null ? null : Checks.stringMatch(m.getUri(), field + ".uri", problems);
+    Map<String, StringMatch> headers = new LinkedHashMap<>();
+    new TreeMap<>(m.getHeaders() == null ? Map.of() : m.getHeaders()).forEach((name, value) -> {
+      String hf = field + ".headers." + name;
+      if (name.isEmpty() || !name.equals(name.toLowerCase(java.util.Locale.ROOT))) {
+        problems.error(hf, "header name must be non-empty and lower case");
+        return;
+      }
+      StringMatch sm = Checks.stringMatch(value, hf, problems);
+      if (sm != null) {
+        headers.put(name, sm);
+      }
+    });
+    return new HttpMatch(m.getName(), uri, headers);
+  }
+
+  static <T> List<T> list(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+}

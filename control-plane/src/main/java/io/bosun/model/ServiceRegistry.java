@@ -1,0 +1,92 @@
+package io.bosun.model;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every service the mesh knows, by hostname, with its endpoints. Built from Kubernetes
+ * Services + EndpointSlices and from ServiceEntries; immutable once built.
+ */
+public final class ServiceRegistry {
+  public static final String DOMAIN_SUFFIX = "svc.cluster.local";
+
+  private final Map<String, Service> services;
+  private final Map<String, List<Endpoint>> endpoints;
+
+  private ServiceRegistry(Map<String, Service> services, Map<String, List<Endpoint>> endpoints) {
+    this.services = services;
+    this.endpoints = endpoints;
+  }
+
+  public static ServiceRegistry empty() {
+    return new ServiceRegistry(Map.of(), Map.of());
+  }
+
+  /**
+   * Builds the registry. When two sources claim one hostname the first in {@link ResourceRef}
+   * order wins, so the outcome never depends on arrival order.
+   */
+  public static ServiceRegistry build(Collection<KubeService> kubeServices, Collection<EndpointSlice> slices,
+                                      Collection<PodInfo> pods, Collection<ServiceEntry> serviceEntries) {
+    Map<String, PodInfo> podsByName = new TreeMap<>();
+    pods.forEach(p -> podsByName.put(p.ref().namespace() + "/" + p.ref().name(), p));
+    Map<String, Service> services = new TreeMap<>();
+    Map<String, List<Endpoint>> endpoints = new TreeMap<>();
+
+    kubeServices.stream().sorted(Comparator.comparing(KubeService::ref)).forEach(ks -> {
+      String host = fqdn(ks.ref().name(), ks.ref().namespace());
+      services.putIfAbsent(host, new Service(host, ks.ref().namespace(), ks.clusterIp(), ks.ports(),
+          Resolution.STATIC, false, true, ks.ref()));
+    });
+    slices.stream().sorted(Comparator.comparing(EndpointSlice::ref)).forEach(slice -> {
+      String host = fqdn(slice.serviceName(), slice.ref().namespace());
+      Service svc = services.get(host);
+      if (svc != null && svc.kubernetes()) {
+        for (Endpoint e : slice.endpoints()) {
+          // Subsets select by the labels of the Pod behind the endpoint.
+          PodInfo pod = e.pod().isEmpty() ? null : podsByName.get(slice.ref().namespace() + "/" + e.pod());
+          endpoints.computeIfAbsent(host, h -> new ArrayList<>()).add(pod == null ? e : e.withLabels(pod.labels()));
+        }
+      }
+    });
+    serviceEntries.stream().sorted(Comparator.comparing(ServiceEntry::ref)).forEach(se -> {
+      for (int i = 0; i < se.hosts().size(); i++) {
+        String host = se.hosts().get(i);
+        if (services.containsKey(host)) {
+          continue;
+        }
+        String address = se.addresses().size() == 1 ? se.addresses().get(0) : "";
+        services.put(host, new Service(host, se.ref().namespace(), address, se.ports(), se.resolution(),
+            se.meshExternal(), false, se.ref()));
+        endpoints.put(host, new ArrayList<>(se.endpoints()));
+      }
+    });
+    Map<String, List<Endpoint>> sorted = new TreeMap<>();
+    endpoints.forEach((host, eps) -> sorted.put(host, eps.stream()
+        .sorted(Comparator.comparing(Endpoint::address).thenComparing(e -> e.ports().toString()))
+        .toList()));
+    return new ServiceRegistry(Map.copyOf(services), Map.copyOf(sorted));
+  }
+
+  /** The Kubernetes FQDN of {@code name} in {@code namespace}. */
+  public static String fqdn(String name, String namespace) {
+    return name + "." + namespace + "." + DOMAIN_SUFFIX;
+  }
+
+  /** Services sorted by hostname. */
+  public List<Service> services() {
+    return services.values().stream().sorted(Comparator.comparing(Service::hostname)).toList();
+  }
+
+  public Service service(String hostname) {
+    return services.get(hostname);
+  }
+
+  public List<Endpoint> endpoints(String hostname) {
+    return endpoints.getOrDefault(hostname, List.of());
+  }
+}

@@ -1,0 +1,22 @@
+package io.bosun.model;
+
+import java.util.List;
+
+/**
+ * A validated VirtualService. Hosts and destination hosts are already resolved to fully
+ * qualified names relative to the resource's namespace; gateways to {@code ns/name} or
+ * {@code mesh}.
+ */
+public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http) {
+  public static final String MESH = "mesh";
+
+  public VirtualService {
+    hosts = List.copyOf(hosts);
+    gateways = gateways.isEmpty() ? List.of(MESH) : List.copyOf(gateways);
+    http = List.copyOf(http);
+  }
+
+  public boolean appliesToMesh() {
+    return gateways.contains(MESH);
+  }
+}

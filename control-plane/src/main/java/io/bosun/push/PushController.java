@@ -1,0 +1,116 @@
+package io.bosun.push;
+
+import io.bosun.config.ConfigStore;
+import io.bosun.model.Proxy;
+import io.bosun.translate.ConfigGenerator;
+import io.bosun.translate.ProxyConfig;
+import io.bosun.translate.ProxyIdentity;
+import io.bosun.xds.XdsResources;
+import io.bosun.xds.XdsServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns config changes into pushes: debounces store changes, rebuilds the mesh snapshot once,
+ * and hands every connected proxy group its translated config. A group's types whose content
+ * did not change are not re-sent (the xDS server compares content versions).
+ */
+public final class PushController implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PushController.class);
+  public static final long QUIET_MILLIS = 100;
+  public static final long MAX_MILLIS = 10_000;
+
+  private final ConfigStore store;
+  private final ScheduledExecutorService executor;
+  private final Debouncer debouncer;
+  private final Map<String, Proxy> groups = new ConcurrentHashMap<>();
+  private final AtomicLong pushes = new AtomicLong();
+  private final AtomicLong translations = new AtomicLong();
+  private volatile XdsServer xds;
+  private volatile ConfigGenerator generator;
+
+  public PushController(ConfigStore store) {
+    this.store = store;
+    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "push");
+      t.setDaemon(true);
+      return t;
+    });
+    this.debouncer = new Debouncer(executor, QUIET_MILLIS, MAX_MILLIS, this::push);
+    this.generator = new ConfigGenerator(store.snapshot());
+    store.addListener(debouncer::trigger);
+  }
+
+  /** Groups proxies for the xDS server: everything translation reads from a proxy. */
+  public String groupOf(Node node) {
+    return ProxyIdentity.group(ProxyIdentity.of(node));
+  }
+
+  public void attach(XdsServer server) {
+    this.xds = server;
+  }
+
+  /** A proxy of a group not seen before connected: give it config now, on the caller's thread. */
+  public synchronized void onNewGroup(String group, Node node) {
+    Proxy proxy = ProxyIdentity.of(node);
+    groups.put(group, proxy);
+    LOG.info("proxy {} connected: new group {}", node.getId(), group);
+    send(group, proxy, generator);
+  }
+
+  private synchronized void push() {
+    long start = System.nanoTime();
+    ConfigGenerator next = new ConfigGenerator(store.snapshot());
+    generator = next;
+    XdsServer server = xds;
+    if (server == null) {
+      return;
+    }
+    groups.keySet().retainAll(server.connectedGroups());
+    int changed = 0;
+    for (Map.Entry<String, Proxy> e : groups.entrySet()) {
+      if (send(e.getKey(), e.getValue(), next)) {
+        changed++;
+      }
+    }
+    pushes.incrementAndGet();
+    LOG.info("push: config generation {} translated for {} proxy groups, {} changed, in {} ms",
+        store.generation(), groups.size(), changed, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private boolean send(String group, Proxy proxy, ConfigGenerator gen) {
+    XdsServer server = xds;
+    if (server == null) {
+      return false;
+    }
+    try {
+      ProxyConfig config = gen.generate(proxy);
+      translations.incrementAndGet();
+      return server.setResources(group, new XdsResources(config.clusters(), config.endpoints(), config.listeners(),
+          config.routes()));
+    } catch (RuntimeException e) {
+      // A translation bug must not take the control plane down; the group keeps its last config.
+      LOG.error("proxy {} (group {}): translation failed, keeping its previous config", proxy.id(), group, e);
+      return false;
+    }
+  }
+
+  public long pushes() {
+    return pushes.get();
+  }
+
+  public long translations() {
+    return translations.get();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,120 @@
+package io.bosun.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
+import io.bosun.model.Endpoint;
+import io.bosun.model.LoadBalancer;
+import io.bosun.model.Resolution;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.ArrayList;
+import java.util.List;
+
+/** CDS: one cluster per service port and subset, plus Istio's special clusters. */
+public final class ClusterBuilder {
+  /** Istio's default mesh connectTimeout. */
+  static final long CONNECT_TIMEOUT_SECONDS = 10;
+  /** uint32 max, written as the int with all bits set. */
+  private static final int UNLIMITED = -1;
+  private static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  private ClusterBuilder() {
+  }
+
+  /** The proxy-independent outbound clusters, computed once per snapshot. */
+  static List<Cluster> outbound(List<OutboundCluster> clusters) {
+    List<Cluster> out = new ArrayList<>();
+    for (OutboundCluster oc : clusters) {
+      out.add(cluster(oc));
+    }
+    return out;
+  }
+
+  static List<Cluster> special() {
+    return List.of(
+        Cluster.newBuilder()
+            .setName(Names.BLACKHOLE_CLUSTER)
+            .setType(DiscoveryType.STATIC)
+            .setConnectTimeout(Protos.seconds(CONNECT_TIMEOUT_SECONDS))
+            .build(),
+        Cluster.newBuilder()
+            .setName(Names.PASSTHROUGH_CLUSTER)
+            .setType(DiscoveryType.ORIGINAL_DST)
+            .setLbPolicy(LbPolicy.CLUSTER_PROVIDED)
+            .setConnectTimeout(Protos.seconds(CONNECT_TIMEOUT_SECONDS))
+            .setCircuitBreakers(unlimited())
+            .build());
+  }
+
+  private static Cluster cluster(OutboundCluster oc) {
+    Cluster.Builder c = Cluster.newBuilder()
+        .setName(oc.name())
+        .setConnectTimeout(Protos.seconds(CONNECT_TIMEOUT_SECONDS))
+        .setCircuitBreakers(unlimited());
+    LoadBalancer lb = oc.policy().loadBalancer();
+    Resolution resolution = oc.service().resolution();
+    if (lb == LoadBalancer.PASSTHROUGH || resolution == Resolution.NONE) {
+      c.setType(DiscoveryType.ORIGINAL_DST).setLbPolicy(LbPolicy.CLUSTER_PROVIDED);
+    } else {
+      c.setLbPolicy(switch (lb) {
+        case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
+        case RANDOM -> LbPolicy.RANDOM;
+        default -> LbPolicy.LEAST_REQUEST;
+      });
+      switch (resolution) {
+        case DNS -> c.setType(DiscoveryType.STRICT_DNS).setLoadAssignment(dnsAssignment(oc));
+        case DNS_ROUND_ROBIN -> c.setType(DiscoveryType.LOGICAL_DNS).setLoadAssignment(dnsAssignment(oc));
+        default -> c.setType(DiscoveryType.EDS).setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+            .setEdsConfig(Protos.ads())
+            .setServiceName(oc.name()));
+      }
+      if (resolution == Resolution.DNS || resolution == Resolution.DNS_ROUND_ROBIN) {
+        c.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY);
+      }
+    }
+    String protocol = oc.port().protocol();
+    if (protocol.equals("HTTP2") || protocol.equals("GRPC")) {
+      c.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(HttpProtocolOptions.newBuilder()
+          .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+              .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+          .build()));
+    }
+    return c.build();
+  }
+
+  /** DNS clusters carry their endpoints inline: the hosts to resolve. */
+  private static ClusterLoadAssignment dnsAssignment(OutboundCluster oc) {
+    LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder();
+    List<Endpoint> eps = oc.endpoints();
+    if (eps.isEmpty()) {
+      group.addLbEndpoints(EndpointBuilder.lbEndpoint(oc.service().hostname(), oc.port().targetPort(), 0));
+    }
+    for (Endpoint e : eps) {
+      group.addLbEndpoints(EndpointBuilder.lbEndpoint(e.address(), e.portFor(oc.port()), e.weight()));
+    }
+    return ClusterLoadAssignment.newBuilder().setClusterName(oc.name()).addEndpoints(group).build();
+  }
+
+  /** Envoy's default limits (1024) would be a surprise: Istio leaves unset limits effectively unlimited. */
+  private static CircuitBreakers unlimited() {
+    return CircuitBreakers.newBuilder()
+        .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+            .setMaxConnections(UInt32Value.of(UNLIMITED))
+            .setMaxPendingRequests(UInt32Value.of(UNLIMITED))
+            .setMaxRequests(UInt32Value.of(UNLIMITED))
+            .setMaxRetries(UInt32Value.of(UNLIMITED))
+            .setTrackRemaining(true))
+        .build();
+  }
+
+  static boolean usesEds(OutboundCluster oc) {
+    return oc.policy().loadBalancer() != LoadBalancer.PASSTHROUGH
+        && oc.service().resolution() == Resolution.STATIC;
+  }
+}

@@ -1,0 +1,59 @@
+package io.bosun.translate;
+
+import com.google.protobuf.UInt32Value;
+import io.bosun.model.Endpoint;
+import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** EDS: the ready endpoints of every EDS cluster, narrowed by subset labels, grouped by locality. */
+public final class EndpointBuilder {
+  private EndpointBuilder() {
+  }
+
+  static List<ClusterLoadAssignment> build(List<OutboundCluster> clusters) {
+    List<ClusterLoadAssignment> out = new ArrayList<>();
+    for (OutboundCluster oc : clusters) {
+      if (!ClusterBuilder.usesEds(oc)) {
+        continue;
+      }
+      Map<String, LocalityLbEndpoints.Builder> byLocality = new TreeMap<>();
+      for (Endpoint e : oc.endpoints()) {
+        byLocality.computeIfAbsent(e.locality(), EndpointBuilder::locality)
+            .addLbEndpoints(lbEndpoint(e.address(), e.portFor(oc.port()), e.weight()));
+      }
+      ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(oc.name());
+      byLocality.values().forEach(cla::addEndpoints);
+      out.add(cla.build());
+    }
+    return out;
+  }
+
+  static LbEndpoint lbEndpoint(String address, int port, int weight) {
+    LbEndpoint.Builder b = LbEndpoint.newBuilder()
+        .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+            .setAddress(Protos.address(address, port)));
+    if (weight > 0) {
+      b.setLoadBalancingWeight(UInt32Value.of(weight));
+    }
+    return b.build();
+  }
+
+  /** Istio's locality string is {@code region/zone/subzone}. */
+  private static LocalityLbEndpoints.Builder locality(String locality) {
+    LocalityLbEndpoints.Builder b = LocalityLbEndpoints.newBuilder();
+    if (!locality.isEmpty()) {
+      String[] p = locality.split("/", -1);
+      b.setLocality(Locality.newBuilder()
+          .setRegion(p.length > 0 ? p[0] : "")
+          .setZone(p.length > 1 ? p[1] : "")
+          .setSubZone(p.length > 2 ? p[2] : ""));
+    }
+    return b;
+  }
+}

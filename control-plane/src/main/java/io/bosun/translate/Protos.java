@@ -1,0 +1,30 @@
+package io.bosun.translate;
+
+import com.google.protobuf.Duration;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+
+/** Small proto helpers shared by the builders. */
+final class Protos {
+  private Protos() {
+  }
+
+  static ConfigSource ads() {
+    return ConfigSource.newBuilder()
+        .setAds(AggregatedConfigSource.getDefaultInstance())
+        .setResourceApiVersion(ApiVersion.V3)
+        .build();
+  }
+
+  static io.envoyproxy.envoy.config.core.v3.Address address(String ip, int port) {
+    return io.envoyproxy.envoy.config.core.v3.Address.newBuilder()
+        .setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port))
+        .build();
+  }
+
+  static Duration seconds(long s) {
+    return Duration.newBuilder().setSeconds(s).build();
+  }
+}

@@ -1,0 +1,271 @@
+package io.bosun.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bosun.demo.EchoServer;
+import io.bosun.envoy.Bootstrap;
+import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.EnvoyProcess;
+import io.bosun.envoy.Ports;
+import io.bosun.envoy.Waits;
+import io.bosun.runtime.StandaloneBosun;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Standalone Bosun serving a real Envoy ingress gateway, with real HTTP to backends on loopback.
+ * The config is the demo's, with ports chosen free for this run.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneRoutingIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @TempDir
+  static Path config;
+  static EchoServer reviewsV1;
+  static EchoServer reviewsV2;
+  static EchoServer ratings;
+  static StandaloneBosun bosun;
+  static EnvoyProcess gateway;
+  static int gatewayPort;
+  static String routing;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int[] ports = Ports.freePorts(4);
+    reviewsV1 = new EchoServer("reviews", "v1", ports[0]);
+    reviewsV2 = new EchoServer("reviews", "v2", ports[1]);
+    ratings = new EchoServer("ratings", "v1", ports[2]);
+    gatewayPort = ports[3];
+    Path samples = Path.of("..", "samples", "demo");
+    Files.writeString(config.resolve("backends.yaml"), Files.readString(samples.resolve("backends.yaml"))
+        .replace("19081", Integer.toString(ports[0]))
+        .replace("19082", Integer.toString(ports[1]))
+        .replace("19083", Integer.toString(ports[2])));
+    routing = Files.readString(samples.resolve("routing.yaml")).replace("number: 8080", "number: " + gatewayPort);
+    Files.writeString(config.resolve("routing.yaml"), routing);
+
+    bosun = StandaloneBosun.start(config, 0, "127.0.0.1", 0);
+    assertThat(bosun.store().problems()).isEmpty();
+    gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
+            "router~127.0.0.1~ingressgateway-it.istio-system~istio-system.svc.cluster.local")
+        .namespace("istio-system")
+        .labels(Map.of("istio", "ingressgateway"))
+        .xds("127.0.0.1", bosun.xdsPort())
+        .adminPort(Ports.freePort()));
+    gateway.waitReady(Duration.ofSeconds(30));
+    Waits.until("gateway routes /ratings", () -> body("/ratings", Map.of()).startsWith("ratings v1"),
+        Duration.ofSeconds(10));
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {gateway, bosun, reviewsV1, reviewsV2, ratings}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the rest
+      }
+    }
+  }
+
+  @BeforeEach
+  void restoreConfig() throws Exception {
+    if (!Files.readString(config.resolve("routing.yaml")).equals(routing)) {
+      Files.writeString(config.resolve("routing.yaml"), routing);
+    }
+    Files.deleteIfExists(config.resolve("broken.yaml"));
+    Waits.until("config restored", () -> bosun.store().problems().isEmpty(), Duration.ofSeconds(5));
+  }
+
+  @Test
+  @Order(1)
+  void weightedSplitLandsWithinFivePoints() {
+    Map<String, Integer> counts = new TreeMap<>();
+    int n = 1000;
+    for (int i = 0; i < n; i++) {
+      counts.merge(body("/reviews", Map.of()).trim(), 1, Integer::sum);
+    }
+    System.out.printf("80/20 split over %d requests: %s%n", n, counts);
+    assertThat(counts.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2");
+    double v1 = 100.0 * counts.get("reviews v1") / n;
+    assertThat(v1).isBetween(75.0, 85.0);
+  }
+
+  @Test
+  @Order(2)
+  void headerMatchAndPrefixRoutes() {
+    for (int i = 0; i < 50; i++) {
+      assertThat(body("/reviews/" + i, Map.of("end-user", "jason"))).isEqualTo("reviews v2\n");
+      assertThat(body("/ratings/" + i, Map.of("end-user", "jason"))).isEqualTo("ratings v1\n");
+    }
+    assertThat(status("/details", Map.of())).as("no route for /details").isEqualTo(404);
+  }
+
+  @Test
+  @Order(3)
+  void editingAFileReroutesLiveWithoutFailuresOrRestart() throws Exception {
+    long pid = gateway.pid();
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger failures = new AtomicInteger();
+    AtomicInteger sent = new AtomicInteger();
+    Thread load = new Thread(() -> {
+      while (running.get()) {
+        sent.incrementAndGet();
+        if (status("/reviews", Map.of()) != 200) {
+          failures.incrementAndGet();
+        }
+      }
+    });
+    load.start();
+    try {
+      long cdsBefore = gateway.stat("cluster_manager.cds.update_attempt");
+      Files.writeString(config.resolve("routing.yaml"), routing.replace("weight: 80", "weight: 0")
+          .replace("weight: 20", "weight: 100"));
+      long t0 = System.nanoTime();
+      Waits.until("all /reviews on v2", () -> allV2(20), Duration.ofSeconds(2));
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf("re-routed in %d ms; %d requests during the change, %d failed%n", millis, sent.get(),
+          failures.get());
+      assertThat(gateway.stat("cluster_manager.cds.update_attempt"))
+          .as("only routes changed: clusters are not re-sent").isEqualTo(cdsBefore);
+    } finally {
+      running.set(false);
+      load.join();
+    }
+    assertThat(failures.get()).isZero();
+    assertThat(gateway.pid()).isEqualTo(pid);
+    assertThat(gateway.isAlive()).isTrue();
+  }
+
+  @Test
+  @Order(4)
+  void invalidConfigLeavesRoutingUnchangedAndIsReported() throws Exception {
+    // An RE2-invalid regex that would make Envoy reject the whole route table.
+    Files.writeString(config.resolve("routing.yaml"), routing
+        .replace("weight: 80", "weight: 0").replace("weight: 20", "weight: 100")
+        .replace("prefix: /ratings", "regex: \"/ratings(\""));
+    Files.writeString(config.resolve("broken.yaml"), "kind: [this is not yaml\n  : :");
+    Waits.until("both problems reported", () -> bosun.store().problems().size() >= 2, Duration.ofSeconds(3));
+    Thread.sleep(500); // longer than the debounce: a push would have happened by now
+
+    JsonNode configz = JSON.readTree(get("http://127.0.0.1:" + bosun.monitoringPort() + "/debug/configz"));
+    List<String> errors = JSON.convertValue(configz.get("errors"), List.class);
+    assertThat(errors).anyMatch(e -> e.contains("routing.yaml: VirtualService default/bookinfo: "
+        + "spec.http[2].match[0].uri.regex: invalid RE2 regular expression"));
+    assertThat(errors).anyMatch(e -> e.contains("broken.yaml: not valid YAML"));
+    assertThat(configz.toString()).contains("INVALID (last valid version serving)");
+
+    Map<String, Integer> counts = new TreeMap<>();
+    for (int i = 0; i < 100; i++) {
+      counts.merge(body("/reviews", Map.of()).trim(), 1, Integer::sum);
+    }
+    assertThat(counts).as("the last valid 80/20 split keeps serving").containsKeys("reviews v1", "reviews v2");
+    assertThat(body("/ratings", Map.of())).isEqualTo("ratings v1\n");
+    assertNoRejections(gateway);
+  }
+
+  @Test
+  @Order(5)
+  void sidecarsAcceptTheFullOutboundConfigOverSotwAndDelta() throws Exception {
+    for (boolean delta : new boolean[] {false, true}) {
+      String node = "sidecar~127.0.0.2~productpage-" + (delta ? "delta" : "sotw") + ".default"
+          + "~default.svc.cluster.local";
+      try (EnvoyProcess sidecar = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(node)
+          .namespace("default")
+          .labels(Map.of("app", "productpage", "version", "v1"))
+          .xds("127.0.0.1", bosun.xdsPort())
+          .adminPort(Ports.freePort())
+          .delta(delta))) {
+        sidecar.waitReady(Duration.ofSeconds(30));
+        Waits.until("syncz SYNCED for " + node, () -> synced(node), Duration.ofSeconds(10));
+        String dump = sidecar.configDump();
+        assertThat(dump).contains("\"virtualOutbound\"", "\"0.0.0.0_9080\"", "\"route_config_name\": \"9080\"",
+            "outbound|9080|v1|reviews.default.svc.cluster.local", "\"allow_any\"");
+        assertThat(sidecar.stat("cluster_manager.cds.update_success")).isPositive();
+        assertThat(sidecar.stat("listener_manager.lds.update_success")).isPositive();
+        assertNoRejections(sidecar);
+      }
+    }
+  }
+
+  private static boolean synced(String node) {
+    try {
+      JsonNode syncz = JSON.readTree(get("http://127.0.0.1:" + bosun.monitoringPort() + "/debug/syncz"));
+      for (JsonNode p : syncz) {
+        if (p.get("proxy").asText().equals(node)) {
+          return List.of("CDS", "EDS", "LDS", "RDS").stream()
+              .allMatch(t -> p.path(t).path("state").asText().equals("SYNCED"));
+        }
+      }
+      return false;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  static void assertNoRejections(EnvoyProcess envoy) {
+    Map<String, Long> rejected = envoy.statsMatching(".*update_rejected$");
+    assertThat(rejected).as("Envoy update_rejected stats").isNotEmpty();
+    assertThat(rejected.values()).as("rejections: %s", rejected).allMatch(v -> v == 0);
+  }
+
+  private static boolean allV2(int n) {
+    for (int i = 0; i < n; i++) {
+      if (!body("/reviews", Map.of()).equals("reviews v2\n")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String body(String path, Map<String, String> headers) {
+    try {
+      return send(path, headers).body();
+    } catch (Exception e) {
+      return "error: " + e;
+    }
+  }
+
+  static int status(String path, Map<String, String> headers) {
+    try {
+      return send(path, headers).statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static HttpResponse<String> send(String path, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + path))
+        .timeout(Duration.ofSeconds(5));
+    headers.forEach(b::header);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+}

@@ -1,0 +1,81 @@
+package io.bosun.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.bosun.config.ConfigStore;
+import io.bosun.model.Proxy;
+import io.bosun.testing.Golden;
+import io.bosun.testing.Proxies;
+import io.bosun.testing.Samples;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The bookinfo sample's xDS, as golden files (update with -Dgolden.update=true and review the diff). */
+class TranslationGoldenTest {
+  static final JsonFormat.Printer PRINTER = JsonFormat.printer()
+      .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+          .add(HttpConnectionManager.getDescriptor())
+          .add(Router.getDescriptor())
+          .add(TcpProxy.getDescriptor())
+          .add(PreviousHostsPredicate.getDescriptor())
+          .add(HttpProtocolOptions.getDescriptor())
+          .build());
+
+  @Test
+  void sidecarInDefaultNamespace() throws Exception {
+    Golden.assertMatches("bookinfo-sidecar-default.json", render(generate(Proxies.sidecar("default"))));
+  }
+
+  @Test
+  void sidecarInAnotherNamespaceGetsNoShortNames() throws Exception {
+    ProxyConfig config = generate(Proxies.sidecar("other"));
+    Golden.assertMatches("bookinfo-sidecar-other-routes.json", render(new ProxyConfig(List.of(), List.of(),
+        List.of(), config.routes())));
+  }
+
+  @Test
+  void ingressGateway() throws Exception {
+    Golden.assertMatches("bookinfo-gateway.json", render(generate(Proxies.ingressGateway())));
+  }
+
+  @Test
+  void outputIsByteIdenticalAcrossIndependentLoads() {
+    Proxy proxy = Proxies.sidecar("default");
+    ProxyConfig a = new ConfigGenerator(Samples.load("bookinfo").snapshot()).generate(proxy);
+    ProxyConfig b = new ConfigGenerator(Samples.load("bookinfo").snapshot()).generate(proxy);
+    assertThat(bytes(a)).isEqualTo(bytes(b));
+  }
+
+  static ProxyConfig generate(Proxy proxy) {
+    ConfigStore store = Samples.load("bookinfo");
+    assertThat(store.problems()).as("samples/bookinfo must be valid").isEmpty();
+    return new ConfigGenerator(store.snapshot()).generate(proxy);
+  }
+
+  static String render(ProxyConfig config) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (List<? extends Message> list : List.of(config.clusters(), config.endpoints(), config.listeners(),
+        config.routes())) {
+      for (Message m : list) {
+        sb.append(PRINTER.print(m)).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static List<com.google.protobuf.ByteString> bytes(ProxyConfig c) {
+    List<com.google.protobuf.ByteString> out = new ArrayList<>();
+    for (List<? extends Message> list : List.of(c.clusters(), c.endpoints(), c.listeners(), c.routes())) {
+      list.forEach(m -> out.add(m.toByteString()));
+    }
+    return out;
+  }
+}

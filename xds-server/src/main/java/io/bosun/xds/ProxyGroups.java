@@ -1,0 +1,97 @@
+package io.bosun.xds;
+
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which groups have open streams, what each group was last given, and the cache holding it.
+ * One lock covers stream counting, publishing and clearing so that a group is never cleared
+ * while a stream of it is being registered. SimpleCache.setSnapshot is itself globally
+ * synchronized, so this lock costs no extra parallelism.
+ */
+final class ProxyGroups {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyGroups.class);
+
+  private record Published(XdsResources resources, Snapshot snapshot) {}
+
+  private final SimpleCache<String> cache;
+  private final Map<String, Integer> openStreams = new HashMap<>();
+  private final Set<String> announced = new HashSet<>();
+  private final Map<String, Published> published = new HashMap<>();
+
+  ProxyGroups(SimpleCache<String> cache) {
+    this.cache = cache;
+  }
+
+  /**
+   * Counts a new stream of the group. Returns true exactly once per group lifetime when it has
+   * no resources yet, i.e. when the caller should fire the NewGroupListener.
+   */
+  synchronized boolean streamOpened(String group) {
+    openStreams.merge(group, 1, Integer::sum);
+    return !published.containsKey(group) && announced.add(group);
+  }
+
+  /** Lets the next stream of the group announce it again, since the listener failed. */
+  synchronized void announceFailed(String group) {
+    announced.remove(group);
+  }
+
+  /** When the group's last stream closes, forget it so a reconnect recomputes it from scratch. */
+  synchronized void streamClosed(String group) {
+    Integer open = openStreams.get(group);
+    if (open == null) {
+      return;
+    }
+    if (open > 1) {
+      openStreams.put(group, open - 1);
+      return;
+    }
+    openStreams.remove(group);
+    announced.remove(group);
+    published.remove(group);
+    // The closing stream's watches are already cancelled, so the cache accepts the clear.
+    if (!cache.clearSnapshot(group)) {
+      log.warn("group {} still had cache watches after its last stream closed", group);
+    }
+    log.debug("group {} has no streams left, cleared", group);
+  }
+
+  /** Publishes resources unless every type's version is unchanged; returns whether it did. */
+  synchronized boolean publish(String group, XdsResources resources) {
+    Snapshot next = resources.toSnapshot();
+    Published previous = published.get(group);
+    if (previous != null && sameVersions(previous.snapshot(), next)) {
+      return false;
+    }
+    published.put(group, new Published(resources, next));
+    cache.setSnapshot(group, next);
+    log.debug("group {} published CDS {} EDS {} LDS {} RDS {}", group,
+        next.clusters().version(), next.endpoints().version(),
+        next.listeners().version(), next.routes().version());
+    return true;
+  }
+
+  synchronized Optional<XdsResources> resources(String group) {
+    return Optional.ofNullable(published.get(group)).map(Published::resources);
+  }
+
+  synchronized Set<String> connected() {
+    return Set.copyOf(openStreams.keySet());
+  }
+
+  private static boolean sameVersions(Snapshot a, Snapshot b) {
+    return a.clusters().version().equals(b.clusters().version())
+        && a.endpoints().version().equals(b.endpoints().version())
+        && a.listeners().version().equals(b.listeners().version())
+        && a.routes().version().equals(b.routes().version());
+  }
+}

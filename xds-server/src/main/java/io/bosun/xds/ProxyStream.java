@@ -1,0 +1,128 @@
+package io.bosun.xds;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One xDS stream as seen before java-control-plane gets its requests. Envoy sends {@code node}
+ * only on a stream's first request, but SimpleCache groups every request by its own node, so
+ * later requests get the first node filled back in here.
+ *
+ * <p>Request handling is serialized by gRPC per call; {@link #sent} runs on push threads.
+ */
+final class ProxyStream {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyStream.class);
+
+  /** Thrown to refuse a stream; carries the status the call is closed with. */
+  static final class Refused extends Exception {
+    final Status status;
+
+    Refused(Status status) {
+      super(status.getDescription(), null, false, false);
+      this.status = status;
+    }
+  }
+
+  private record Sent(String nonce, String version) {}
+
+  private final ProxyGrouping grouping;
+  private final NewGroupListener listener;
+  private final ProxyGroups groups;
+  private final Map<String, Sent> lastSent = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Node node;
+  private volatile String group;
+
+  ProxyStream(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups) {
+    this.grouping = grouping;
+    this.listener = listener;
+    this.groups = groups;
+  }
+
+  /** Returns the request java-control-plane should see. */
+  DiscoveryRequest prepare(DiscoveryRequest request) throws Refused {
+    Node streamNode = bind(request.hasNode() ? request.getNode() : null, "sotw");
+    DiscoveryRequest.Builder fixed = null;
+    if (!request.getNode().equals(streamNode)) {
+      fixed = request.toBuilder().setNode(streamNode);
+    }
+    Sent rejected = request.hasErrorDetail() ? lastSent.get(request.getTypeUrl()) : null;
+    if (rejected != null && rejected.nonce().equals(request.getResponseNonce())
+        && !rejected.version().equals(request.getVersionInfo())) {
+      // A NACK names the last version Envoy accepted; SimpleCache would answer that at once with
+      // the rejected config again, looping. Claiming the rejected version parks the watch until
+      // the content really changes, which is what Istio does too.
+      fixed = (fixed == null ? request.toBuilder() : fixed).setVersionInfo(rejected.version());
+      log.debug("{} NACKed {} version {}, holding until it changes",
+          streamNode.getId(), request.getTypeUrl(), rejected.version());
+    }
+    return fixed == null ? request : fixed.build();
+  }
+
+  DeltaDiscoveryRequest prepare(DeltaDiscoveryRequest request) throws Refused {
+    Node streamNode = bind(request.hasNode() ? request.getNode() : null, "delta");
+    return request.getNode().equals(streamNode)
+        ? request
+        : request.toBuilder().setNode(streamNode).build();
+  }
+
+  /** Remembers what went out, so a NACK can be matched to the version it rejects. */
+  void sent(Object response) {
+    if (response instanceof DiscoveryResponse r) {
+      lastSent.put(r.getTypeUrl(), new Sent(r.getNonce(), r.getVersionInfo()));
+    }
+  }
+
+  /** Called once the stream is over and java-control-plane has cancelled its watches. */
+  void closed() {
+    if (!closed.compareAndSet(false, true) || group == null) {
+      return;
+    }
+    log.info("{} closed its xDS stream (group {})", node.getId(), group);
+    groups.streamClosed(group);
+  }
+
+  private Node bind(Node requestNode, String kind) throws Refused {
+    if (node != null) {
+      return node;
+    }
+    if (requestNode == null) {
+      throw new Refused(Status.INVALID_ARGUMENT.withDescription(
+          "the first request on an xDS stream must carry node"));
+    }
+    String streamGroup;
+    try {
+      streamGroup = grouping.groupOf(requestNode);
+    } catch (RuntimeException e) {
+      log.error("{} cannot be grouped, refusing its stream", requestNode.getId(), e);
+      throw new Refused(Status.INTERNAL.withDescription("cannot group node " + requestNode.getId()));
+    }
+    node = requestNode;
+    group = streamGroup;
+    boolean announce = groups.streamOpened(streamGroup);
+    log.info("{} opened a {} xDS stream (group {})", requestNode.getId(), kind, streamGroup);
+    if (announce) {
+      announce(streamGroup, requestNode);
+    }
+    return requestNode;
+  }
+
+  private void announce(String newGroup, Node first) {
+    try {
+      listener.onNewGroup(newGroup, first);
+    } catch (RuntimeException e) {
+      // The watch still opens and waits for a later setResources; a later stream may retry.
+      log.error("{} new-group listener failed for group {}", first.getId(), newGroup, e);
+      groups.announceFailed(newGroup);
+    }
+  }
+}

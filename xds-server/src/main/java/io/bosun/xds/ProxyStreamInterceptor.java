@@ -1,0 +1,102 @@
+package io.bosun.xds;
+
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+
+/**
+ * Puts a {@link ProxyStream} between gRPC and java-control-plane on every xDS call. An
+ * interceptor rather than a callback because callbacks see requests only after
+ * java-control-plane has taken the copy it hands to the cache.
+ */
+final class ProxyStreamInterceptor implements ServerInterceptor {
+
+  private final ProxyGrouping grouping;
+  private final NewGroupListener listener;
+  private final ProxyGroups groups;
+
+  ProxyStreamInterceptor(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups) {
+    this.grouping = grouping;
+    this.listener = listener;
+    this.groups = groups;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    ProxyStream stream = new ProxyStream(grouping, listener, groups);
+    ServerCall<Q, R> watched = new SimpleForwardingServerCall<>(call) {
+      @Override
+      public void sendMessage(R message) {
+        // Before sending: Envoy's reply must not overtake the record of what it replies to.
+        stream.sent(message);
+        super.sendMessage(message);
+      }
+    };
+    return new StreamListener<>(next.startCall(watched, headers), call, stream);
+  }
+
+  private static final class StreamListener<Q, R> extends SimpleForwardingServerCallListener<Q> {
+    private final ServerCall<Q, R> call;
+    private final ProxyStream stream;
+    private boolean refused;
+
+    StreamListener(ServerCall.Listener<Q> delegate, ServerCall<Q, R> call, ProxyStream stream) {
+      super(delegate);
+      this.call = call;
+      this.stream = stream;
+    }
+
+    @Override
+    public void onMessage(Q message) {
+      if (refused) {
+        return;
+      }
+      Q prepared;
+      try {
+        prepared = prepare(message);
+      } catch (ProxyStream.Refused e) {
+        refused = true;
+        call.close(e.status, new Metadata());
+        return;
+      }
+      super.onMessage(prepared);
+    }
+
+    @SuppressWarnings("unchecked") // each branch returns the type it was given
+    private Q prepare(Q message) throws ProxyStream.Refused {
+      if (message instanceof DiscoveryRequest r) {
+        return (Q) stream.prepare(r);
+      }
+      if (message instanceof DeltaDiscoveryRequest r) {
+        return (Q) stream.prepare(r);
+      }
+      return message;
+    }
+
+    // gRPC runs these after the half-close/cancel handlers in which java-control-plane cancels
+    // the stream's watches, so the group can be cleared from the cache here.
+    @Override
+    public void onComplete() {
+      try {
+        super.onComplete();
+      } finally {
+        stream.closed();
+      }
+    }
+
+    @Override
+    public void onCancel() {
+      try {
+        super.onCancel();
+      } finally {
+        stream.closed();
+      }
+    }
+  }
+}

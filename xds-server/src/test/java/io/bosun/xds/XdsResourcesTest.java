@@ -1,0 +1,114 @@
+package io.bosun.xds;
+
+import static io.bosun.xds.Fixtures.cluster;
+import static io.bosun.xds.Fixtures.endpoints;
+import static io.bosun.xds.Fixtures.listener;
+import static io.bosun.xds.Fixtures.route;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.envoyproxy.controlplane.cache.Resources.ResourceType;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class XdsResourcesTest {
+
+  private static XdsResources of(List<Cluster> clusters) {
+    return new XdsResources(clusters,
+        List.of(endpoints("a", "10.0.0.1"), endpoints("b", "10.0.0.2")),
+        List.of(listener("l1", 15001), listener("l2", 15006)),
+        List.of(route("r1", "a.example"), route("r2", "b.example")));
+  }
+
+  @Test
+  void sortsByNameSoListOrderDoesNotChangeVersions() {
+    XdsResources forward = new XdsResources(
+        List.of(cluster("a", 1), cluster("b", 1)),
+        List.of(endpoints("a", "10.0.0.1"), endpoints("b", "10.0.0.2")),
+        List.of(listener("l1", 15001), listener("l2", 15006)),
+        List.of(route("r1", "a.example"), route("r2", "b.example")));
+    XdsResources backward = new XdsResources(
+        List.of(cluster("b", 1), cluster("a", 1)),
+        List.of(endpoints("b", "10.0.0.2"), endpoints("a", "10.0.0.1")),
+        List.of(listener("l2", 15006), listener("l1", 15001)),
+        List.of(route("r2", "b.example"), route("r1", "a.example")));
+
+    assertThat(backward.clusters()).extracting(Cluster::getName).containsExactly("a", "b");
+    assertThat(backward).isEqualTo(forward);
+    assertThat(backward.clustersVersion()).isEqualTo(forward.clustersVersion());
+    assertThat(backward.endpointsVersion()).isEqualTo(forward.endpointsVersion());
+    assertThat(backward.listenersVersion()).isEqualTo(forward.listenersVersion());
+    assertThat(backward.routesVersion()).isEqualTo(forward.routesVersion());
+  }
+
+  @Test
+  void versionIsSixteenHexCharsAndStableAcrossCalls() {
+    XdsResources resources = of(List.of(cluster("a", 1)));
+
+    assertThat(resources.clustersVersion())
+        .matches("[0-9a-f]{16}")
+        .isEqualTo(resources.clustersVersion())
+        .isEqualTo(of(List.of(cluster("a", 1))).clustersVersion());
+  }
+
+  @Test
+  void contentChangeChangesOnlyThatTypesVersion() {
+    XdsResources before = of(List.of(cluster("a", 1)));
+    XdsResources after = of(List.of(cluster("a", 2)));
+
+    assertThat(after.clustersVersion()).isNotEqualTo(before.clustersVersion());
+    assertThat(after.endpointsVersion()).isEqualTo(before.endpointsVersion());
+    assertThat(after.listenersVersion()).isEqualTo(before.listenersVersion());
+    assertThat(after.routesVersion()).isEqualTo(before.routesVersion());
+  }
+
+  @Test
+  void addingOrRemovingAResourceChangesTheVersion() {
+    XdsResources one = of(List.of(cluster("a", 1)));
+    XdsResources two = of(List.of(cluster("a", 1), cluster("b", 1)));
+
+    assertThat(two.clustersVersion()).isNotEqualTo(one.clustersVersion());
+    assertThat(of(List.of()).clustersVersion()).isNotEqualTo(one.clustersVersion());
+  }
+
+  @Test
+  void emptyHasEmptyListsAndEqualVersionsPerType() {
+    XdsResources empty = XdsResources.empty();
+
+    assertThat(empty.clusters()).isEmpty();
+    assertThat(empty.routes()).isEmpty();
+    assertThat(empty.clustersVersion()).isEqualTo(empty.routesVersion());
+  }
+
+  @Test
+  void listsAreImmutable() {
+    XdsResources resources = of(List.of(cluster("a", 1)));
+
+    assertThatThrownBy(() -> resources.clusters().add(cluster("x", 1)))
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void rejectsDuplicateNames() {
+    assertThatThrownBy(() -> of(List.of(cluster("a", 1), cluster("a", 2))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("duplicate cluster name: a");
+  }
+
+  @Test
+  void snapshotCarriesPerTypeVersionsAndResources() {
+    XdsResources resources = of(List.of(cluster("a", 1), cluster("b", 1)));
+
+    Snapshot snapshot = resources.toSnapshot();
+
+    assertThat(snapshot.clusters().version()).isEqualTo(resources.clustersVersion());
+    assertThat(snapshot.endpoints().version()).isEqualTo(resources.endpointsVersion());
+    assertThat(snapshot.listeners().version()).isEqualTo(resources.listenersVersion());
+    assertThat(snapshot.routes().version()).isEqualTo(resources.routesVersion());
+    assertThat(snapshot.resources(ResourceType.CLUSTER)).containsOnlyKeys("a", "b");
+    assertThat(snapshot.resources(ResourceType.ENDPOINT)).containsOnlyKeys("a", "b");
+    assertThat(snapshot.secrets().resources()).isEmpty();
+  }
+}
