@@ -94,11 +94,23 @@ class StandaloneRoutingIT {
 
   @BeforeEach
   void restoreConfig() throws Exception {
-    if (!Files.readString(config.resolve("routing.yaml")).equals(routing)) {
+    long generation = bosun.store().generation();
+    boolean changed = !Files.readString(config.resolve("routing.yaml")).equals(routing);
+    if (changed) {
       Files.writeString(config.resolve("routing.yaml"), routing);
     }
-    Files.deleteIfExists(config.resolve("broken.yaml"));
-    Waits.until("config restored", () -> bosun.store().problems().isEmpty(), Duration.ofSeconds(5));
+    changed |= Files.deleteIfExists(config.resolve("broken.yaml"));
+    if (changed) {
+      Waits.until("config restored", () -> bosun.store().generation() > generation
+          && bosun.store().problems().isEmpty(), Duration.ofSeconds(5));
+      Waits.until("gateway splits /reviews again", () -> {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 100 && seen.size() < 2; i++) {
+          seen.add(body("/reviews", Map.of()));
+        }
+        return seen.size() == 2;
+      }, Duration.ofSeconds(5));
+    }
   }
 
   @Test

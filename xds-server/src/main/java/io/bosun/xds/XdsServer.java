@@ -55,7 +55,7 @@ public final class XdsServer implements AutoCloseable {
     SimpleCache<String> cache = new SimpleCache<>(grouping::groupOf);
     this.groups = new ProxyGroups(cache);
     this.tracker = new SyncTracker(grouping::groupOf);
-    this.discovery = new V3DiscoveryServer(List.of(tracker), cache);
+    this.discovery = new V3DiscoveryServer(List.of(tracker), new LenientWatcher(cache));
     this.interceptor = new ProxyStreamInterceptor(grouping, listener, groups);
   }
 

@@ -8,6 +8,7 @@ import static io.bosun.xds.Fixtures.RDS;
 import static io.bosun.xds.Fixtures.cluster;
 import static io.bosun.xds.Fixtures.listener;
 import static io.bosun.xds.Fixtures.node;
+import static io.bosun.xds.Fixtures.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.xds.status.ProxySync;
@@ -18,6 +19,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.ManagedChannel;
@@ -88,6 +90,33 @@ class XdsServerTest {
     envoy.ack(envoy.expect(RDS), "r1");
     eventually(() -> assertThat(tracker().snapshot().get(0).types())
         .extracting(TypeSync::state).containsOnly(SyncState.SYNCED));
+  }
+
+  @Test
+  void aRouteTableThatDisappearsForAMomentIsSentAgainToAProxyStillSubscribed() {
+    try (FakeEnvoy envoy = new FakeEnvoy(channel, ENVOY)) {
+      warmUp(envoy);
+      // The proxy still waits on r1 (the listener's removal has not reached it yet) when a
+      // snapshot without r1 is set, then one with a new r1: the new r1 must arrive.
+      XdsResources without = new XdsResources(Fixtures.basic().clusters(), Fixtures.basic().endpoints(),
+          List.of(), List.of());
+      assertThat(server.setResources("g1", without)).isTrue();
+      envoy.ack(envoy.expect(LDS));
+      // The subscription is answered with what exists (nothing), not dropped unanswered.
+      DiscoveryResponse empty = envoy.expect(RDS);
+      assertThat(empty.getResourcesList()).isEmpty();
+      envoy.ack(empty, "r1");
+      XdsResources back = new XdsResources(Fixtures.basic().clusters(), Fixtures.basic().endpoints(),
+          Fixtures.basic().listeners(), List.of(route("r1", "b.example")));
+      assertThat(server.setResources("g1", back)).isTrue();
+      envoy.ack(envoy.expect(LDS));
+      DiscoveryResponse rds = envoy.expect(RDS);
+      assertThat(rds.getVersionInfo()).isEqualTo(back.routesVersion());
+      assertThat(rds.getResources(0).unpack(RouteConfiguration.class).getVirtualHosts(0).getName())
+          .isEqualTo("b.example");
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test

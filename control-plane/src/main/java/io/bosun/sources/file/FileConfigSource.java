@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Standalone mode's config source: every {@code *.yaml}/{@code *.yml} below a directory.
  * Polls for changes (cheap for config-sized trees, and unlike inotify it also sees ConfigMap
- * symlink swaps and editors that replace files). A file that stops being valid YAML keeps its
+ * symlink swaps and editors that replace files); a changed file is read once two polls agree on
+ * its size and time, so a half-written file is not applied. A file that stops being valid YAML keeps its
  * previously loaded resources serving.
  */
 public final class FileConfigSource implements AutoCloseable {
@@ -36,6 +37,8 @@ public final class FileConfigSource implements AutoCloseable {
   private final ConfigParser parser;
   private final ConfigStore store;
   private final Map<Path, FileState> files = new TreeMap<>();
+  /** Changed files seen once by the poller, read when a second look finds them unchanged. */
+  private final Map<Path, List<Long>> settling = new TreeMap<>();
   private ScheduledExecutorService poller;
 
   public FileConfigSource(Path dir, ConfigParser parser, ConfigStore store) {
@@ -46,7 +49,16 @@ public final class FileConfigSource implements AutoCloseable {
 
   /** Reads the directory now; returns true when anything changed since the last scan. */
   public synchronized boolean scan() {
+    return scan(false);
+  }
+
+  /**
+   * @param settle read a changed file only once it looks the same on two consecutive scans, so
+   *               a file caught half-written (truncated, then written) is never applied
+   */
+  boolean scan(boolean settle) {
     List<Path> paths = listYaml();
+    settling.keySet().retainAll(paths);
     boolean changed = files.keySet().retainAll(paths);
     for (Path p : paths) {
       FileState old = files.get(p);
@@ -59,8 +71,14 @@ public final class FileConfigSource implements AutoCloseable {
       long size = attrs.size();
       long modified = attrs.lastModifiedTime().to(TimeUnit.MICROSECONDS);
       if (old != null && old.size == size && old.modified == modified) {
+        settling.remove(p);
         continue;
       }
+      List<Long> seen = List.of(size, modified);
+      if (settle && !seen.equals(settling.put(p, seen))) {
+        continue;
+      }
+      settling.remove(p);
       files.put(p, read(p, size, modified, old));
       changed = true;
     }
@@ -126,7 +144,7 @@ public final class FileConfigSource implements AutoCloseable {
     });
     poller.scheduleWithFixedDelay(() -> {
       try {
-        if (scan()) {
+        if (scan(true)) {
           LOG.info("config directory {} changed", dir);
         }
       } catch (RuntimeException e) {

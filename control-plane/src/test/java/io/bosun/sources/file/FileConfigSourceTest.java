@@ -71,4 +71,21 @@ class FileConfigSourceTest {
     assertThat(store.problems()).extracting(ConfigError::toString)
         .anyMatch(s -> s.contains("a.yaml: Deployment default/web: kind: unsupported kind apps/v1 Deployment"));
   }
+
+  @Test
+  void thePollerAppliesAChangedFileOnlyOnceItHasSettled() throws Exception {
+    Path f = dir.resolve("a.yaml");
+    Files.writeString(f, SE.replace("NAME", "a"));
+    ConfigStore store = new ConfigStore();
+    FileConfigSource source = new FileConfigSource(dir, new ConfigParser(), store);
+    source.scan();
+    Files.writeString(f, SE.replace("NAME", "b").substring(0, 60)); // caught half-written
+    assertThat(source.scan(true)).as("first sight of a change: wait").isFalse();
+    Files.writeString(f, SE.replace("NAME", "b"));
+    assertThat(source.scan(true)).as("changed again: still settling").isFalse();
+    assertThat(store.snapshot().registry().service("a.example.com")).isNotNull();
+    assertThat(source.scan(true)).as("unchanged since the last look: apply").isTrue();
+    assertThat(store.snapshot().registry().service("b.example.com")).isNotNull();
+    assertThat(store.problems()).isEmpty();
+  }
 }
