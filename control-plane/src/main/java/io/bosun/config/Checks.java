@@ -27,7 +27,12 @@ final class Checks {
   /** Envoy compiles regexes with RE2; re2j accepts the same syntax, so a bad one never reaches Envoy. */
   static boolean regex(String regex, String field, Problems problems) {
     try {
-      Pattern.compile(regex);
+      int size = RegexComplexity.estimate(Pattern.compile(regex));
+      if (size > RegexComplexity.ENVOY_MAX_PROGRAM_SIZE) {
+        problems.error(field, "regular expression \"" + regex + "\" is too complex for Envoy: its RE2 program size"
+            + " is about " + size + ", over Envoy's limit of " + RegexComplexity.ENVOY_MAX_PROGRAM_SIZE);
+        return false;
+      }
       return true;
     } catch (PatternSyntaxException e) {
       problems.error(field, "invalid RE2 regular expression \"" + regex + "\": " + e.getDescription());

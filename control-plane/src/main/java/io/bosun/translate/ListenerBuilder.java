@@ -52,6 +52,9 @@ public final class ListenerBuilder {
     Map<String, Listener> tcp = new TreeMap<>();
     for (Service svc : snapshot.registry().services()) {
       for (ServicePort p : svc.ports()) {
+        if (Names.isCapturePort(p.number())) {
+          continue; // a service on the capture ports cannot get a listener of its own (Istio skips it too)
+        }
         if (p.isHttp()) {
           httpPorts.add(p.number());
         } else if (!svc.address().isEmpty()) {

@@ -6,10 +6,16 @@ public final class Names {
   public static final String PASSTHROUGH_CLUSTER = "PassthroughCluster";
   public static final String VIRTUAL_OUTBOUND = "virtualOutbound";
   public static final int VIRTUAL_OUTBOUND_PORT = 15001;
+  public static final int VIRTUAL_INBOUND_PORT = 15006;
   public static final String ALLOW_ANY_VHOST = "allow_any";
   public static final String WILDCARD_ADDRESS = "0.0.0.0";
 
   private Names() {
+  }
+
+  /** A sidecar's own capture ports: services on them get no outbound listener or route table. */
+  public static boolean isCapturePort(int port) {
+    return port == VIRTUAL_OUTBOUND_PORT || port == VIRTUAL_INBOUND_PORT;
   }
 
   /** {@code outbound|9080|v1|reviews.default.svc.cluster.local}; the subset may be empty. */

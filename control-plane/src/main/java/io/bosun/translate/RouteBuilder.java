@@ -31,7 +31,7 @@ public final class RouteBuilder {
     Map<Integer, List<Service>> byPort = new TreeMap<>();
     for (Service svc : snapshot.registry().services()) {
       for (ServicePort p : svc.ports()) {
-        if (p.isHttp()) {
+        if (p.isHttp() && !Names.isCapturePort(p.number())) {
           byPort.computeIfAbsent(p.number(), k -> new ArrayList<>()).add(svc);
         }
       }

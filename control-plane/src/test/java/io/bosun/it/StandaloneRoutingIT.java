@@ -201,6 +201,19 @@ class StandaloneRoutingIT {
   }
 
   @Test
+  @Order(6)
+  void rewritingAFileWithTheSameContentPushesNothing() throws Exception {
+    Map<String, Long> before = gateway.statsMatching(".*update_attempt$");
+    long generation = bosun.store().generation();
+    Path backends = config.resolve("backends.yaml");
+    Files.writeString(backends, Files.readString(backends));
+    Files.setLastModifiedTime(backends, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+    Waits.until("Bosun re-read the file", () -> bosun.store().generation() > generation, Duration.ofSeconds(3));
+    Thread.sleep(500); // longer than the debounce: a push would have happened by now
+    assertThat(gateway.statsMatching(".*update_attempt$")).as("no xDS type was re-sent").isEqualTo(before);
+  }
+
+  @Test
   @Order(5)
   void sidecarsAcceptTheFullOutboundConfigOverSotwAndDelta() throws Exception {
     for (boolean delta : new boolean[] {false, true}) {
