@@ -37,7 +37,8 @@ final class Demo {
       started.add(new EchoServer("reviews", "v1", 19081));
       started.add(new EchoServer("reviews", "v2", 19082));
       started.add(new EchoServer("ratings", "v1", 19083));
-      StandaloneBosun bosun = StandaloneBosun.start(config, args.port("xds-port", 15010), "127.0.0.1",
+      // Everything in the demo talks over loopback only.
+      StandaloneBosun bosun = StandaloneBosun.start(config, "127.0.0.1", args.port("xds-port", 15010), "127.0.0.1",
           args.port("monitoring-port", 15014));
       started.add(0, bosun);
       EnvoyProcess gateway = EnvoyProcess.start(envoy, Bootstrap.forProxy(GATEWAY_NODE)

@@ -14,7 +14,8 @@ public final class Main {
       usage: bosun <command> [options]
 
       commands:
-        standalone --config DIR [--xds-port 15010] [--monitoring-port 15014] [--monitoring-address 127.0.0.1]
+        standalone --config DIR [--xds-port 15010] [--xds-address 0.0.0.0]
+                   [--monitoring-port 15014] [--monitoring-address 127.0.0.1]
             Serve xDS for the Istio config in DIR (*.yaml, *.yml; watched for changes).
         demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
             Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
@@ -42,7 +43,8 @@ public final class Main {
     try {
       switch (argv[0]) {
         case "standalone":
-          return standalone(new Args(rest, Set.of("config", "xds-port", "monitoring-port", "monitoring-address")));
+          return standalone(new Args(rest, Set.of("config", "xds-port", "xds-address", "monitoring-port",
+              "monitoring-address")));
         case "demo":
           return Demo.run(new Args(rest, Set.of("config", "xds-port", "monitoring-port")));
         case "version":
@@ -60,12 +62,15 @@ public final class Main {
 
   private static int standalone(Args args) throws Exception {
     Path dir = Path.of(args.require("config"));
+    String xdsHost = args.get("xds-address", "0.0.0.0");
+    int xdsPort = args.port("xds-port", 15010);
+    String monitoringHost = args.get("monitoring-address", "127.0.0.1");
+    int monitoringPort = args.port("monitoring-port", 15014);
     if (!Files.isDirectory(dir)) {
       System.err.println("bosun: config directory " + dir + " does not exist");
       return 2;
     }
-    StandaloneBosun bosun = StandaloneBosun.start(dir, args.port("xds-port", 15010),
-        args.get("monitoring-address", "127.0.0.1"), args.port("monitoring-port", 15014));
+    StandaloneBosun bosun = StandaloneBosun.start(dir, xdsHost, xdsPort, monitoringHost, monitoringPort);
     awaitShutdown(bosun);
     return 0;
   }

@@ -12,6 +12,16 @@ final class Checks {
   private Checks() {
   }
 
+  /** A spec must be present, and every field in it known: a misspelt field is an error, not a no-op. */
+  static boolean spec(Object spec, Problems problems) {
+    if (spec == null) {
+      problems.error("spec", "spec is required");
+      return false;
+    }
+    UnknownFields.check(spec, "spec", problems);
+    return true;
+  }
+
   static boolean port(Long number, String field, Problems problems) {
     if (number == null) {
       problems.error(field, "port number is required");

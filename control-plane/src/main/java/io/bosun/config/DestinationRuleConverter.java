@@ -23,11 +23,9 @@ final class DestinationRuleConverter {
 
   static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule spec) {
     Problems problems = new Problems(source, ref);
-    if (spec == null) {
-      problems.error("spec", "spec is required");
+    if (!Checks.spec(spec, problems)) {
       return Conversion.of(ref, null, problems);
     }
-    UnknownFields.check(spec, "spec", problems);
     String host = spec.getHost();
     if (host == null || host.isBlank()) {
       problems.error("spec.host", "host is required");

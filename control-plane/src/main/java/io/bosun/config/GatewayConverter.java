@@ -22,11 +22,9 @@ final class GatewayConverter {
 
   static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.Gateway spec) {
     Problems problems = new Problems(source, ref);
-    if (spec == null) {
-      problems.error("spec", "spec is required");
+    if (!Checks.spec(spec, problems)) {
       return Conversion.of(ref, null, problems);
     }
-    UnknownFields.check(spec, "spec", problems);
     if (list(spec.getServers()).isEmpty()) {
       problems.error("spec.servers", "at least one server is required");
     }

@@ -24,11 +24,9 @@ final class ServiceEntryConverter {
 
   static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry spec) {
     Problems problems = new Problems(source, ref);
-    if (spec == null) {
-      problems.error("spec", "spec is required");
+    if (!Checks.spec(spec, problems)) {
       return Conversion.of(ref, null, problems);
     }
-    UnknownFields.check(spec, "spec", problems);
     List<String> hosts = new ArrayList<>();
     if (list(spec.getHosts()).isEmpty()) {
       problems.error("spec.hosts", "at least one host is required");

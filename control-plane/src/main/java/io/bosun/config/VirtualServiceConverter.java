@@ -25,11 +25,9 @@ final class VirtualServiceConverter {
 
   static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.VirtualService spec) {
     Problems problems = new Problems(source, ref);
-    if (spec == null) {
-      problems.error("spec", "spec is required");
+    if (!Checks.spec(spec, problems)) {
       return Conversion.of(ref, null, problems);
     }
-    UnknownFields.check(spec, "spec", problems);
     String ns = ref.namespace();
 
     List<String> gateways = new ArrayList<>();

@@ -27,11 +27,12 @@ public final class StandaloneBosun implements AutoCloseable {
   private final XdsServer xds;
   private final MonitoringServer monitoring;
 
-  private StandaloneBosun(Path configDir, int xdsPort, InetSocketAddress monitoringAddress) throws IOException {
+  private StandaloneBosun(Path configDir, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress)
+      throws IOException {
     files = new FileConfigSource(configDir, new ConfigParser(), store);
     files.scan();
     push = new PushController(store);
-    xds = new XdsServer(xdsPort, push::groupOf, push::onNewGroup);
+    xds = new XdsServer(xdsAddress, push::groupOf, push::onNewGroup);
     push.attach(xds);
     xds.start();
     DebugPages pages = new DebugPages(store, xds, push);
@@ -43,12 +44,14 @@ public final class StandaloneBosun implements AutoCloseable {
   }
 
   /**
-   * Starts everything. Ports may be 0 for ephemeral ones (tests); the monitoring server binds
+   * Starts everything. Ports may be 0 for ephemeral ones (tests). xDS binds {@code xdsHost}
+   * (all interfaces, as proxies on other hosts need it); the monitoring server binds
    * {@code monitoringHost} (loopback unless told otherwise: debug pages show the whole config).
    */
-  public static StandaloneBosun start(Path configDir, int xdsPort, String monitoringHost, int monitoringPort)
-      throws IOException {
-    return new StandaloneBosun(configDir, xdsPort, new InetSocketAddress(monitoringHost, monitoringPort));
+  public static StandaloneBosun start(Path configDir, String xdsHost, int xdsPort, String monitoringHost,
+                                      int monitoringPort) throws IOException {
+    return new StandaloneBosun(configDir, new InetSocketAddress(xdsHost, xdsPort),
+        new InetSocketAddress(monitoringHost, monitoringPort));
   }
 
   public int xdsPort() {

@@ -66,7 +66,7 @@ class StandaloneRoutingIT {
     routing = Files.readString(samples.resolve("routing.yaml")).replace("number: 8080", "number: " + gatewayPort);
     Files.writeString(config.resolve("routing.yaml"), routing);
 
-    bosun = StandaloneBosun.start(config, 0, "127.0.0.1", 0);
+    bosun = StandaloneBosun.start(config, "127.0.0.1", 0, "127.0.0.1", 0);
     assertThat(bosun.store().problems()).isEmpty();
     gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
             "router~127.0.0.1~ingressgateway-it.istio-system~istio-system.svc.cluster.local")

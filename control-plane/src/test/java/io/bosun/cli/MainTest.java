@@ -1,0 +1,51 @@
+package io.bosun.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private PrintStream oldErr;
+  private PrintStream oldOut;
+
+  @BeforeEach
+  void capture() {
+    oldErr = System.err;
+    oldOut = System.out;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restore() {
+    System.setErr(oldErr);
+    System.setOut(oldOut);
+  }
+
+  @Test
+  void usageErrorsSayWhatIsWrongAndExitTwo() throws Exception {
+    assertThat(Main.run(new String[] {"standalone"})).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("bosun: option --config is required", "usage: bosun");
+    assertThat(Main.run(new String[] {"standalone", "--config", "x", "--xds-port", "abc"})).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("option --xds-port: \"abc\" is not a port number");
+    assertThat(Main.run(new String[] {"standalone", "--confg", "x"})).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --confg");
+    assertThat(Main.run(new String[] {"standalone", "--config", "/does/not/exist"})).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("config directory /does/not/exist does not exist");
+    assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
+  }
+
+  @Test
+  void helpAndVersion() throws Exception {
+    assertThat(Main.run(new String[] {"help"})).isZero();
+    assertThat(Main.run(new String[] {"version"})).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("standalone --config DIR", "bosun ");
+  }
+}
