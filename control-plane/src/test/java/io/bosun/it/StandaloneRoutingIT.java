@@ -237,19 +237,57 @@ class StandaloneRoutingIT {
     }
   }
 
-  private static boolean synced(String node) {
+  @Test
+  @Order(7)
+  void aNackIsShownPerProxyAndTypeWithEnvoysMessage() throws Exception {
+    // The one NACK Bosun cannot prevent: the machine's port is taken, which no config check can know.
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("0.0.0.0"))) {
+      Path gw = config.resolve("taken-port-gateway.yaml");
+      Files.writeString(gw, """
+          apiVersion: networking.istio.io/v1
+          kind: Gateway
+          metadata: {name: taken, namespace: default}
+          spec:
+            selector: {istio: taken-port}
+            servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
+          """.formatted(taken.getLocalPort()));
+      String node = "router~127.0.0.3~taken-port.istio-system~istio-system.svc.cluster.local";
+      try (EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(node)
+          .namespace("istio-system")
+          .labels(Map.of("istio", "taken-port"))
+          .xds("127.0.0.1", bosun.xdsPort())
+          .adminPort(Ports.freePort()))) {
+        Waits.until("LDS NACK reported", () -> state(node, "LDS").equals("ERROR"), Duration.ofSeconds(10));
+        JsonNode lds = proxy(node).path("LDS");
+        assertThat(lds.path("error").asText()).contains("0.0.0.0_" + taken.getLocalPort(), "Address already in use");
+        assertThat(get("http://127.0.0.1:" + bosun.monitoringPort() + "/metrics"))
+            .containsPattern("pilot_total_xds_rejects\\{type=\"lds\"\\} [1-9]");
+        assertThat(state(node, "CDS")).isEqualTo("SYNCED");
+      } finally {
+        Files.delete(gw);
+      }
+    }
+  }
+
+  private static JsonNode proxy(String node) {
     try {
-      JsonNode syncz = JSON.readTree(get("http://127.0.0.1:" + bosun.monitoringPort() + "/debug/syncz"));
-      for (JsonNode p : syncz) {
+      for (JsonNode p : JSON.readTree(get("http://127.0.0.1:" + bosun.monitoringPort() + "/debug/syncz"))) {
         if (p.get("proxy").asText().equals(node)) {
-          return List.of("CDS", "EDS", "LDS", "RDS").stream()
-              .allMatch(t -> p.path(t).path("state").asText().equals("SYNCED"));
+          return p;
         }
       }
-      return false;
     } catch (Exception e) {
-      return false;
+      // not there yet
     }
+    return JSON.missingNode();
+  }
+
+  private static String state(String node, String type) {
+    return proxy(node).path(type).path("state").asText();
+  }
+
+  private static boolean synced(String node) {
+    return List.of("CDS", "EDS", "LDS", "RDS").stream().allMatch(t -> state(node, t).equals("SYNCED"));
   }
 
   static void assertNoRejections(EnvoyProcess envoy) {
