@@ -1,6 +1,9 @@
 package io.bosun.cli;
 
+import io.bosun.runtime.KubeBosun;
 import io.bosun.runtime.StandaloneBosun;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,6 +20,10 @@ public final class Main {
         standalone --config DIR [--xds-port 15010] [--xds-address 0.0.0.0]
                    [--monitoring-port 15014] [--monitoring-address 127.0.0.1]
             Serve xDS for the Istio config in DIR (*.yaml, *.yml; watched for changes).
+        kube [--kubeconfig PATH] [--xds-port 15010] [--xds-address 0.0.0.0]
+             [--monitoring-port 15014] [--monitoring-address 0.0.0.0]
+             [--lease-namespace $POD_NAMESPACE|istio-system] [--identity $POD_NAME|host-pid] [--lease-duration-seconds 15]
+            Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster).
         demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
             Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
         version
@@ -45,6 +52,9 @@ public final class Main {
         case "standalone":
           return standalone(new Args(rest, Set.of("config", "xds-port", "xds-address", "monitoring-port",
               "monitoring-address")));
+        case "kube":
+          return kube(new Args(rest, Set.of("kubeconfig", "xds-port", "xds-address", "monitoring-port",
+              "monitoring-address", "lease-namespace", "identity", "lease-duration-seconds")));
         case "demo":
           return Demo.run(new Args(rest, Set.of("config", "xds-port", "monitoring-port")));
         case "version":
@@ -72,6 +82,23 @@ public final class Main {
     }
     StandaloneBosun bosun = StandaloneBosun.start(dir, xdsHost, xdsPort, monitoringHost, monitoringPort);
     awaitShutdown(bosun);
+    return 0;
+  }
+
+  private static int kube(Args args) throws Exception {
+    String kubeconfig = args.get("kubeconfig", "");
+    KubeBosun.Options options = new KubeBosun.Options(
+        args.get("xds-address", "0.0.0.0"), args.port("xds-port", 15010),
+        args.get("monitoring-address", "0.0.0.0"), args.port("monitoring-port", 15014),
+        args.get("lease-namespace", System.getenv().getOrDefault("POD_NAMESPACE", "istio-system")),
+        args.get("identity", System.getenv().getOrDefault("POD_NAME",
+            java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid())),
+        java.time.Duration.ofSeconds(args.port("lease-duration-seconds", 15)));
+    io.fabric8.kubernetes.client.Config config = kubeconfig.isEmpty()
+        ? io.fabric8.kubernetes.client.Config.autoConfigure(null)
+        : io.fabric8.kubernetes.client.Config.fromKubeconfig(Files.readString(Path.of(kubeconfig)));
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    awaitShutdown(KubeBosun.start(client, options));
     return 0;
   }
 

@@ -65,7 +65,7 @@ public final class ConfigParser {
     String kind = doc.path("kind").asText("");
     String name = doc.path("metadata").path("name").asText("");
     String namespace = doc.path("metadata").path("namespace").asText("");
-    if (namespace.isEmpty()) {
+    if (namespace.isEmpty() && !kind.equals("Namespace")) {
       namespace = "default";
     }
     if (kind.isEmpty() || apiVersion.isEmpty()) {
@@ -82,6 +82,8 @@ public final class ConfigParser {
       return switch (apiVersion + "/" + kind) {
         case "v1/Service" -> KubeConverter.service(ref, source,
             serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Service.class));
+        case "v1/Namespace" -> KubeConverter.namespace(ref, source,
+            serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Namespace.class));
         case "v1/Pod" -> KubeConverter.pod(ref, source,
             serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Pod.class));
         case "discovery.k8s.io/v1/EndpointSlice" -> KubeConverter.endpointSlice(ref, source,
@@ -120,7 +122,7 @@ public final class ConfigParser {
     return new Conversion(source, ref, null, List.of(ConfigError.error(source, ref, "kind",
         "unsupported kind " + apiVersion + " " + ref.kind()
             + " (supported: networking.istio.io VirtualService, DestinationRule, Gateway, ServiceEntry;"
-            + " v1 Service, Pod; discovery.k8s.io/v1 EndpointSlice)")));
+            + " v1 Service, Pod, Namespace; discovery.k8s.io/v1 EndpointSlice)")));
   }
 
   private <T> T spec(JsonNode spec, Class<T> type) {

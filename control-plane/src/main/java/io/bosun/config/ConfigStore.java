@@ -68,6 +68,37 @@ public final class ConfigStore {
     listeners.forEach(Runnable::run);
   }
 
+  /** Adds or replaces one resource (a watch event); an invalid new version keeps the old one serving. */
+  public void put(Conversion c) {
+    synchronized (this) {
+      Entry next = entryFor(c, entries.get(c.ref()));
+      if (next.equals(entries.get(c.ref()))) {
+        return; // e.g. a resync: nothing changed, nothing to push
+      }
+      entries.put(c.ref(), next);
+      generation++;
+      logNewProblems();
+    }
+    listeners.forEach(Runnable::run);
+  }
+
+  /** Removes one resource (a delete event). */
+  public void remove(ResourceRef ref) {
+    synchronized (this) {
+      if (entries.remove(ref) == null) {
+        return;
+      }
+      generation++;
+      logNewProblems();
+    }
+    listeners.forEach(Runnable::run);
+  }
+
+  /** The entry for one resource, if the store has it. */
+  public synchronized java.util.Optional<Entry> entry(ResourceRef ref) {
+    return java.util.Optional.ofNullable(entries.get(ref));
+  }
+
   private static Entry entryFor(Conversion c, Entry previous) {
     if (c.valid()) {
       return new Entry(c.ref(), c.source(), c.value(), true, c.problems());

@@ -3,6 +3,7 @@ package io.bosun.config;
 import io.bosun.model.Endpoint;
 import io.bosun.model.EndpointSlice;
 import io.bosun.model.KubeService;
+import io.bosun.model.NamespaceInfo;
 import io.bosun.model.PodInfo;
 import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
@@ -50,6 +51,11 @@ final class KubeConverter {
     }
     String clusterIp = spec.getClusterIP() == null || "None".equals(spec.getClusterIP()) ? "" : spec.getClusterIP();
     return Conversion.of(ref, new KubeService(ref, clusterIp, ports), problems);
+  }
+
+  static Conversion namespace(ResourceRef ref, String source, io.fabric8.kubernetes.api.model.Namespace ns) {
+    Map<String, String> labels = ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
+    return Conversion.of(ref, new NamespaceInfo(ref.name(), labels), new Problems(source, ref));
   }
 
   static Conversion pod(ResourceRef ref, String source, Pod pod) {

@@ -34,9 +34,19 @@ public final class PushController implements AutoCloseable {
   private final AtomicLong translations = new AtomicLong();
   private volatile XdsServer xds;
   private volatile ConfigGenerator generator;
+  private final java.util.function.BooleanSupplier complete;
 
   public PushController(ConfigStore store) {
+    this(store, () -> true);
+  }
+
+  /**
+   * @param complete whether the store holds the whole config yet (e.g. all informers synced);
+   *                 until then proxies get nothing rather than a partial config
+   */
+  public PushController(ConfigStore store, java.util.function.BooleanSupplier complete) {
     this.store = store;
+    this.complete = complete;
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "push");
       t.setDaemon(true);
@@ -61,10 +71,22 @@ public final class PushController implements AutoCloseable {
     Proxy proxy = ProxyIdentity.of(node);
     groups.put(group, proxy);
     LOG.info("proxy {} connected: new group {}", node.getId(), group);
-    send(group, proxy, generator);
+    if (complete.getAsBoolean()) {
+      send(group, proxy, generator);
+    } else {
+      LOG.info("proxy {}: config not complete yet, it gets its config once it is", node.getId());
+    }
+  }
+
+  /** Asks for a push (debounced), e.g. when the config became complete. */
+  public void requestPush() {
+    debouncer.trigger();
   }
 
   private synchronized void push() {
+    if (!complete.getAsBoolean()) {
+      return; // the push requested on completion covers everything deferred until then
+    }
     long start = System.nanoTime();
     ConfigGenerator next = new ConfigGenerator(store.snapshot());
     generator = next;

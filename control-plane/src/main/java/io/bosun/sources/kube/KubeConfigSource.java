@@ -1,0 +1,125 @@
+package io.bosun.sources.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.bosun.config.ConfigParser;
+import io.bosun.config.ConfigStore;
+import io.bosun.config.Conversion;
+import io.bosun.model.ResourceRef;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes mode's config source: shared informers for the four Istio networking kinds,
+ * Services, EndpointSlices, Pods and Namespaces in all namespaces. Every object goes through the
+ * same {@link ConfigParser} as a file would, into the same {@link ConfigStore}.
+ */
+public final class KubeConfigSource implements AutoCloseable {
+  public static final String SOURCE = "kubernetes";
+  private static final Logger LOG = LoggerFactory.getLogger(KubeConfigSource.class);
+
+  /** The kinds watched; Istio kinds through their v1 classes (the API server converts the other versions). */
+  static final List<Class<? extends HasMetadata>> KINDS = List.of(
+      io.fabric8.istio.api.networking.v1.VirtualService.class,
+      io.fabric8.istio.api.networking.v1.DestinationRule.class,
+      io.fabric8.istio.api.networking.v1.Gateway.class,
+      io.fabric8.istio.api.networking.v1.ServiceEntry.class,
+      Service.class, EndpointSlice.class, Pod.class, Namespace.class);
+
+  private final KubernetesClient client;
+  private final ConfigParser parser;
+  private final ConfigStore store;
+  private final List<SharedIndexInformer<? extends HasMetadata>> informers = new ArrayList<>();
+  private final Map<String, SharedIndexInformer<? extends HasMetadata>> byKind = new ConcurrentHashMap<>();
+
+  public KubeConfigSource(KubernetesClient client, ConfigParser parser, ConfigStore store) {
+    this.client = client;
+    this.parser = parser;
+    this.store = store;
+  }
+
+  /** Starts every informer; events flow into the store from now on. */
+  public KubeConfigSource start() {
+    for (Class<? extends HasMetadata> kind : KINDS) {
+      inform(kind);
+    }
+    return this;
+  }
+
+  private <T extends HasMetadata> void inform(Class<T> type) {
+    // Not inform(): that blocks until the first list, and Bosun must start (and serve what it
+    // has) even while the API server is unreachable; readiness waits for hasSynced instead.
+    SharedIndexInformer<T> informer = client.resources(type).inAnyNamespace().runnableInformer(0);
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        apply(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        apply(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        ResourceRef ref = ref(obj);
+        LOG.debug("{} deleted", ref);
+        store.remove(ref);
+      }
+    });
+    informer.start();
+    informers.add(informer);
+    byKind.put(HasMetadata.getKind(type), informer);
+  }
+
+  private void apply(HasMetadata obj) {
+    try {
+      JsonNode doc = client.getKubernetesSerialization().convertValue(obj, JsonNode.class);
+      Conversion c = parser.convert(SOURCE, doc, ref(obj).toString());
+      if (c.ref() != null) {
+        store.put(c);
+      }
+    } catch (RuntimeException e) {
+      // One odd object must never stop the informer thread.
+      LOG.error("{}: cannot process", ref(obj), e);
+    }
+  }
+
+  static ResourceRef ref(HasMetadata obj) {
+    String ns = obj.getMetadata().getNamespace();
+    return new ResourceRef(obj.getKind(), ns == null ? "" : ns, obj.getMetadata().getName());
+  }
+
+  /** True once every informer has listed its kind: only then is the config complete. */
+  public boolean synced() {
+    return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+  }
+
+  /** The object as last seen by its informer. */
+  public Optional<HasMetadata> get(ResourceRef ref) {
+    SharedIndexInformer<? extends HasMetadata> informer = byKind.get(ref.kind());
+    if (informer == null) {
+      return Optional.empty();
+    }
+    String key = ref.namespace().isEmpty() ? ref.name() : ref.namespace() + "/" + ref.name();
+    return Optional.ofNullable(informer.getIndexer().getByKey(key));
+  }
+
+  @Override
+  public void close() {
+    informers.forEach(SharedIndexInformer::close);
+  }
+}
