@@ -1,0 +1,283 @@
+package io.bosun.e2e.cluster;
+
+import io.bosun.envoy.Ports;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Kubernetes control plane on loopback: etcd and kube-apiserver, and on request
+ * kube-controller-manager, kube-scheduler and kwok with one fake node (so Pods run, get IPs
+ * and EndpointSlices). Everything is stopped by PID on {@link #close()}.
+ */
+public final class RealCluster implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RealCluster.class);
+  static final String TOKEN = "bosun-e2e-admin-token";
+  /** Ranges no real interface here uses; pods and services are never routed anywhere. */
+  public static final String SERVICE_CIDR = "10.213.0.0/16";
+  public static final String POD_CIDR = "10.214.0.0/16";
+  public static final String NODE_POD_CIDR = "10.214.0.0/24";
+  public static final String NODE = "kwok-node-0";
+
+  private final Path dir;
+  private final boolean controllers;
+  private final int etcdPort = Ports.freePort();
+  private final int etcdPeerPort = Ports.freePort();
+  private final int apiPort = Ports.freePort();
+  private final List<ManagedProcess> processes = new ArrayList<>();
+  private ManagedProcess apiServer;
+  private KubernetesClient client;
+
+  private RealCluster(boolean controllers) throws IOException {
+    this.controllers = controllers;
+    this.dir = Files.createTempDirectory("bosun-k8s-");
+  }
+
+  /** Starts etcd + kube-apiserver, and with {@code controllers} also controller-manager, scheduler and kwok. */
+  public static RealCluster start(boolean controllers) {
+    RealCluster cluster;
+    try {
+      cluster = new RealCluster(controllers);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    try {
+      cluster.boot();
+      return cluster;
+    } catch (Exception | AssertionError e) {
+      String logs = cluster.logs();
+      cluster.close();
+      throw new IllegalStateException("the test cluster did not start: " + e.getMessage() + "\n" + logs, e);
+    }
+  }
+
+  private void boot() throws Exception {
+    K8sBinaries.ALL.forEach(K8sBinaries::require);
+    Files.writeString(dir.resolve("tokens.csv"), TOKEN + ",admin,admin,system:masters\n");
+    writeServiceAccountKey();
+    Files.writeString(kubeconfigPath(), kubeconfig());
+    processes.add(ManagedProcess.start("etcd", dir, List.of(bin("etcd"),
+        "--data-dir", dir.resolve("etcd").toString(), "--name", "default",
+        "--listen-client-urls", "http://127.0.0.1:" + etcdPort, "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,
+        "--listen-peer-urls", "http://127.0.0.1:" + etcdPeerPort,
+        "--initial-advertise-peer-urls", "http://127.0.0.1:" + etcdPeerPort,
+        "--initial-cluster", "default=http://127.0.0.1:" + etcdPeerPort, "--unsafe-no-fsync")));
+    startApiServer();
+    if (controllers) {
+      startControllers();
+    }
+  }
+
+  /** (Re)starts kube-apiserver on the same port and etcd, and waits until it is ready. */
+  public void startApiServer() throws IOException {
+    apiServer = ManagedProcess.start("kube-apiserver", dir, List.of(bin("kube-apiserver"),
+        "--etcd-servers", "http://127.0.0.1:" + etcdPort,
+        "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", Integer.toString(apiPort),
+        "--cert-dir", dir.resolve("certs").toString(),
+        "--token-auth-file", dir.resolve("tokens.csv").toString(),
+        "--authorization-mode", "RBAC",
+        "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+        "--service-account-key-file", dir.resolve("sa.key").toString(),
+        "--service-account-signing-key-file", dir.resolve("sa.key").toString(),
+        "--service-cluster-ip-range", SERVICE_CIDR,
+        "--enable-aggregator-routing=true",
+        "--disable-admission-plugins", "ServiceAccount",
+        "--allow-privileged=true"));
+    processes.add(apiServer);
+    awaitReady(Duration.ofSeconds(90));
+  }
+
+  /** Stops kube-apiserver only (etcd keeps the data), as an outage would. */
+  public void stopApiServer() {
+    apiServer.close();
+    processes.remove(apiServer);
+  }
+
+  private void startControllers() throws Exception {
+    String kubeconfig = kubeconfigPath().toString();
+    processes.add(ManagedProcess.start("kube-controller-manager", dir, List.of(bin("kube-controller-manager"),
+        "--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
+        "--bind-address", "127.0.0.1", "--secure-port", Integer.toString(Ports.freePort()),
+        "--leader-elect=false", "--controllers", "*",
+        "--service-account-private-key-file", dir.resolve("sa.key").toString(),
+        "--cluster-cidr", POD_CIDR, "--service-cluster-ip-range", SERVICE_CIDR)));
+    processes.add(ManagedProcess.start("kube-scheduler", dir, List.of(bin("kube-scheduler"),
+        "--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
+        "--bind-address", "127.0.0.1", "--secure-port", Integer.toString(Ports.freePort()), "--leader-elect=false")));
+    client().nodes().resource(new NodeBuilder()
+        .withNewMetadata().withName(NODE)
+        .addToAnnotations("kwok.x-k8s.io/node", "fake")
+        .addToLabels("type", "kwok").addToLabels("kubernetes.io/hostname", NODE)
+        .endMetadata()
+        .withNewSpec().withPodCIDR(NODE_POD_CIDR).endSpec()
+        .build()).create();
+    processes.add(ManagedProcess.start("kwok", dir, List.of(bin("kwok"),
+        "--kubeconfig", kubeconfig,
+        "--manage-all-nodes=false",
+        "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
+        "--cidr", NODE_POD_CIDR,
+        "--node-ip", "127.0.0.1",
+        "--server-address", "127.0.0.1:" + Ports.freePort())));
+  }
+
+  private void awaitReady(Duration timeout) {
+    HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      if (!apiServer.isAlive()) {
+        throw new IllegalStateException("kube-apiserver exited");
+      }
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/readyz"))
+            .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          LOG.info("kube-apiserver ready at {}", url());
+          return;
+        }
+        last = r.statusCode() + " " + r.body();
+      } catch (IOException e) {
+        last = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      sleep(250);
+    }
+    throw new IllegalStateException("kube-apiserver not ready after " + timeout + ": " + last);
+  }
+
+  public String url() {
+    return "https://127.0.0.1:" + apiPort;
+  }
+
+  public Path kubeconfigPath() {
+    return dir.resolve("kubeconfig");
+  }
+
+  /** Client configuration for the admin user (for a Bosun under test, e.g.). */
+  public Config config() {
+    return new ConfigBuilder().withMasterUrl(url()).withOauthToken(TOKEN).withTrustCerts(true)
+        .withNamespace("default").withRequestTimeout(10_000).build();
+  }
+
+  public synchronized KubernetesClient client() {
+    if (client == null) {
+      client = new KubernetesClientBuilder().withConfig(config()).build();
+    }
+    return client;
+  }
+
+  public String serverVersion() {
+    return client().getKubernetesVersion().getGitVersion();
+  }
+
+  private String kubeconfig() {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: e2e
+          cluster: {server: "%s", insecure-skip-tls-verify: true}
+        users:
+        - name: admin
+          user: {token: "%s"}
+        contexts:
+        - name: e2e
+          context: {cluster: e2e, user: admin, namespace: default}
+        current-context: e2e
+        """.formatted(url(), TOKEN);
+  }
+
+  private void writeServiceAccountKey() throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+    gen.initialize(2048);
+    String pem = "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(gen.generateKeyPair().getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+    Files.writeString(dir.resolve("sa.key"), pem);
+  }
+
+  private static String bin(String name) {
+    return K8sBinaries.require(name).toString();
+  }
+
+  /** The tail of every process log, for failure messages. */
+  public String logs() {
+    StringBuilder sb = new StringBuilder();
+    for (ManagedProcess p : processes) {
+      sb.append("---- ").append(p.name()).append(" (pid ").append(p.pid()).append(") ----\n")
+          .append(p.logTail(50)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+    List<ManagedProcess> reversed = new ArrayList<>(processes);
+    java.util.Collections.reverse(reversed);
+    reversed.forEach(ManagedProcess::close);
+    processes.clear();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", dir, e.toString());
+    }
+  }
+
+  private static SSLContext trustAll() {
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, new TrustManager[] {new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+          // the test apiserver's self-signed certificate, on loopback
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+          return new java.security.cert.X509Certificate[0];
+        }
+      }}, null);
+      return ctx;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
