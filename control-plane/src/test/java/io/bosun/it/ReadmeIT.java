@@ -26,7 +26,8 @@ class ReadmeIT {
   void theTestCommandIsWhatCiRuns() throws Exception {
     String readme = Files.readString(ROOT.resolve("README.md"));
     String ci = Files.readString(ROOT.resolve(".ci/run"));
-    assertThat(readme).contains("bin/bosun demo", "bin/install-envoy && ./mvnw -B verify");
-    assertThat(ci).contains("bin/install-envoy", "./mvnw -B verify");
+    assertThat(readme).contains("bin/bosun demo",
+        "bin/install-envoy && e2e-tests/bin/install-k8s-test-binaries && ./mvnw -B verify");
+    assertThat(ci).contains("bin/install-envoy", "e2e-tests/bin/install-k8s-test-binaries", "./mvnw -B verify");
   }
 }

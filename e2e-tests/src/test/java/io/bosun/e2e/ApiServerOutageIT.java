@@ -1,0 +1,119 @@
+package io.bosun.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.demo.EchoServer;
+import io.bosun.e2e.cluster.RealCluster;
+import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
+import io.bosun.envoy.Bootstrap;
+import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.EnvoyProcess;
+import io.bosun.envoy.Ports;
+import io.bosun.envoy.Waits;
+import io.bosun.runtime.KubeBosun;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The API server goes away for 30 s: Bosun keeps serving the last config, then catches up. */
+@WithRealCluster
+class ApiServerOutageIT {
+
+  @Test
+  void keepsServingThroughAnOutageWithoutAnEmptyPushThenCatchesUp(RealCluster cluster) throws Exception {
+    KubernetesClient k = cluster.client();
+    Crds.install(k);
+    Crds.ensureNamespace(k, "istio-system");
+    int port = Ports.freePort();
+    try (EchoServer v1 = new EchoServer("reviews", "v1", 0);
+         EchoServer v2 = new EchoServer("reviews", "v2", 0);
+         KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster.config())
+                 .withWatchReconnectInterval(200).build()).build(),
+             new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "outage-it", Duration.ofSeconds(5)))) {
+      apply(k, """
+          apiVersion: networking.istio.io/v1
+          kind: ServiceEntry
+          metadata: {name: reviews, namespace: default}
+          spec:
+            hosts: [reviews.default.svc.cluster.local]
+            resolution: STATIC
+            ports: [{name: http, number: 9080, protocol: HTTP}]
+            endpoints:
+            - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v1}}
+            - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v2}}
+          ---
+          apiVersion: networking.istio.io/v1
+          kind: DestinationRule
+          metadata: {name: reviews, namespace: default}
+          spec: {host: reviews, subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]}
+          ---
+          apiVersion: networking.istio.io/v1
+          kind: Gateway
+          metadata: {name: gw, namespace: default}
+          spec:
+            selector: {istio: ingressgateway}
+            servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
+          """.formatted(v1.port(), v2.port(), port) + "---\n" + vs("v1"));
+      Waits.until("Bosun ready", bosun::ready, Duration.ofSeconds(20));
+      try (EnvoyProcess gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
+              "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
+          .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
+          .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
+        gateway.waitReady(Duration.ofSeconds(30));
+        Waits.until("routes on v1", () -> Http.body(port, "/").equals("reviews v1\n"), Duration.ofSeconds(5));
+        Map<String, Long> before = gateway.statsMatching(".*update_attempt$");
+
+        cluster.stopApiServer();
+        long end = System.nanoTime() + 30_000_000_000L;
+        int requests = 0;
+        int failures = 0;
+        while (System.nanoTime() < end) {
+          requests++;
+          if (!Http.body(port, "/").equals("reviews v1\n")) {
+            failures++;
+          }
+          Thread.sleep(100);
+        }
+        System.out.printf("API server down 30 s: %d requests, %d failed; Bosun ready=%s%n", requests, failures,
+            bosun.ready());
+        assertThat(failures).isZero();
+        assertThat(gateway.statsMatching(".*update_attempt$")).as("nothing pushed during the outage")
+            .isEqualTo(before);
+
+        cluster.startApiServer();
+        apply(k, vs("v2"));
+        long t0 = System.nanoTime();
+        Waits.until("caught up: routes on v2", () -> Http.body(port, "/").equals("reviews v2\n"),
+            Duration.ofSeconds(30));
+        System.out.printf("caught up %.1f s after the change%n", (System.nanoTime() - t0) / 1e9);
+        assertNoRejections(gateway);
+      }
+    }
+  }
+
+  static String vs(String subset) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews, namespace: default}
+        spec:
+          hosts: ["*"]
+          gateways: [gw]
+          http: [{route: [{destination: {host: reviews, subset: %s}}]}]
+        """.formatted(subset);
+  }
+
+  static void apply(KubernetesClient k, String yaml) {
+    for (String doc : yaml.split("(?m)^---$")) {
+      k.resource(k.getKubernetesSerialization().unmarshal(doc, GenericKubernetesResource.class)).serverSideApply();
+    }
+  }
+
+  static void assertNoRejections(EnvoyProcess envoy) {
+    assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
+  }
+}

@@ -1,0 +1,197 @@
+package io.bosun.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.demo.EchoServer;
+import io.bosun.e2e.cluster.RealCluster;
+import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
+import io.bosun.envoy.Bootstrap;
+import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.EnvoyProcess;
+import io.bosun.envoy.Ports;
+import io.bosun.envoy.Waits;
+import io.bosun.runtime.KubeBosun;
+import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Kubernetes mode on a real API server: Istio objects and Services/EndpointSlices created,
+ * changed and deleted through the API change what a real Envoy gateway routes.
+ */
+@WithRealCluster
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KubeModeIT {
+  static final Duration WITHIN = Duration.ofSeconds(2);
+  static EchoServer v1;
+  static EchoServer v2;
+  static EchoServer ratings;
+  static KubeBosun bosun;
+  static EnvoyProcess gateway;
+  static int port;
+  static KubernetesClient k;
+
+  @BeforeAll
+  static void start(RealCluster cluster) throws Exception {
+    k = cluster.client();
+    Crds.install(k);
+    Crds.ensureNamespace(k, "istio-system");
+    Crds.ensureNamespace(k, "shop");
+    v1 = new EchoServer("reviews", "v1", 0);
+    v2 = new EchoServer("reviews", "v2", 0);
+    ratings = new EchoServer("ratings", "v1", 0);
+    port = Ports.freePort();
+    bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
+        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "bosun-it", Duration.ofSeconds(5)));
+    Waits.until("Bosun ready (informers synced)", bosun::ready, Duration.ofSeconds(20));
+    gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
+            "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
+        .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
+        .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()));
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: reviews, namespace: shop}
+        spec:
+          hosts: [reviews.shop.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: http, number: 9080, protocol: HTTP}]
+          endpoints:
+          - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v1}}
+          - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1beta1
+        kind: DestinationRule
+        metadata: {name: reviews, namespace: shop}
+        spec:
+          host: reviews
+          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+        ---
+        apiVersion: networking.istio.io/v1alpha3
+        kind: Gateway
+        metadata: {name: gw, namespace: shop}
+        spec:
+          selector: {istio: ingressgateway}
+          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
+        """.formatted(v1.port(), v2.port(), port));
+    gateway.waitReady(Duration.ofSeconds(30));
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {gateway, bosun, v1, v2, ratings}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing
+      }
+    }
+  }
+
+  static void apply(String yaml) {
+    for (String doc : yaml.split("(?m)^---$")) {
+      GenericKubernetesResource g = k.getKubernetesSerialization().unmarshal(doc, GenericKubernetesResource.class);
+      k.resource(g).serverSideApply();
+    }
+  }
+
+  static String reviewsVs(String subset) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews, namespace: shop}
+        spec:
+          hosts: ["*"]
+          gateways: [gw]
+          http:
+          - match: [{uri: {prefix: /reviews}}]
+            route: [{destination: {host: reviews, subset: %s}}]
+        """.formatted(subset);
+  }
+
+  @Test
+  @Order(1)
+  void creatingAndUpdatingAVirtualServiceRoutesWithinTwoSeconds() {
+    apply(reviewsVs("v1"));
+    Waits.until("/reviews on v1", () -> Http.body(port, "/reviews").equals("reviews v1\n"), WITHIN);
+    apply(reviewsVs("v2"));
+    Waits.until("/reviews on v2", () -> Http.body(port, "/reviews").equals("reviews v2\n"), WITHIN);
+  }
+
+  @Test
+  @Order(2)
+  void servicesAndEndpointSlicesReachEnvoyAsEndpoints() {
+    // The API server refuses loopback endpoint addresses, so this endpoint is a pod-range IP
+    // that nothing routes; the test reads Envoy's cluster table and never sends it traffic.
+    String cluster = "outbound|9080||ratings.shop.svc.cluster.local";
+    String endpoint = "10.214.0.77:" + ratings.port();
+    k.resource(new ServiceBuilder().withNewMetadata().withName("ratings").withNamespace("shop").endMetadata()
+        .withNewSpec().withClusterIP("10.213.0.50").addNewPort().withName("http").withPort(9080).endPort().endSpec()
+        .build()).serverSideApply();
+    Waits.until("Envoy has the cluster", () -> gateway.adminGet("/clusters").contains(cluster + "::"), WITHIN);
+    k.resource(new EndpointSliceBuilder().withNewMetadata().withName("ratings-1").withNamespace("shop")
+        .addToLabels("kubernetes.io/service-name", "ratings").endMetadata()
+        .withAddressType("IPv4")
+        .addNewPort().withName("http").withPort(ratings.port()).endPort()
+        .addNewEndpoint().withAddresses("10.214.0.77").withNewConditions().withReady(true).endConditions().endEndpoint()
+        .addNewEndpoint().withAddresses("10.214.0.78").withNewConditions().withReady(false).endConditions().endEndpoint()
+        .build()).serverSideApply();
+    Waits.until("Envoy has the ready endpoint", () -> gateway.adminGet("/clusters").contains(cluster + "::" + endpoint),
+        WITHIN);
+    assertThat(gateway.adminGet("/clusters")).as("not-ready endpoints get no traffic").doesNotContain("10.214.0.78");
+
+    k.resources(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class).inNamespace("shop")
+        .withName("ratings-1").delete();
+    Waits.until("the endpoint is gone", () -> !gateway.adminGet("/clusters").contains(endpoint), WITHIN);
+    k.resources(io.fabric8.kubernetes.api.model.Service.class).inNamespace("shop").withName("ratings").delete();
+    Waits.until("the cluster is gone", () -> !gateway.adminGet("/clusters").contains(cluster + "::"), WITHIN);
+  }
+
+  @Test
+  @Order(3)
+  void anInvalidVirtualServiceGetsStatusAndAWarningAndOthersKeepRouting() {
+    apply(reviewsVs("v1").replace("prefix: /reviews", "regex: \"/reviews(\""));
+    Waits.until("Reconciled=False on the VirtualService", () -> {
+      var vs = k.resources(VirtualService.class).inNamespace("shop").withName("reviews").get();
+      return vs.getStatus() != null && vs.getStatus().getConditions() != null && vs.getStatus().getConditions().stream()
+          .anyMatch(c -> c.getType().equals("Reconciled") && c.getStatus().equals("False")
+              && c.getMessage().contains("spec.http[0].match[0].uri.regex")
+              && c.getObservedGeneration().equals(vs.getMetadata().getGeneration()));
+    }, Duration.ofSeconds(10));
+    Waits.until("a Warning event", () -> k.v1().events().inNamespace("shop").list().getItems().stream()
+        .anyMatch(e -> "Warning".equals(e.getType()) && "reviews".equals(e.getInvolvedObject().getName())
+            && e.getMessage().contains("uri.regex")), Duration.ofSeconds(10));
+    assertThat(Http.body(port, "/reviews")).as("last valid version keeps serving").isEqualTo("reviews v2\n");
+
+    var ok = k.resources(io.fabric8.istio.api.networking.v1.DestinationRule.class).inNamespace("shop")
+        .withName("reviews").get();
+    Waits.until("Reconciled=True on a valid resource", () -> {
+      var dr = k.resources(io.fabric8.istio.api.networking.v1.DestinationRule.class).inNamespace("shop")
+          .withName("reviews").get();
+      return dr.getStatus() != null && dr.getStatus().getConditions() != null && dr.getStatus().getConditions()
+          .stream().anyMatch(c -> c.getType().equals("Reconciled") && c.getStatus().equals("True"));
+    }, Duration.ofSeconds(10));
+    assertThat(ok).isNotNull();
+  }
+
+  @Test
+  @Order(4)
+  void deletingTheVirtualServiceRemovesItsRoutes() {
+    k.resources(VirtualService.class).inNamespace("shop").withName("reviews").delete();
+    Waits.until("/reviews has no route: 404", () -> Http.get(port, "/reviews", Map.of()).status() == 404, WITHIN);
+  }
+}
