@@ -136,7 +136,7 @@ public final class RealCluster implements AutoCloseable {
         "--kubeconfig", kubeconfig,
         "--manage-all-nodes=false",
         "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
-        "--cidr", NODE_POD_CIDR,
+        "--cidr", "10.214.0.1/24",
         "--node-ip", "127.0.0.1",
         "--server-address", "127.0.0.1:" + Ports.freePort())));
   }

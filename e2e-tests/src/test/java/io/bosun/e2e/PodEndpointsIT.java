@@ -1,0 +1,101 @@
+package io.bosun.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.e2e.cluster.RealCluster;
+import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
+import io.bosun.envoy.Bootstrap;
+import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.EnvoyProcess;
+import io.bosun.envoy.Ports;
+import io.bosun.envoy.Waits;
+import io.bosun.runtime.KubeBosun;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pods run by kwok on a fake node behind a Service: the real controller-manager publishes
+ * EndpointSlices and Bosun's EDS follows them, through scale to zero and back.
+ */
+@WithRealCluster(controllers = true)
+class PodEndpointsIT {
+  static final String CLUSTER = "outbound|80||web.shop.svc.cluster.local";
+  static final String V1 = "outbound|80|v1|web.shop.svc.cluster.local";
+
+  @Test
+  void edsFollowsThePodsOfADeployment(RealCluster cluster) throws Exception {
+    KubernetesClient k = cluster.client();
+    Crds.install(k);
+    Crds.ensureNamespace(k, "shop");
+    Crds.ensureNamespace(k, "istio-system");
+    k.resource(new ServiceBuilder().withNewMetadata().withName("web").withNamespace("shop").endMetadata()
+        .withNewSpec().addToSelector("app", "web")
+        .addNewPort().withName("http").withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+    KubeModeIT.k = k;
+    KubeModeIT.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: web, namespace: shop}
+        spec: {host: web, subsets: [{name: v1, labels: {version: v1}}]}
+        """);
+    scale(k, 2);
+
+    try (KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
+            new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "pods-it", Duration.ofSeconds(5)));
+         EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
+                 "sidecar~10.214.0.200~client.shop~shop.svc.cluster.local")
+             .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
+      Waits.until("two pods running with IPs", () -> runningIps(k).size() == 2, Duration.ofSeconds(60));
+      List<String> ips = runningIps(k);
+      assertThat(ips).allMatch(ip -> ip.startsWith("10.214.0."));
+      Waits.until("Envoy's EDS lists both pods", () -> endpoints(envoy, CLUSTER).containsAll(ips.stream()
+          .map(ip -> ip + ":8080").toList()), Duration.ofSeconds(30));
+      assertThat(endpoints(envoy, V1)).as("subset by pod label").hasSize(2);
+      System.out.printf("pods %s -> Envoy endpoints %s%n", ips, endpoints(envoy, CLUSTER));
+
+      scale(k, 0);
+      Waits.until("scaled to zero: no endpoints", () -> endpoints(envoy, CLUSTER).isEmpty(), Duration.ofSeconds(60));
+      assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
+
+      scale(k, 2);
+      Waits.until("back to two endpoints", () -> endpoints(envoy, CLUSTER).size() == 2, Duration.ofSeconds(60));
+      assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
+    }
+  }
+
+  private static void scale(KubernetesClient k, int replicas) {
+    k.resource(new DeploymentBuilder().withNewMetadata().withName("web").withNamespace("shop").endMetadata()
+        .withNewSpec().withReplicas(replicas)
+        .withNewSelector().addToMatchLabels("app", "web").endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", "web").addToLabels("version", "v1").endMetadata()
+        .withNewSpec().addNewContainer().withName("web").withImage("example.invalid/web:1")
+        .addNewPort().withName("http").withContainerPort(8080).endPort().endContainer().endSpec()
+        .endTemplate().endSpec().build()).serverSideApply();
+  }
+
+  private static List<String> runningIps(KubernetesClient k) {
+    return k.pods().inNamespace("shop").withLabel("app", "web").list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+        .map(Pod::getStatus).map(s -> s.getPodIP()).filter(ip -> ip != null && !ip.isEmpty()).sorted().toList();
+  }
+
+  /** Endpoints of one cluster from Envoy's admin /clusters (no traffic is sent to them). */
+  private static List<String> endpoints(EnvoyProcess envoy, String cluster) {
+    Matcher m = Pattern.compile("^" + Pattern.quote(cluster) + "::([0-9.]+:[0-9]+)::cx_active", Pattern.MULTILINE)
+        .matcher(envoy.adminGet("/clusters"));
+    java.util.List<String> out = new java.util.ArrayList<>();
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+}
