@@ -22,6 +22,15 @@ final class Checks {
     return true;
   }
 
+  /** Kubernetes label key: optional DNS prefix and a name of at most 63 characters. */
+  static boolean labelKey(String key) {
+    return key != null && key.matches("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+  }
+
+  static boolean labelValue(String value) {
+    return value != null && value.matches("([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
+  }
+
   static boolean port(Long number, String field, Problems problems) {
     if (number == null) {
       problems.error(field, "port number is required");

@@ -52,10 +52,36 @@ final class DestinationRuleConverter {
         problems.error(field + ".name", "duplicate subset name " + s.getName());
       }
       Map<String, String> labels = s.getLabels() == null ? Map.of() : s.getLabels();
+      new java.util.TreeMap<>(labels).forEach((key, value) -> {
+        if (!Checks.labelKey(key)) {
+          problems.error(field + ".labels." + key, "invalid label key");
+        } else if (!Checks.labelValue(value)) {
+          problems.error(field + ".labels." + key, "invalid label value \"" + value + "\"");
+        }
+      });
       subsets.add(new Subset(s.getName(), labels, policy(s.getTrafficPolicy(), field + ".trafficPolicy", problems)));
     }
     String resolved = host == null ? "" : Hosts.resolve(host, ref.namespace());
     return Conversion.of(ref, new DestinationRule(ref, resolved, policy, subsets), problems);
+  }
+
+  private static void portLevelSettings(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy p, String field,
+                                        Problems problems) {
+    java.util.Set<Long> ports = new java.util.HashSet<>();
+    var list = p.getPortLevelSettings() == null ? java.util.List.<io.fabric8.istio.api.api.networking.v1alpha3
+        .TrafficPolicyPortTrafficPolicy>of() : p.getPortLevelSettings();
+    for (int i = 0; i < list.size(); i++) {
+      String f = field + ".portLevelSettings[" + i + "]";
+      var s = list.get(i);
+      if (s.getPort() == null || s.getPort().getNumber() == null) {
+        problems.error(f + ".port", "port is required");
+      } else if (Checks.port(s.getPort().getNumber(), f + ".port.number", problems)
+          && !ports.add(s.getPort().getNumber())) {
+        problems.error(f + ".port.number", "duplicate port " + s.getPort().getNumber());
+      }
+      PolicyChecks.connectionPool(s.getConnectionPool(), f + ".connectionPool", problems);
+      PolicyChecks.outlierDetection(s.getOutlierDetection(), f + ".outlierDetection", problems);
+    }
   }
 
   private static TrafficPolicy policy(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy p, String field,
@@ -64,6 +90,9 @@ final class DestinationRuleConverter {
       return TrafficPolicy.NONE;
     }
     Checks.unsupported(p.getConnectionPool(), field + ".connectionPool", problems);
+    PolicyChecks.connectionPool(p.getConnectionPool(), field + ".connectionPool", problems);
+    PolicyChecks.outlierDetection(p.getOutlierDetection(), field + ".outlierDetection", problems);
+    portLevelSettings(p, field, problems);
     Checks.unsupported(p.getOutlierDetection(), field + ".outlierDetection", problems);
     Checks.unsupported(p.getTls(), field + ".tls", problems);
     Checks.unsupported(p.getPortLevelSettings(), field + ".portLevelSettings", problems);

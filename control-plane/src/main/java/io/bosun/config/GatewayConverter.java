@@ -20,6 +20,34 @@ final class GatewayConverter {
   private GatewayConverter() {
   }
 
+  private static void tls(io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings tls, String protocol,
+                          String field, Problems problems) {
+    if (tls == null || Boolean.TRUE.equals(tls.getHttpsRedirect()) && tls.getMode() == null) {
+      return;
+    }
+    String mode = tls.getMode() == null ? "SIMPLE" : tls.getMode().toString();
+    boolean files = tls.getServerCertificate() != null && !tls.getServerCertificate().isEmpty()
+        && tls.getPrivateKey() != null && !tls.getPrivateKey().isEmpty();
+    boolean credential = tls.getCredentialName() != null && !tls.getCredentialName().isEmpty()
+        || tls.getCredentialNames() != null && !tls.getCredentialNames().isEmpty();
+    switch (mode) {
+      case "SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL" -> {
+        if (!files && !credential) {
+          problems.error(field, "mode " + mode + " needs credentialName, or serverCertificate and privateKey");
+        }
+        if (!mode.equals("SIMPLE") && !credential && (tls.getCaCertificates() == null || tls.getCaCertificates().isEmpty())) {
+          problems.error(field + ".caCertificates", "mode " + mode + " needs caCertificates or credentialName");
+        }
+      }
+      case "PASSTHROUGH", "AUTO_PASSTHROUGH" -> {
+        if (!protocol.equals("TLS")) {
+          problems.error(field + ".mode", "mode " + mode + " is allowed only with protocol TLS");
+        }
+      }
+      default -> { }
+    }
+  }
+
   static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.Gateway spec) {
     Problems problems = new Problems(source, ref);
     if (!Checks.spec(spec, problems)) {
@@ -57,6 +85,7 @@ final class GatewayConverter {
         problems.warning(field, "protocol " + protocol + " servers are not served by this Bosun release yet; ignored");
       }
       Checks.unsupported(s.getTls(), field + ".tls", problems);
+      tls(s.getTls(), protocol, field + ".tls", problems);
       Checks.unsupported(s.getBind(), field + ".bind", problems);
       List<String> hosts = list(s.getHosts());
       if (hosts.isEmpty()) {

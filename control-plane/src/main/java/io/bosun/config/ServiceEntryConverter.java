@@ -19,6 +19,8 @@ import java.util.TreeMap;
 
 /** Validates a ServiceEntry spec and turns it into the model. */
 final class ServiceEntryConverter {
+  private static final Set<String> PROTOCOLS = Set.of("HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB", "TCP", "TLS",
+      "MONGO", "MYSQL", "REDIS", "UDP");
   private ServiceEntryConverter() {
   }
 
@@ -57,6 +59,7 @@ final class ServiceEntryConverter {
 
     List<ServicePort> ports = new ArrayList<>();
     Set<String> portNames = new HashSet<>();
+    Set<Long> portNumbers = new HashSet<>();
     for (int i = 0; i < list(spec.getPorts()).size(); i++) {
       var p = spec.getPorts().get(i);
       String field = "spec.ports[" + i + "]";
@@ -69,6 +72,12 @@ final class ServiceEntryConverter {
       }
       if (!portNames.add(p.getName())) {
         problems.error(field + ".name", "duplicate port name " + p.getName());
+      }
+      if (!portNumbers.add(p.getNumber())) {
+        problems.error(field + ".number", "duplicate port number " + p.getNumber());
+      }
+      if (p.getProtocol() != null && !p.getProtocol().isEmpty() && !PROTOCOLS.contains(p.getProtocol().toUpperCase(java.util.Locale.ROOT))) {
+        problems.error(field + ".protocol", "unknown protocol \"" + p.getProtocol() + "\"");
       }
       int target = p.getNumber().intValue();
       if (p.getTargetPort() != null && Checks.port(p.getTargetPort(), field + ".targetPort", problems)) {

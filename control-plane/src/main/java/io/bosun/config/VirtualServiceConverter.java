@@ -119,6 +119,17 @@ final class VirtualServiceConverter {
     Checks.unsupported(r.getMirrors(), field + ".mirrors", problems);
     Checks.unsupported(r.getCorsPolicy(), field + ".corsPolicy", problems);
     Checks.unsupported(r.getHeaders(), field + ".headers", problems);
+    PolicyChecks.timeout(r.getTimeout(), field + ".timeout", problems);
+    PolicyChecks.retries(r.getRetries(), field + ".retries", problems);
+    PolicyChecks.fault(r.getFault(), field + ".fault", problems);
+    PolicyChecks.redirect(r.getRedirect(), field + ".redirect", problems);
+    PolicyChecks.rewrite(r.getRewrite(), field + ".rewrite", problems);
+    PolicyChecks.cors(r.getCorsPolicy(), field + ".corsPolicy", problems);
+    PolicyChecks.headers(r.getHeaders(), field + ".headers", problems);
+    PolicyChecks.percent(r.getMirrorPercentage(), field + ".mirrorPercentage.value", problems);
+    if (r.getMirror() != null) {
+      destination(r.getMirror(), field + ".mirror", ns, problems);
+    }
 
     List<HttpMatch> matches = new ArrayList<>();
     for (int j = 0; j < list(r.getMatch()).size(); j++) {
@@ -139,6 +150,7 @@ final class VirtualServiceConverter {
         continue;
       }
       Checks.unsupported(d.getHeaders(), df + ".headers", problems);
+      PolicyChecks.headers(d.getHeaders(), df + ".headers", problems);
       int weight = d.getWeight() == null ? (route.size() == 1 ? 100 : 0) : d.getWeight();
       if (weight < 0) {
         problems.error(df + ".weight", "weight must not be negative");
@@ -190,6 +202,14 @@ final class VirtualServiceConverter {
     Checks.unsupported(m.getSourceNamespace(), field + ".sourceNamespace", problems);
     Checks.unsupported(m.getGateways(), field + ".gateways", problems);
     Checks.unsupported(m.getIgnoreUriCase(), field + ".ignoreUriCase", problems);
+    if (m.getPort() != null) {
+      Checks.port(m.getPort(), field + ".port", problems);
+    }
+    new TreeMap<>(m.getSourceLabels() == null ? Map.<String, String>of() : m.getSourceLabels()).forEach((k, v) -> {
+      if (!Checks.labelKey(k)) {
+        problems.error(field + ".sourceLabels." + k, "invalid label key");
+      }
+    });
     StringMatch uri = m.getUri() == null ? null : Checks.stringMatch(m.getUri(), field + ".uri", problems);
     Map<String, StringMatch> headers = new LinkedHashMap<>();
     new TreeMap<>(m.getHeaders() == null ? Map.of() : m.getHeaders()).forEach((name, value) -> {
