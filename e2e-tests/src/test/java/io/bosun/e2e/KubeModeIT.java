@@ -190,6 +190,50 @@ class KubeModeIT {
 
   @Test
   @Order(4)
+  void destinationRuleServiceEntryAndGatewayChangesReroute() {
+    apply(reviewsVs("v2"));
+    Waits.until("/reviews on v2", () -> Http.body(port, "/reviews").equals("reviews v2\n"), WITHIN);
+    // DestinationRule: subset v2 now selects the v1 endpoint
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: reviews, namespace: shop}
+        spec:
+          host: reviews
+          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v1}}]
+        """);
+    Waits.until("DR change: subset v2 serves v1", () -> Http.body(port, "/reviews").equals("reviews v1\n"), WITHIN);
+    // ServiceEntry: the v1-labelled endpoint moves to the other backend's port
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: reviews, namespace: shop}
+        spec:
+          hosts: [reviews.shop.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: http, number: 9080, protocol: HTTP}]
+          endpoints:
+          - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v1}}
+        """.formatted(v2.port()));
+    Waits.until("SE change: endpoint moved", () -> Http.body(port, "/reviews").equals("reviews v2\n"), WITHIN);
+    // Gateway: deleting it removes the listener, re-creating it brings it back
+    k.resources(io.fabric8.istio.api.networking.v1.Gateway.class).inNamespace("shop").withName("gw").delete();
+    Waits.until("no listener without the Gateway", () -> Http.get(port, "/reviews", Map.of()).status() == -1, WITHIN);
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: shop}
+        spec:
+          selector: {istio: ingressgateway}
+          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
+        """.formatted(port));
+    Waits.until("listener back", () -> Http.body(port, "/reviews").equals("reviews v2\n"), Duration.ofSeconds(5));
+    assertThat(gateway.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
+  }
+
+  @Test
+  @Order(5)
   void deletingTheVirtualServiceRemovesItsRoutes() {
     k.resources(VirtualService.class).inNamespace("shop").withName("reviews").delete();
     Waits.until("/reviews has no route: 404", () -> Http.get(port, "/reviews", Map.of()).status() == 404, WITHIN);

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -61,12 +62,15 @@ class PodEndpointsIT {
       assertThat(endpoints(envoy, V1)).as("subset by pod label").hasSize(2);
       System.out.printf("pods %s -> Envoy endpoints %s%n", ips, endpoints(envoy, CLUSTER));
 
+      Map<String, Long> others = envoy.statsMatching("^(cluster_manager\\.cds|listener_manager\\.lds)\\.update_attempt$");
       scale(k, 0);
       Waits.until("scaled to zero: no endpoints", () -> endpoints(envoy, CLUSTER).isEmpty(), Duration.ofSeconds(60));
       assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
 
       scale(k, 2);
       Waits.until("back to two endpoints", () -> endpoints(envoy, CLUSTER).size() == 2, Duration.ofSeconds(60));
+      assertThat(envoy.statsMatching("^(cluster_manager\\.cds|listener_manager\\.lds)\\.update_attempt$"))
+          .as("endpoint changes push EDS only").isEqualTo(others);
       assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
     }
   }
