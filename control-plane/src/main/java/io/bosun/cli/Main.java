@@ -26,6 +26,9 @@ public final class Main {
             Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster).
         demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
             Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
+        validate PATH...
+            Check Istio config files or directories offline with the same validator Bosun serves with;
+            prints every error and warning, exits 1 when there is an error.
         version
             Print the version.
       """;
@@ -57,6 +60,8 @@ public final class Main {
               "monitoring-address", "lease-namespace", "identity", "lease-duration-seconds")));
         case "demo":
           return Demo.run(new Args(rest, Set.of("config", "xds-port", "monitoring-port")));
+        case "validate":
+          return Validate.run(rest);
         case "version":
           System.out.println("bosun " + version());
           return 0;

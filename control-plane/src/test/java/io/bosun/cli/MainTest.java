@@ -43,6 +43,19 @@ class MainTest {
   }
 
   @Test
+  void validateReportsEveryProblemAndFailsOnErrors() throws Exception {
+    assertThat(Main.run(new String[] {"validate", "../samples"})).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern("[0-9]+ resources checked: 0 errors");
+    out.reset();
+    assertThat(Main.run(new String[] {"validate", "src/test/resources/validation/invalid/vs-bad-timeout.yaml",
+        "src/test/resources/validation/valid"})).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("error: src/test/resources/validation/invalid/vs-bad-timeout.yaml: VirtualService "
+            + "default/vs-bad-timeout: spec.http[0].timeout: invalid duration \"5x\"")
+        .contains("34 resources checked: 1 errors");
+  }
+
+  @Test
   void helpAndVersion() throws Exception {
     assertThat(Main.run(new String[] {"help"})).isZero();
     assertThat(Main.run(new String[] {"version"})).isZero();
