@@ -40,6 +40,13 @@ class PodEndpointsIT {
     k.resource(new ServiceBuilder().withNewMetadata().withName("web").withNamespace("shop").endMetadata()
         .withNewSpec().addToSelector("app", "web")
         .addNewPort().withName("http").withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+    // A second service whose endpoints never change: its cluster must not be re-sent.
+    k.resource(new ServiceBuilder().withNewMetadata().withName("other").withNamespace("shop").endMetadata()
+        .withNewSpec().addNewPort().withName("http").withPort(81).endPort().endSpec().build()).create();
+    k.resource(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata()
+        .withName("other-1").withNamespace("shop").addToLabels("kubernetes.io/service-name", "other").endMetadata()
+        .withAddressType("IPv4").addNewPort().withName("http").withPort(81).endPort()
+        .addNewEndpoint().withAddresses("10.214.0.250").endEndpoint().build()).create();
     KubeModeIT.k = k;
     KubeModeIT.apply("""
         apiVersion: networking.istio.io/v1
@@ -53,7 +60,7 @@ class PodEndpointsIT {
             new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "pods-it", Duration.ofSeconds(5)));
          EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
                  "sidecar~10.214.0.200~client.shop~shop.svc.cluster.local")
-             .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
+             .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()).delta(true))) {
       Waits.until("two pods running with IPs", () -> runningIps(k).size() == 2, Duration.ofSeconds(60));
       List<String> ips = runningIps(k);
       assertThat(ips).allMatch(ip -> ip.startsWith("10.214.0."));
@@ -63,6 +70,9 @@ class PodEndpointsIT {
       System.out.printf("pods %s -> Envoy endpoints %s%n", ips, endpoints(envoy, CLUSTER));
 
       Map<String, Long> others = envoy.statsMatching("^(cluster_manager\\.cds|listener_manager\\.lds)\\.update_attempt$");
+      String unaffected = "^cluster\\.outbound\\|81\\|\\|other\\.shop\\.svc\\.cluster\\.local\\.update_attempt$";
+      Map<String, Long> otherCluster = envoy.statsMatching(unaffected);
+      long webUpdates = envoy.stat("cluster." + CLUSTER + ".update_attempt");
       scale(k, 0);
       Waits.until("scaled to zero: no endpoints", () -> endpoints(envoy, CLUSTER).isEmpty(), Duration.ofSeconds(60));
       assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
@@ -71,6 +81,10 @@ class PodEndpointsIT {
       Waits.until("back to two endpoints", () -> endpoints(envoy, CLUSTER).size() == 2, Duration.ofSeconds(60));
       assertThat(envoy.statsMatching("^(cluster_manager\\.cds|listener_manager\\.lds)\\.update_attempt$"))
           .as("endpoint changes push EDS only").isEqualTo(others);
+      assertThat(envoy.stat("cluster." + CLUSTER + ".update_attempt")).as("the affected cluster was updated")
+          .isGreaterThan(webUpdates);
+      assertThat(envoy.statsMatching(unaffected)).as("an unaffected cluster is not re-sent (delta xDS)")
+          .isNotEmpty().isEqualTo(otherCluster);
       assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
     }
   }
