@@ -11,7 +11,6 @@ import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
 import io.bosun.envoy.Waits;
 import io.bosun.runtime.KubeBosun;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -34,30 +33,8 @@ class ApiServerOutageIT {
          KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster.config())
                  .withWatchReconnectInterval(200).build()).build(),
              new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "outage-it", Duration.ofSeconds(5)))) {
-      apply(k, """
-          apiVersion: networking.istio.io/v1
-          kind: ServiceEntry
-          metadata: {name: reviews, namespace: default}
-          spec:
-            hosts: [reviews.default.svc.cluster.local]
-            resolution: STATIC
-            ports: [{name: http, number: 9080, protocol: HTTP}]
-            endpoints:
-            - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v1}}
-            - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v2}}
-          ---
-          apiVersion: networking.istio.io/v1
-          kind: DestinationRule
-          metadata: {name: reviews, namespace: default}
-          spec: {host: reviews, subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]}
-          ---
-          apiVersion: networking.istio.io/v1
-          kind: Gateway
-          metadata: {name: gw, namespace: default}
-          spec:
-            selector: {istio: ingressgateway}
-            servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
-          """.formatted(v1.port(), v2.port(), port) + "---\n" + vs("v1"));
+      Manifests.apply(k, Manifests.reviews("default", v1.port(), v2.port()) + "---\n" + Manifests.gateway("default", port)
+          + "---\n" + vs("v1"));
       Waits.until("Bosun ready", bosun::ready, Duration.ofSeconds(20));
       try (EnvoyProcess gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
               "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
@@ -85,7 +62,7 @@ class ApiServerOutageIT {
             .isEqualTo(before);
 
         cluster.startApiServer();
-        apply(k, vs("v2"));
+        Manifests.apply(k, vs("v2"));
         long t0 = System.nanoTime();
         Waits.until("caught up: routes on v2", () -> Http.body(port, "/").equals("reviews v2\n"),
             Duration.ofSeconds(30));
@@ -105,12 +82,6 @@ class ApiServerOutageIT {
           gateways: [gw]
           http: [{route: [{destination: {host: reviews, subset: %s}}]}]
         """.formatted(subset);
-  }
-
-  static void apply(KubernetesClient k, String yaml) {
-    for (String doc : yaml.split("(?m)^---$")) {
-      k.resource(k.getKubernetesSerialization().unmarshal(doc, GenericKubernetesResource.class)).serverSideApply();
-    }
   }
 
   static void assertNoRejections(EnvoyProcess envoy) {

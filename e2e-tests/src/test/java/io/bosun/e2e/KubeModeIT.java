@@ -12,7 +12,6 @@ import io.bosun.envoy.Ports;
 import io.bosun.envoy.Waits;
 import io.bosun.runtime.KubeBosun;
 import io.fabric8.istio.api.networking.v1.VirtualService;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -59,33 +58,7 @@ class KubeModeIT {
             "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
         .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
         .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()));
-    apply("""
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: reviews, namespace: shop}
-        spec:
-          hosts: [reviews.shop.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 9080, protocol: HTTP}]
-          endpoints:
-          - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v1}}
-          - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v2}}
-        ---
-        apiVersion: networking.istio.io/v1beta1
-        kind: DestinationRule
-        metadata: {name: reviews, namespace: shop}
-        spec:
-          host: reviews
-          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
-        ---
-        apiVersion: networking.istio.io/v1alpha3
-        kind: Gateway
-        metadata: {name: gw, namespace: shop}
-        spec:
-          selector: {istio: ingressgateway}
-          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
-        """.formatted(v1.port(), v2.port(), port));
+    apply(Manifests.reviews("shop", v1.port(), v2.port()) + "---\n" + Manifests.gateway("shop", port));
     gateway.waitReady(Duration.ofSeconds(30));
   }
 
@@ -103,10 +76,7 @@ class KubeModeIT {
   }
 
   static void apply(String yaml) {
-    for (String doc : yaml.split("(?m)^---$")) {
-      GenericKubernetesResource g = k.getKubernetesSerialization().unmarshal(doc, GenericKubernetesResource.class);
-      k.resource(g).serverSideApply();
-    }
+    Manifests.apply(k, yaml);
   }
 
   static String reviewsVs(String subset) {
@@ -220,14 +190,7 @@ class KubeModeIT {
     // Gateway: deleting it removes the listener, re-creating it brings it back
     k.resources(io.fabric8.istio.api.networking.v1.Gateway.class).inNamespace("shop").withName("gw").delete();
     Waits.until("no listener without the Gateway", () -> Http.get(port, "/reviews", Map.of()).status() == -1, WITHIN);
-    apply("""
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: shop}
-        spec:
-          selector: {istio: ingressgateway}
-          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
-        """.formatted(port));
+    apply(Manifests.gateway("shop", port));
     Waits.until("listener back", () -> Http.body(port, "/reviews").equals("reviews v2\n"), Duration.ofSeconds(5));
     assertThat(gateway.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
   }

@@ -47,8 +47,7 @@ class PodEndpointsIT {
         .withName("other-1").withNamespace("shop").addToLabels("kubernetes.io/service-name", "other").endMetadata()
         .withAddressType("IPv4").addNewPort().withName("http").withPort(81).endPort()
         .addNewEndpoint().withAddresses("10.214.0.250").endEndpoint().build()).create();
-    KubeModeIT.k = k;
-    KubeModeIT.apply("""
+    Manifests.apply(k, """
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
         metadata: {name: web, namespace: shop}
