@@ -72,6 +72,32 @@ class ApiServerOutageIT {
     }
   }
 
+  @Test
+  void startsWithoutAnApiServerAndTurnsReadyOnlyOnceItHasSynced(RealCluster cluster) throws Exception {
+    Crds.install(cluster.client());
+    cluster.stopApiServer();
+    try (KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster.config())
+            .withWatchReconnectInterval(200).build()).build(),
+        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "late-it", Duration.ofSeconds(5)))) {
+      String ready = "http://127.0.0.1:" + bosun.monitoringPort() + "/ready";
+      for (int i = 0; i < 10; i++) {
+        assertThat(status(ready)).as("not ready while the API server is away").isEqualTo(503);
+        Thread.sleep(200);
+      }
+      cluster.startApiServer();
+      Waits.until("/ready 200 once informers synced", () -> status(ready) == 200, Duration.ofSeconds(30));
+    }
+  }
+
+  private static int status(String url) {
+    try {
+      return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
   static String vs(String subset) {
     return """
         apiVersion: networking.istio.io/v1
