@@ -113,6 +113,13 @@ final class PolicyChecks {
     if (r != null && notEmpty(r.getUri()) && r.getUriRegexRewrite() != null) {
       p.error(field, "uri and uriRegexRewrite cannot both be set");
     }
+    if (r != null && r.getUriRegexRewrite() != null) {
+      if (r.getUriRegexRewrite().getMatch() == null || r.getUriRegexRewrite().getMatch().isEmpty()) {
+        p.error(field + ".uriRegexRewrite.match", "a regular expression is required");
+      } else {
+        Checks.regex(r.getUriRegexRewrite().getMatch(), field + ".uriRegexRewrite.match", p);
+      }
+    }
   }
 
   static void cors(CorsPolicy c, String field, Problems p) {

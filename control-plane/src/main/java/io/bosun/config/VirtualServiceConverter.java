@@ -108,17 +108,11 @@ final class VirtualServiceConverter {
     if (hasRoute && r.getDirectResponse() != null) {
       problems.error(field, "route and directResponse cannot both be set");
     }
-    Checks.unsupported(r.getRedirect(), field + ".redirect", problems);
-    Checks.unsupported(r.getDirectResponse(), field + ".directResponse", problems);
     Checks.unsupported(r.getDelegate(), field + ".delegate", problems);
-    Checks.unsupported(r.getRewrite(), field + ".rewrite", problems);
-    Checks.unsupported(r.getTimeout(), field + ".timeout", problems);
-    Checks.unsupported(r.getRetries(), field + ".retries", problems);
     Checks.unsupported(r.getFault(), field + ".fault", problems);
     Checks.unsupported(r.getMirror(), field + ".mirror", problems);
     Checks.unsupported(r.getMirrors(), field + ".mirrors", problems);
     Checks.unsupported(r.getCorsPolicy(), field + ".corsPolicy", problems);
-    Checks.unsupported(r.getHeaders(), field + ".headers", problems);
     PolicyChecks.timeout(r.getTimeout(), field + ".timeout", problems);
     PolicyChecks.retries(r.getRetries(), field + ".retries", problems);
     PolicyChecks.fault(r.getFault(), field + ".fault", problems);
@@ -149,7 +143,6 @@ final class VirtualServiceConverter {
         problems.error(df + ".destination", "destination is required");
         continue;
       }
-      Checks.unsupported(d.getHeaders(), df + ".headers", problems);
       PolicyChecks.headers(d.getHeaders(), df + ".headers", problems);
       int weight = d.getWeight() == null ? (route.size() == 1 ? 100 : 0) : d.getWeight();
       if (weight < 0) {
@@ -159,13 +152,17 @@ final class VirtualServiceConverter {
       total += weight;
       Destination dest = destination(d.getDestination(), df + ".destination", ns, problems);
       if (dest != null) {
-        dests.add(new RouteDestination(dest, route.size() == 1 ? 100 : weight));
+        dests.add(new RouteDestination(dest, route.size() == 1 ? 100 : weight,
+            RouteActionsConverter.headers(d.getHeaders())));
       }
     }
     if (route.size() > 1 && total <= 0) {
       problems.error(field + ".route", "total weight of the destinations must be greater than 0");
     }
-    return new HttpRoute(r.getName(), matches, dests);
+    return new HttpRoute(r.getName(), matches, dests, RouteActionsConverter.timeout(r.getTimeout()),
+        RouteActionsConverter.retries(r.getRetries()), RouteActionsConverter.redirect(r.getRedirect()),
+        RouteActionsConverter.rewrite(r.getRewrite()), RouteActionsConverter.directResponse(r.getDirectResponse()),
+        RouteActionsConverter.headers(r.getHeaders()));
   }
 
   static Destination destination(io.fabric8.istio.api.api.networking.v1alpha3.Destination d, String field, String ns,

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * A sample backend that says who it is: every response is {@code <name> <version>\n} with header
  * {@code x-backend: <name>-<version>}, so tests and the demo can see where traffic went.
  *
- * <p>Query parameters: {@code headers=1} appends the request headers as {@code key: value} lines
+ * <p>Query parameters: {@code path=1} appends the request path as {@code path: /x}; {@code headers=1} appends the request headers as {@code key: value} lines
  * (lower-case keys, sorted); {@code status=503} answers with that status; {@code delay=200ms} (or
  * {@code 1s}, or plain milliseconds) waits before answering.
  */
@@ -121,6 +121,9 @@ public final class EchoServer implements AutoCloseable {
         return;
       }
       StringBuilder body = new StringBuilder().append(name).append(' ').append(version).append('\n');
+      if ("1".equals(query.get("path"))) {
+        body.append("path: ").append(exchange.getRequestURI().getRawPath()).append('\n');
+      }
       if ("1".equals(query.get("headers"))) {
         appendHeaders(body, exchange.getRequestHeaders());
       }

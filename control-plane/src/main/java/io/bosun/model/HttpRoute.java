@@ -1,12 +1,23 @@
 package io.bosun.model;
 
+import java.time.Duration;
 import java.util.List;
 
-/** One HTTPRoute of a VirtualService; an empty match list matches every request. */
-public record HttpRoute(String name, List<HttpMatch> matches, List<RouteDestination> route) {
+/**
+ * One HTTPRoute of a VirtualService; an empty match list matches every request. Null actions
+ * are unset ({@code retries} null means Istio's default retry policy).
+ */
+public record HttpRoute(String name, List<HttpMatch> matches, List<RouteDestination> route, Duration timeout,
+                        RouteActions.Retry retries, RouteActions.Redirect redirect, RouteActions.Rewrite rewrite,
+                        RouteActions.DirectResponse directResponse, RouteActions.Headers headers) {
   public HttpRoute {
     name = name == null ? "" : name;
     matches = List.copyOf(matches);
     route = List.copyOf(route);
+    headers = headers == null ? RouteActions.Headers.NONE : headers;
+  }
+
+  public HttpRoute(String name, List<HttpMatch> matches, List<RouteDestination> route) {
+    this(name, matches, route, null, null, null, null, null, null);
   }
 }

@@ -23,10 +23,6 @@ import java.util.List;
 
 /** VirtualService HTTP routes to Envoy routes: one Envoy route per match, in order, first match wins. */
 final class HttpRoutes {
-  /** Istio's retry policy when a route sets none. */
-  static final String DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
-  static final int DEFAULT_RETRY_ATTEMPTS = 2;
-
   private HttpRoutes() {
   }
 
@@ -37,18 +33,30 @@ final class HttpRoutes {
   static List<Route> translate(List<HttpRoute> routes, ServiceRegistry registry, int defaultPort) {
     List<Route> out = new ArrayList<>();
     for (HttpRoute r : routes) {
-      if (r.route().isEmpty()) {
-        continue; // redirect/directResponse-only routes are not served by this release (reported as warnings)
+      Route.Builder template = Route.newBuilder();
+      if (r.directResponse() != null) {
+        template.setDirectResponse(RouteActionBuilder.directResponse(r.directResponse()));
+      } else if (r.redirect() != null) {
+        template.setRedirect(RouteActionBuilder.redirect(r.redirect()));
+      } else if (!r.route().isEmpty()) {
+        template.setRoute(action(r, registry, defaultPort));
+      } else {
+        continue; // a delegate-only route: not served by this release (reported as a warning)
       }
-      RouteAction action = action(r.route(), registry, defaultPort);
+      List<RouteDestination> weighted = r.route().stream().filter(d -> d.weight() > 0).toList();
+      if (weighted.size() == 1) {
+        RouteActionBuilder.headers(template, r.headers(), weighted.get(0).headers());
+      } else {
+        RouteActionBuilder.headers(template, r.headers());
+      }
       if (r.matches().isEmpty()) {
-        out.add(Route.newBuilder().setName(r.name()).setMatch(catchAll()).setRoute(action).build());
+        out.add(template.clone().setName(r.name()).setMatch(catchAll()).build());
         continue;
       }
       for (HttpMatch m : r.matches()) {
         String name = m.name() == null || m.name().isEmpty() ? r.name()
             : r.name().isEmpty() ? m.name() : r.name() + "." + m.name();
-        out.add(Route.newBuilder().setName(name).setMatch(match(m)).setRoute(action).build());
+        out.add(template.clone().setName(name).setMatch(match(m)).build());
       }
     }
     return out;
@@ -59,7 +67,7 @@ final class HttpRoutes {
     return Route.newBuilder()
         .setName("default")
         .setMatch(catchAll())
-        .setRoute(withDefaults(RouteAction.newBuilder().setCluster(cluster)))
+        .setRoute(RouteActionBuilder.withPolicies(RouteAction.newBuilder().setCluster(cluster), null, null, null))
         .build();
   }
 
@@ -92,9 +100,9 @@ final class HttpRoutes {
     };
   }
 
-  private static RouteAction action(List<RouteDestination> dests, ServiceRegistry registry, int defaultPort) {
+  private static RouteAction action(HttpRoute r, ServiceRegistry registry, int defaultPort) {
     RouteAction.Builder a = RouteAction.newBuilder();
-    List<RouteDestination> weighted = dests.stream().filter(d -> d.weight() > 0).toList();
+    List<RouteDestination> weighted = r.route().stream().filter(d -> d.weight() > 0).toList();
     if (weighted.size() == 1) {
       a.setCluster(cluster(weighted.get(0).destination(), registry, defaultPort));
     } else {
@@ -102,25 +110,15 @@ final class HttpRoutes {
       for (RouteDestination d : weighted) {
         wc.addClusters(WeightedCluster.ClusterWeight.newBuilder()
             .setName(cluster(d.destination(), registry, defaultPort))
-            .setWeight(UInt32Value.of(d.weight())));
+            .setWeight(UInt32Value.of(d.weight()))
+            .addAllRequestHeadersToAdd(RouteActionBuilder.options(d.headers().request()))
+            .addAllRequestHeadersToRemove(d.headers().request().remove())
+            .addAllResponseHeadersToAdd(RouteActionBuilder.options(d.headers().response()))
+            .addAllResponseHeadersToRemove(d.headers().response().remove()));
       }
       a.setWeightedClusters(wc);
     }
-    return withDefaults(a);
-  }
-
-  /** Istio disables Envoy's 15 s route timeout and retries twice on connection-level failures. */
-  private static RouteAction withDefaults(RouteAction.Builder a) {
-    return a.setTimeout(Protos.seconds(0))
-        .setRetryPolicy(RetryPolicy.newBuilder()
-            .setRetryOn(DEFAULT_RETRY_ON)
-            .setNumRetries(UInt32Value.of(DEFAULT_RETRY_ATTEMPTS))
-            .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
-                .setName("envoy.retry_host_predicates.previous_hosts")
-                .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
-            .setHostSelectionRetryMaxAttempts(5)
-            .addRetriableStatusCodes(503))
-        .build();
+    return RouteActionBuilder.withPolicies(a, r.timeout(), r.retries(), r.rewrite()).build();
   }
 
   static String cluster(Destination d, ServiceRegistry registry, int defaultPort) {

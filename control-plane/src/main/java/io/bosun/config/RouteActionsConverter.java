@@ -1,0 +1,85 @@
+package io.bosun.config;
+
+import io.bosun.model.RouteActions;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPBodyBytes;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPBodyString;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPDirectResponse;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirect;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirectPort;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRetry;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRewrite;
+import io.fabric8.istio.api.api.networking.v1alpha3.Headers;
+import io.fabric8.istio.api.api.networking.v1alpha3.HeadersHeaderOperations;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** The per-route actions of an HTTPRoute, already validated by {@link PolicyChecks}, to the model. */
+final class RouteActionsConverter {
+  private RouteActionsConverter() {
+  }
+
+  static Duration timeout(String timeout) {
+    return timeout == null ? null : Durations.parse(timeout);
+  }
+
+  static RouteActions.Retry retries(HTTPRetry r) {
+    if (r == null) {
+      return null;
+    }
+    int attempts = r.getAttempts() == null ? 0 : r.getAttempts();
+    return new RouteActions.Retry(attempts, r.getPerTryTimeout() == null ? null : Durations.parse(r.getPerTryTimeout()),
+        r.getRetryOn() == null ? "" : r.getRetryOn());
+  }
+
+  static RouteActions.Redirect redirect(HTTPRedirect r) {
+    if (r == null) {
+      return null;
+    }
+    int port = r.getRedirectPort() instanceof HTTPRedirectPort p && p.getPort() != null ? p.getPort().intValue() : 0;
+    int code = r.getRedirectCode() == null || r.getRedirectCode() == 0 ? 301 : r.getRedirectCode().intValue();
+    return new RouteActions.Redirect(r.getUri(), r.getAuthority(), r.getScheme(), port, code);
+  }
+
+  static RouteActions.Rewrite rewrite(HTTPRewrite r) {
+    if (r == null) {
+      return null;
+    }
+    var regex = r.getUriRegexRewrite();
+    return new RouteActions.Rewrite(r.getUri(), r.getAuthority(), regex == null ? null : regex.getMatch(),
+        regex == null ? null : regex.getRewrite());
+  }
+
+  static RouteActions.DirectResponse directResponse(HTTPDirectResponse d) {
+    if (d == null) {
+      return null;
+    }
+    String body = null;
+    if (d.getBody() != null) {
+      Object specifier = d.getBody().getSpecifier();
+      if (specifier instanceof HTTPBodyString s) {
+        body = s.getString();
+      } else if (specifier instanceof HTTPBodyBytes b && b.getBytes() != null) {
+        body = new String(Base64.getDecoder().decode(b.getBytes()), StandardCharsets.UTF_8);
+      }
+    }
+    return new RouteActions.DirectResponse(d.getStatus() == null ? 200 : d.getStatus().intValue(), body);
+  }
+
+  static RouteActions.Headers headers(Headers h) {
+    if (h == null) {
+      return RouteActions.Headers.NONE;
+    }
+    return new RouteActions.Headers(ops(h.getRequest()), ops(h.getResponse()));
+  }
+
+  private static RouteActions.HeaderOps ops(HeadersHeaderOperations o) {
+    if (o == null) {
+      return RouteActions.HeaderOps.NONE;
+    }
+    return new RouteActions.HeaderOps(o.getSet() == null ? Map.of() : o.getSet(),
+        o.getAdd() == null ? Map.of() : o.getAdd(), o.getRemove() == null ? List.of() : o.getRemove());
+  }
+}

@@ -1,0 +1,168 @@
+package io.bosun.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.demo.EchoServer;
+import io.bosun.envoy.Bootstrap;
+import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.EnvoyProcess;
+import io.bosun.envoy.Ports;
+import io.bosun.envoy.Waits;
+import io.bosun.runtime.StandaloneBosun;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Per-route actions observed through a real Envoy: timeout, retries, redirect, direct response, rewrite, headers. */
+class RouteActionsIT {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+      .followRedirects(HttpClient.Redirect.NEVER).build();
+
+  @TempDir
+  static Path config;
+  static EchoServer web;
+  static StandaloneBosun bosun;
+  static EnvoyProcess gateway;
+  static int port;
+
+  @BeforeAll
+  static void start() throws Exception {
+    web = new EchoServer("web", "v1", 0);
+    port = Ports.freePort();
+    Files.writeString(config.resolve("config.yaml"), """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: web}
+        spec:
+          hosts: [web.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: http, number: 80, protocol: HTTP}]
+          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: gw}
+        spec:
+          selector: {istio: ingressgateway}
+          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: actions}
+        spec:
+          hosts: ["*"]
+          gateways: [gw]
+          http:
+          - match: [{uri: {prefix: /slow}}]
+            timeout: 300ms
+            route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /no-retry}}]
+            retries: {attempts: 0}
+            route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /retry-4}}]
+            retries: {attempts: 4, retryOn: 5xx}
+            route: [{destination: {host: web}}]
+          - match: [{uri: {exact: /old}}]
+            redirect: {uri: /new, redirectCode: 308}
+          - match: [{uri: {prefix: /maintenance}}]
+            directResponse: {status: 503, body: {string: "down for maintenance"}}
+          - match: [{uri: {prefix: /v1/api/}}]
+            rewrite: {uri: /api/, authority: api.internal}
+            route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /headers}}]
+            headers:
+              request: {set: {x-from: mesh}}
+              response: {add: {x-served-by: bosun}, remove: [x-backend]}
+            route: [{destination: {host: web}}]
+          - route: [{destination: {host: web}}]
+        """.formatted(web.port(), port));
+    bosun = StandaloneBosun.start(config, "127.0.0.1", 0, "127.0.0.1", 0);
+    assertThat(bosun.store().problems()).isEmpty();
+    gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
+            "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
+        .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
+        .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()));
+    gateway.waitReady(Duration.ofSeconds(30));
+    Waits.until("routes served", () -> get("/").statusCode() == 200, Duration.ofSeconds(10));
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {gateway, bosun, web}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing
+      }
+    }
+  }
+
+  static HttpResponse<String> get(String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void timeoutAnswers504AtTheConfiguredTime() {
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = get("/slow?delay=3s");
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    System.out.printf("timeout 300ms: %d after %d ms%n", r.statusCode(), millis);
+    assertThat(r.statusCode()).isEqualTo(504);
+    assertThat(millis).isBetween(250L, 2000L);
+  }
+
+  @Test
+  void retriesAreSeenByTheBackend() {
+    assertThat(attempts("/default?status=503")).as("Istio's default: 2 retries on 503").isEqualTo(3);
+    assertThat(attempts("/no-retry?status=503")).as("attempts: 0 disables retries").isEqualTo(1);
+    assertThat(attempts("/retry-4?status=500")).as("attempts: 4, retryOn: 5xx").isEqualTo(5);
+  }
+
+  private static long attempts(String path) {
+    long before = web.requests();
+    get(path);
+    return web.requests() - before;
+  }
+
+  @Test
+  void redirectAndDirectResponse() {
+    HttpResponse<String> redirect = get("/old");
+    assertThat(redirect.statusCode()).isEqualTo(308);
+    assertThat(redirect.headers().firstValue("location").orElse("")).endsWith("/new");
+    HttpResponse<String> direct = get("/maintenance/x");
+    assertThat(direct.statusCode()).isEqualTo(503);
+    assertThat(direct.body()).isEqualTo("down for maintenance");
+  }
+
+  @Test
+  void rewriteChangesPathAndAuthority() {
+    String body = get("/v1/api/items?path=1&headers=1").body();
+    assertThat(body).contains("path: /api/items", "host: api.internal");
+  }
+
+  @Test
+  void headersAreSetAddedAndRemoved() {
+    HttpResponse<String> r = get("/headers?headers=1");
+    assertThat(r.body()).contains("x-from: mesh");
+    assertThat(r.headers().firstValue("x-served-by")).hasValue("bosun");
+    assertThat(r.headers().firstValue("x-backend")).isEmpty();
+    assertThat(get("/plain").headers().firstValue("x-backend")).as("other routes keep it").hasValue("web-v1");
+  }
+}
