@@ -45,6 +45,10 @@ final class Checks {
 
   /** Envoy compiles regexes with RE2; re2j accepts the same syntax, so a bad one never reaches Envoy. */
   static boolean regex(String regex, String field, Problems problems) {
+    if (regex.isEmpty()) {
+      problems.error(field, "regular expression must not be empty");
+      return false;
+    }
     try {
       int size = RegexComplexity.estimate(Pattern.compile(regex));
       if (size > RegexComplexity.ENVOY_MAX_PROGRAM_SIZE) {

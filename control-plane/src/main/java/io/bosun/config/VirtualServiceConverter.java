@@ -127,7 +127,7 @@ final class VirtualServiceConverter {
 
     List<HttpMatch> matches = new ArrayList<>();
     for (int j = 0; j < list(r.getMatch()).size(); j++) {
-      HttpMatch m = match(r.getMatch().get(j), field + ".match[" + j + "]", problems);
+      HttpMatch m = match(r.getMatch().get(j), field + ".match[" + j + "]", ns, problems);
       if (m != null) {
         matches.add(m);
       }
@@ -185,42 +185,57 @@ final class VirtualServiceConverter {
     return new Destination(Hosts.resolve(d.getHost(), ns), d.getSubset(), port);
   }
 
-  private static HttpMatch match(HTTPMatchRequest m, String field, Problems problems) {
+  private static HttpMatch match(HTTPMatchRequest m, String field, String ns, Problems problems) {
     if (m == null) {
       return new HttpMatch("", null, Map.of());
     }
-    Checks.unsupported(m.getScheme(), field + ".scheme", problems);
-    Checks.unsupported(m.getMethod(), field + ".method", problems);
-    Checks.unsupported(m.getAuthority(), field + ".authority", problems);
-    Checks.unsupported(m.getQueryParams(), field + ".queryParams", problems);
-    Checks.unsupported(m.getWithoutHeaders(), field + ".withoutHeaders", problems);
-    Checks.unsupported(m.getPort(), field + ".port", problems);
-    Checks.unsupported(m.getSourceLabels(), field + ".sourceLabels", problems);
-    Checks.unsupported(m.getSourceNamespace(), field + ".sourceNamespace", problems);
-    Checks.unsupported(m.getGateways(), field + ".gateways", problems);
-    Checks.unsupported(m.getIgnoreUriCase(), field + ".ignoreUriCase", problems);
-    if (m.getPort() != null) {
-      Checks.port(m.getPort(), field + ".port", problems);
+    int port = 0;
+    if (m.getPort() != null && Checks.port(m.getPort(), field + ".port", problems)) {
+      port = m.getPort().intValue();
     }
     new TreeMap<>(m.getSourceLabels() == null ? Map.<String, String>of() : m.getSourceLabels()).forEach((k, v) -> {
       if (!Checks.labelKey(k)) {
         problems.error(field + ".sourceLabels." + k, "invalid label key");
       }
     });
+    List<String> gateways = new ArrayList<>();
+    for (String g : list(m.getGateways())) {
+      gateways.add(qualifyGateway(g, ns));
+    }
     StringMatch uri = m.getUri() == null ? null : Checks.stringMatch(m.getUri(), field + ".uri", problems);
-    Map<String, StringMatch> headers = new LinkedHashMap<>();
-    new TreeMap<>(m.getHeaders() == null ? Map.of() : m.getHeaders()).forEach((name, value) -> {
-      String hf = field + ".headers." + name;
-      if (name.isEmpty() || !name.equals(name.toLowerCase(java.util.Locale.ROOT))) {
-        problems.error(hf, "header name must be non-empty and lower case");
-        return;
-      }
-      StringMatch sm = Checks.stringMatch(value, hf, problems);
-      if (sm != null) {
-        headers.put(name, sm);
-      }
-    });
-    return new HttpMatch(m.getName(), uri, headers);
+    return new HttpMatch(m.getName(), uri, headerMatches(m.getHeaders(), field + ".headers", problems),
+        optional(m.getMethod(), field + ".method", problems),
+        optional(m.getAuthority(), field + ".authority", problems),
+        optional(m.getScheme(), field + ".scheme", problems),
+        headerMatches(m.getQueryParams(), field + ".queryParams", problems),
+        headerMatches(m.getWithoutHeaders(), field + ".withoutHeaders", problems),
+        Boolean.TRUE.equals(m.getIgnoreUriCase()), port, m.getSourceLabels(), m.getSourceNamespace(), gateways);
+  }
+
+  private static StringMatch optional(io.fabric8.istio.api.api.networking.v1alpha3.StringMatch m, String field,
+                                      Problems problems) {
+    return m == null ? null : Checks.stringMatch(m, field, problems);
+  }
+
+  /** Header (or query parameter) name -> match; header names must be lower case as Envoy sees them. */
+  private static Map<String, StringMatch> headerMatches(
+      Map<String, io.fabric8.istio.api.api.networking.v1alpha3.StringMatch> in, String field, Problems problems) {
+    Map<String, StringMatch> out = new LinkedHashMap<>();
+    boolean query = field.endsWith(".queryParams");
+    new TreeMap<>(in == null ? Map.<String, io.fabric8.istio.api.api.networking.v1alpha3.StringMatch>of() : in)
+        .forEach((name, value) -> {
+          String hf = field + "." + name;
+          if (name.isEmpty() || !query && !name.equals(name.toLowerCase(java.util.Locale.ROOT))) {
+            problems.error(hf, "header name must be non-empty and lower case");
+            return;
+          }
+          StringMatch sm = value == null || value.getMatchType() == null ? StringMatch.prefix("")
+              : Checks.stringMatch(value, hf, problems);
+          if (sm != null) {
+            out.put(name, sm);
+          }
+        });
+    return out;
   }
 
   static <T> List<T> list(List<T> l) {

@@ -10,6 +10,7 @@ import io.bosun.model.Service;
 import io.bosun.model.ServiceRegistry;
 import io.bosun.model.StringMatch;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -20,6 +21,7 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** VirtualService HTTP routes to Envoy routes: one Envoy route per match, in order, first match wins. */
 final class HttpRoutes {
@@ -30,9 +32,30 @@ final class HttpRoutes {
    * @param defaultPort the port a destination without one resolves to when its service has
    *                    several ports (the listener's port, as Istio does)
    */
-  static List<Route> translate(List<HttpRoute> routes, ServiceRegistry registry, int defaultPort) {
+  /**
+   * Who the routes are for: match conditions on the source proxy, the gateway and the listener
+   * port are decided here, so a proxy never receives a route that cannot apply to it.
+   *
+   * @param gateway the gateway ({@code ns/name}) the routes are built for, or {@code mesh} for sidecars
+   */
+  record Context(Map<String, String> labels, String namespace, String gateway, int port) {
+  }
+
+  static boolean applies(HttpMatch m, Context ctx) {
+    return (m.port() == 0 || m.port() == ctx.port())
+        && ctx.labels().entrySet().containsAll(m.sourceLabels().entrySet())
+        && (m.sourceNamespace().isEmpty() || m.sourceNamespace().equals(ctx.namespace()))
+        && (m.gateways().isEmpty() || m.gateways().contains(ctx.gateway()));
+  }
+
+  static List<Route> translate(List<HttpRoute> routes, ServiceRegistry registry, Context ctx) {
+    int defaultPort = ctx.port();
     List<Route> out = new ArrayList<>();
     for (HttpRoute r : routes) {
+      List<HttpMatch> matches = r.matches().stream().filter(m -> applies(m, ctx)).toList();
+      if (!r.matches().isEmpty() && matches.isEmpty()) {
+        continue; // none of its matches can apply to this proxy/listener
+      }
       Route.Builder template = Route.newBuilder();
       if (r.directResponse() != null) {
         template.setDirectResponse(RouteActionBuilder.directResponse(r.directResponse()));
@@ -53,7 +76,7 @@ final class HttpRoutes {
         out.add(template.clone().setName(r.name()).setMatch(catchAll()).build());
         continue;
       }
-      for (HttpMatch m : r.matches()) {
+      for (HttpMatch m : matches) {
         String name = m.name() == null || m.name().isEmpty() ? r.name()
             : r.name().isEmpty() ? m.name() : r.name() + "." + m.name();
         out.add(template.clone().setName(name).setMatch(match(m)).build());
@@ -84,12 +107,48 @@ final class HttpRoutes {
       switch (uri.type()) {
         case EXACT -> b.setPath(uri.value());
         case PREFIX -> b.setPrefix(uri.value());
-        case REGEX -> b.setSafeRegex(RegexMatcher.newBuilder().setRegex(uri.value()));
+        case REGEX -> b.setSafeRegex(RegexMatcher.newBuilder()
+            .setRegex(m.ignoreUriCase() ? "(?i)" + uri.value() : uri.value()));
       }
     }
-    m.headers().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(h ->
-        b.addHeaders(HeaderMatcher.newBuilder().setName(h.getKey()).setStringMatch(stringMatcher(h.getValue()))));
+    if (m.ignoreUriCase()) {
+      b.setCaseSensitive(com.google.protobuf.BoolValue.of(false));
+    }
+    m.headers().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(h -> b.addHeaders(header(h.getKey(), h.getValue(), false)));
+    pseudo(b, ":method", m.method());
+    pseudo(b, ":authority", m.authority());
+    pseudo(b, ":scheme", m.scheme());
+    m.withoutHeaders().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(h -> b.addHeaders(header(h.getKey(), h.getValue(), true)));
+    m.queryParams().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(q -> {
+      QueryParameterMatcher.Builder qm = QueryParameterMatcher.newBuilder().setName(q.getKey());
+      if (isPresence(q.getValue())) {
+        qm.setPresentMatch(true);
+      } else {
+        qm.setStringMatch(stringMatcher(q.getValue()));
+      }
+      b.addQueryParameters(qm);
+    });
     return b.build();
+  }
+
+  private static void pseudo(RouteMatch.Builder b, String name, StringMatch m) {
+    if (m != null) {
+      b.addHeaders(header(name, m, false));
+    }
+  }
+
+  /** An empty prefix means "present": Envoy refuses an empty prefix matcher. */
+  private static HeaderMatcher header(String name, StringMatch m, boolean invert) {
+    // withoutHeaders must also hold when the header is missing altogether
+    HeaderMatcher.Builder h = HeaderMatcher.newBuilder().setName(name).setInvertMatch(invert)
+        .setTreatMissingHeaderAsEmpty(invert);
+    return (isPresence(m) ? h.setPresentMatch(true) : h.setStringMatch(stringMatcher(m))).build();
+  }
+
+  private static boolean isPresence(StringMatch m) {
+    return m.type() == StringMatch.Type.PREFIX && m.value().isEmpty();
   }
 
   private static StringMatcher stringMatcher(StringMatch m) {

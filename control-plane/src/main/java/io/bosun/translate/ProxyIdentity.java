@@ -47,18 +47,15 @@ public final class ProxyIdentity {
   }
 
   /**
-   * The group a proxy's config is shared with: everything translation reads from the proxy.
-   * Gateways depend on their labels (Gateway selectors); sidecars, in this release, only on
-   * their namespace. Widen this when translation starts reading more.
+   * The group a proxy's config is shared with: everything translation reads from the proxy,
+   * which is its type, namespace (short host names, sourceNamespace) and labels (Gateway
+   * selectors, sourceLabels). Widen this when translation starts reading more.
    */
   public static String group(Proxy proxy) {
-    if (proxy.type() == ProxyType.ROUTER) {
-      String labels = new TreeMap<>(proxy.labels()).entrySet().stream()
-          .map(e -> e.getKey() + "=" + e.getValue())
-          .collect(Collectors.joining(","));
-      return "router~" + proxy.namespace() + "~" + labels;
-    }
-    return "sidecar~" + proxy.namespace();
+    String labels = new TreeMap<>(proxy.labels()).entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(","));
+    return proxy.type().id() + "~" + proxy.namespace() + "~" + labels;
   }
 
   private static String string(Value v) {

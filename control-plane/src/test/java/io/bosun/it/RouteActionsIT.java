@@ -84,6 +84,18 @@ class RouteActionsIT {
               request: {set: {x-from: mesh}}
               response: {add: {x-served-by: bosun}, remove: [x-backend]}
             route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /m}, method: {exact: POST}}]
+            directResponse: {status: 201, body: {string: post}}
+          - match: [{uri: {prefix: /q}, queryParams: {v: {exact: "2"}}}]
+            directResponse: {status: 202, body: {string: v2}}
+          - match: [{uri: {prefix: /w}, withoutHeaders: {x-skip: {exact: "1"}}}]
+            directResponse: {status: 203, body: {string: kept}}
+          - match: [{uri: {exact: /CaSe}, ignoreUriCase: true}]
+            directResponse: {status: 206, body: {string: case}}
+          - match: [{uri: {prefix: /gw}, gateways: [other-gateway]}, {uri: {prefix: /port}, port: 1}]
+            directResponse: {status: 418, body: {string: never here}}
+          - match: [{uri: {prefix: /auth}, authority: {prefix: api.}}]
+            directResponse: {status: 207, body: {string: authority}}
           - route: [{destination: {host: web}}]
         """.formatted(web.port(), port));
     bosun = StandaloneBosun.start(config, "127.0.0.1", 0, "127.0.0.1", 0);
@@ -110,9 +122,12 @@ class RouteActionsIT {
   }
 
   static HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)));
+  }
+
+  static HttpResponse<String> send(HttpRequest.Builder request) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      return HTTP.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -164,5 +179,38 @@ class RouteActionsIT {
     assertThat(r.headers().firstValue("x-served-by")).hasValue("bosun");
     assertThat(r.headers().firstValue("x-backend")).isEmpty();
     assertThat(get("/plain").headers().firstValue("x-backend")).as("other routes keep it").hasValue("web-v1");
+  }
+
+  @Test
+  void everyMatchFieldDecidesWhichRouteARequestHits() {
+    URI base = URI.create("http://127.0.0.1:" + port);
+    assertThat(send(HttpRequest.newBuilder(base.resolve("/m")).POST(HttpRequest.BodyPublishers.noBody()))
+        .statusCode()).as("method POST").isEqualTo(201);
+    assertThat(get("/m").statusCode()).as("method GET falls through").isEqualTo(200);
+    assertThat(get("/q?v=2").statusCode()).as("query parameter").isEqualTo(202);
+    assertThat(get("/q?v=3").statusCode()).isEqualTo(200);
+    assertThat(get("/w").statusCode()).as("withoutHeaders: header absent").isEqualTo(203);
+    assertThat(send(HttpRequest.newBuilder(base.resolve("/w")).header("x-skip", "1")).statusCode())
+        .as("withoutHeaders: header present").isEqualTo(200);
+    assertThat(get("/case").statusCode()).as("ignoreUriCase").isEqualTo(206);
+    assertThat(get("/gw").statusCode()).as("a match for another gateway never reaches this one").isEqualTo(200);
+    assertThat(get("/port").statusCode()).as("a match for another port never reaches this listener").isEqualTo(200);
+    assertThat(gateway.configDump()).doesNotContain("never here");
+    assertThat(statusWithHost("/auth", "api.example.com")).as("authority prefix").isEqualTo(207);
+    assertThat(get("/auth").statusCode()).isEqualTo(200);
+  }
+
+  /** The JDK client will not set Host, so this one request is written by hand. */
+  private static int statusWithHost(String path, String host) {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+      return Integer.parseInt(status.split(" ")[1]);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
   }
 }

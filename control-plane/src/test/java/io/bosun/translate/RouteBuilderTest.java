@@ -106,4 +106,37 @@ class RouteBuilderTest {
     long owners = rc.getVirtualHostsList().stream().filter(v -> v.getDomainsList().contains("10.96.1.1")).count();
     assertThat(owners).isEqualTo(1);
   }
+
+  @Test
+  void sourceLabelsAndNamespaceDecideWhichSidecarsGetARoute() {
+    var store = Samples.fromYaml("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: reviews, namespace: default}
+        spec: {clusterIP: 10.96.3.3, ports: [{name: http, port: 9080}]}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews, namespace: default}
+        spec:
+          hosts: [reviews]
+          http:
+          - match: [{sourceLabels: {app: productpage}}]
+            route: [{destination: {host: reviews, subset: v2}}]
+          - match: [{sourceNamespace: other}]
+            route: [{destination: {host: reviews, subset: v3}}]
+          - route: [{destination: {host: reviews, subset: v1}}]
+        """);
+    var productpage = new io.bosun.model.Proxy("sidecar~10.0.0.1~pp.default~default.svc.cluster.local",
+        io.bosun.model.ProxyType.SIDECAR, "10.0.0.1", "pp", "default", Map.of("app", "productpage"));
+    String host = "reviews.default.svc.cluster.local";
+    assertThat(RouteSimulator.route(table(RouteBuilder.sidecar(store.snapshot(), productpage), "9080"), host, "/",
+        Map.of()).orElseThrow().cluster()).isEqualTo("outbound|9080|v2|" + host);
+    assertThat(RouteSimulator.route(table(RouteBuilder.sidecar(store.snapshot(), Proxies.sidecar("default")), "9080"),
+        host, "/", Map.of()).orElseThrow().cluster()).isEqualTo("outbound|9080|v1|" + host);
+    assertThat(RouteSimulator.route(table(RouteBuilder.sidecar(store.snapshot(), Proxies.sidecar("other")), "9080"),
+        host, "/", Map.of()).orElseThrow().cluster()).isEqualTo("outbound|9080|v3|" + host);
+    assertThat(ProxyIdentity.group(productpage)).as("labels change the config, so they are part of the group")
+        .isNotEqualTo(ProxyIdentity.group(Proxies.sidecar("default")));
+  }
 }
