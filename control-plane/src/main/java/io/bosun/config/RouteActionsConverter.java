@@ -68,6 +68,65 @@ final class RouteActionsConverter {
     return new RouteActions.DirectResponse(d.getStatus() == null ? 200 : d.getStatus().intValue(), body);
   }
 
+  static RouteActions.Fault fault(io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection f) {
+    if (f == null) {
+      return null;
+    }
+    Duration delay = null;
+    double delayPercent = 0;
+    if (f.getDelay() != null) {
+      if (f.getDelay().getHttpDelayType() instanceof io.fabric8.istio.api.api.networking.v1alpha3
+          .HTTPFaultInjectionDelayFixedDelay fixed) {
+        delay = Durations.parse(fixed.getFixedDelay());
+      }
+      delayPercent = percent(f.getDelay().getPercentage(), f.getDelay().getPercent());
+    }
+    int status = 0;
+    double abortPercent = 0;
+    if (f.getAbort() != null) {
+      if (f.getAbort().getErrorType() instanceof io.fabric8.istio.api.api.networking.v1alpha3
+          .HTTPFaultInjectionAbortHttpStatus s && s.getHttpStatus() != null) {
+        status = s.getHttpStatus();
+      }
+      abortPercent = percent(f.getAbort().getPercentage(), null);
+    }
+    return new RouteActions.Fault(delay, delayPercent, status, abortPercent);
+  }
+
+  /** Istio: an unset percentage means 100 %. */
+  private static double percent(io.fabric8.istio.api.api.networking.v1alpha3.Percent p, Integer legacy) {
+    if (p != null && p.getValue() != null) {
+      return p.getValue();
+    }
+    return legacy != null ? legacy : 100;
+  }
+
+  static RouteActions.Cors cors(io.fabric8.istio.api.api.networking.v1alpha3.CorsPolicy c,
+                                java.util.function.Function<io.fabric8.istio.api.api.networking.v1alpha3.StringMatch,
+                                    io.bosun.model.StringMatch> matches) {
+    if (c == null) {
+      return null;
+    }
+    List<io.bosun.model.StringMatch> origins = new java.util.ArrayList<>();
+    for (var o : c.getAllowOrigins() == null ? List.<io.fabric8.istio.api.api.networking.v1alpha3.StringMatch>of()
+        : c.getAllowOrigins()) {
+      io.bosun.model.StringMatch m = matches.apply(o);
+      if (m != null) {
+        origins.add(m);
+      }
+    }
+    for (String o : c.getAllowOrigin() == null ? List.<String>of() : c.getAllowOrigin()) {
+      origins.add(io.bosun.model.StringMatch.exact(o));
+    }
+    return new RouteActions.Cors(origins, orEmpty(c.getAllowMethods()), orEmpty(c.getAllowHeaders()),
+        orEmpty(c.getExposeHeaders()), c.getMaxAge() == null ? null : Durations.parse(c.getMaxAge()),
+        c.getAllowCredentials());
+  }
+
+  private static List<String> orEmpty(List<String> l) {
+    return l == null ? List.of() : l;
+  }
+
   static RouteActions.Headers headers(Headers h) {
     if (h == null) {
       return RouteActions.Headers.NONE;

@@ -5,6 +5,7 @@ import io.bosun.model.HttpMatch;
 import io.bosun.model.HttpRoute;
 import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
+import io.bosun.model.RouteActions;
 import io.bosun.model.RouteDestination;
 import io.bosun.model.StringMatch;
 import io.bosun.model.VirtualService;
@@ -109,10 +110,6 @@ final class VirtualServiceConverter {
       problems.error(field, "route and directResponse cannot both be set");
     }
     Checks.unsupported(r.getDelegate(), field + ".delegate", problems);
-    Checks.unsupported(r.getFault(), field + ".fault", problems);
-    Checks.unsupported(r.getMirror(), field + ".mirror", problems);
-    Checks.unsupported(r.getMirrors(), field + ".mirrors", problems);
-    Checks.unsupported(r.getCorsPolicy(), field + ".corsPolicy", problems);
     PolicyChecks.timeout(r.getTimeout(), field + ".timeout", problems);
     PolicyChecks.retries(r.getRetries(), field + ".retries", problems);
     PolicyChecks.fault(r.getFault(), field + ".fault", problems);
@@ -121,8 +118,35 @@ final class VirtualServiceConverter {
     PolicyChecks.cors(r.getCorsPolicy(), field + ".corsPolicy", problems);
     PolicyChecks.headers(r.getHeaders(), field + ".headers", problems);
     PolicyChecks.percent(r.getMirrorPercentage(), field + ".mirrorPercentage.value", problems);
+    List<RouteActions.Mirror> mirrors = new ArrayList<>();
     if (r.getMirror() != null) {
-      destination(r.getMirror(), field + ".mirror", ns, problems);
+      Destination d = destination(r.getMirror(), field + ".mirror", ns, problems);
+      double pct = r.getMirrorPercentage() != null && r.getMirrorPercentage().getValue() != null
+          ? r.getMirrorPercentage().getValue() : r.getMirrorPercent() != null ? r.getMirrorPercent() : 100;
+      if (d != null) {
+        mirrors.add(new RouteActions.Mirror(d, pct));
+      }
+    }
+    var mirrorList = list(r.getMirrors());
+    for (int i = 0; i < mirrorList.size(); i++) {
+      var m = mirrorList.get(i);
+      String mf = field + ".mirrors[" + i + "]";
+      if (m == null || m.getDestination() == null) {
+        problems.error(mf + ".destination", "destination is required");
+        continue;
+      }
+      PolicyChecks.percent(m.getPercentage(), mf + ".percentage.value", problems);
+      Destination d = destination(m.getDestination(), mf + ".destination", ns, problems);
+      if (d != null) {
+        mirrors.add(new RouteActions.Mirror(d, m.getPercentage() != null && m.getPercentage().getValue() != null
+            ? m.getPercentage().getValue() : 100));
+      }
+    }
+    if (r.getCorsPolicy() != null) {
+      var origins = list(r.getCorsPolicy().getAllowOrigins());
+      for (int i = 0; i < origins.size(); i++) {
+        Checks.stringMatch(origins.get(i), field + ".corsPolicy.allowOrigins[" + i + "]", problems);
+      }
     }
 
     List<HttpMatch> matches = new ArrayList<>();
@@ -162,7 +186,8 @@ final class VirtualServiceConverter {
     return new HttpRoute(r.getName(), matches, dests, RouteActionsConverter.timeout(r.getTimeout()),
         RouteActionsConverter.retries(r.getRetries()), RouteActionsConverter.redirect(r.getRedirect()),
         RouteActionsConverter.rewrite(r.getRewrite()), RouteActionsConverter.directResponse(r.getDirectResponse()),
-        RouteActionsConverter.headers(r.getHeaders()));
+        RouteActionsConverter.headers(r.getHeaders()), RouteActionsConverter.fault(r.getFault()), mirrors,
+        RouteActionsConverter.cors(r.getCorsPolicy(), m -> Checks.stringMatch(m, "", new Problems(null, null))));
   }
 
   static Destination destination(io.fabric8.istio.api.api.networking.v1alpha3.Destination d, String field, String ns,

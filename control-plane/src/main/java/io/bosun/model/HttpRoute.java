@@ -9,15 +9,17 @@ import java.util.List;
  */
 public record HttpRoute(String name, List<HttpMatch> matches, List<RouteDestination> route, Duration timeout,
                         RouteActions.Retry retries, RouteActions.Redirect redirect, RouteActions.Rewrite rewrite,
-                        RouteActions.DirectResponse directResponse, RouteActions.Headers headers) {
+                        RouteActions.DirectResponse directResponse, RouteActions.Headers headers,
+                        RouteActions.Fault fault, List<RouteActions.Mirror> mirrors, RouteActions.Cors cors) {
   public HttpRoute {
     name = name == null ? "" : name;
     matches = List.copyOf(matches);
     route = List.copyOf(route);
     headers = headers == null ? RouteActions.Headers.NONE : headers;
+    mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
   }
 
   public HttpRoute(String name, List<HttpMatch> matches, List<RouteDestination> route) {
-    this(name, matches, route, null, null, null, null, null, null);
+    this(name, matches, route, null, null, null, null, null, null, null, null, null);
   }
 }

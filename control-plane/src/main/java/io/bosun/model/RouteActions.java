@@ -24,6 +24,25 @@ public final class RouteActions {
   public record DirectResponse(int status, String body) {
   }
 
+  /** fault injection; a null delay or a zero abort status means that part is off; percentages 0-100. */
+  public record Fault(Duration delay, double delayPercent, int abortStatus, double abortPercent) {
+  }
+
+  /** a copy of the traffic sent to {@code destination} for {@code percent} of requests. */
+  public record Mirror(Destination destination, double percent) {
+  }
+
+  /** corsPolicy; origins as string matches. */
+  public record Cors(List<StringMatch> allowOrigins, List<String> allowMethods, List<String> allowHeaders,
+                     List<String> exposeHeaders, Duration maxAge, Boolean allowCredentials) {
+    public Cors {
+      allowOrigins = List.copyOf(allowOrigins);
+      allowMethods = List.copyOf(allowMethods);
+      allowHeaders = List.copyOf(allowHeaders);
+      exposeHeaders = List.copyOf(exposeHeaders);
+    }
+  }
+
   /** headers set (overwrite), add (append) and remove. */
   public record HeaderOps(Map<String, String> set, Map<String, String> add, List<String> remove) {
     public static final HeaderOps NONE = new HeaderOps(Map.of(), Map.of(), List.of());

@@ -66,6 +66,7 @@ final class HttpRoutes {
       } else {
         continue; // a delegate-only route: not served by this release (reported as a warning)
       }
+      RouteActionBuilder.filterConfigs(template, r.fault(), r.cors());
       List<RouteDestination> weighted = r.route().stream().filter(d -> d.weight() > 0).toList();
       if (weighted.size() == 1) {
         RouteActionBuilder.headers(template, r.headers(), weighted.get(0).headers());
@@ -151,7 +152,7 @@ final class HttpRoutes {
     return m.type() == StringMatch.Type.PREFIX && m.value().isEmpty();
   }
 
-  private static StringMatcher stringMatcher(StringMatch m) {
+  static StringMatcher stringMatcher(StringMatch m) {
     return switch (m.type()) {
       case EXACT -> StringMatcher.newBuilder().setExact(m.value()).build();
       case PREFIX -> StringMatcher.newBuilder().setPrefix(m.value()).build();
@@ -176,6 +177,9 @@ final class HttpRoutes {
             .addAllResponseHeadersToRemove(d.headers().response().remove()));
       }
       a.setWeightedClusters(wc);
+    }
+    for (var m : r.mirrors()) {
+      a.addRequestMirrorPolicies(RouteActionBuilder.mirror(cluster(m.destination(), registry, defaultPort), m.percent()));
     }
     return RouteActionBuilder.withPolicies(a, r.timeout(), r.retries(), r.rewrite()).build();
   }

@@ -147,6 +147,61 @@ final class RouteActionBuilder {
         .build()));
   }
 
+  static final String FAULT_FILTER = "envoy.filters.http.fault";
+  static final String CORS_FILTER = "envoy.filters.http.cors";
+
+  /** Per-route fault injection and CORS, read by the fault and CORS filters every HTTP listener has. */
+  static void filterConfigs(Route.Builder route, RouteActions.Fault fault, RouteActions.Cors cors) {
+    if (fault != null) {
+      io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.Builder f =
+          io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.newBuilder();
+      if (fault.delay() != null) {
+        f.setDelay(io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay.newBuilder()
+            .setFixedDelay(duration(fault.delay()))
+            .setPercentage(fraction(fault.delayPercent())));
+      }
+      if (fault.abortStatus() > 0) {
+        f.setAbort(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.newBuilder()
+            .setHttpStatus(fault.abortStatus())
+            .setPercentage(fraction(fault.abortPercent())));
+      }
+      route.putTypedPerFilterConfig(FAULT_FILTER, Any.pack(f.build()));
+    }
+    if (cors != null) {
+      io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.Builder c =
+          io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.newBuilder()
+              .setAllowMethods(String.join(",", cors.allowMethods()))
+              .setAllowHeaders(String.join(",", cors.allowHeaders()))
+              .setExposeHeaders(String.join(",", cors.exposeHeaders()));
+      for (io.bosun.model.StringMatch o : cors.allowOrigins()) {
+        c.addAllowOriginStringMatch(HttpRoutes.stringMatcher(o));
+      }
+      if (cors.maxAge() != null) {
+        c.setMaxAge(Long.toString(cors.maxAge().getSeconds()));
+      }
+      if (cors.allowCredentials() != null) {
+        c.setAllowCredentials(com.google.protobuf.BoolValue.of(cors.allowCredentials()));
+      }
+      route.putTypedPerFilterConfig(CORS_FILTER, Any.pack(c.build()));
+    }
+  }
+
+  /** Istio's percentages as Envoy's fraction of a million. */
+  static io.envoyproxy.envoy.type.v3.FractionalPercent fraction(double percent) {
+    return io.envoyproxy.envoy.type.v3.FractionalPercent.newBuilder()
+        .setNumerator((int) Math.round(percent * 10_000))
+        .setDenominator(io.envoyproxy.envoy.type.v3.FractionalPercent.DenominatorType.MILLION)
+        .build();
+  }
+
+  static io.envoyproxy.envoy.config.route.v3.RouteAction.RequestMirrorPolicy mirror(String cluster, double percent) {
+    return io.envoyproxy.envoy.config.route.v3.RouteAction.RequestMirrorPolicy.newBuilder()
+        .setCluster(cluster)
+        .setRuntimeFraction(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.newBuilder()
+            .setDefaultValue(fraction(percent)))
+        .build();
+  }
+
   private static Duration duration(java.time.Duration d) {
     return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
   }

@@ -30,6 +30,7 @@ class RouteActionsIT {
   @TempDir
   static Path config;
   static EchoServer web;
+  static EchoServer shadow;
   static StandaloneBosun bosun;
   static EnvoyProcess gateway;
   static int port;
@@ -37,6 +38,7 @@ class RouteActionsIT {
   @BeforeAll
   static void start() throws Exception {
     web = new EchoServer("web", "v1", 0);
+    shadow = new EchoServer("shadow", "v1", 0);
     port = Ports.freePort();
     Files.writeString(config.resolve("config.yaml"), """
         apiVersion: networking.istio.io/v1
@@ -44,6 +46,16 @@ class RouteActionsIT {
         metadata: {name: web}
         spec:
           hosts: [web.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: http, number: 80, protocol: HTTP}]
+          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: shadow}
+        spec:
+          hosts: [shadow.default.svc.cluster.local]
           location: MESH_INTERNAL
           resolution: STATIC
           ports: [{name: http, number: 80, protocol: HTTP}]
@@ -96,8 +108,25 @@ class RouteActionsIT {
             directResponse: {status: 418, body: {string: never here}}
           - match: [{uri: {prefix: /auth}, authority: {prefix: api.}}]
             directResponse: {status: 207, body: {string: authority}}
+          - match: [{uri: {prefix: /delayed}}]
+            fault: {delay: {fixedDelay: 600ms, percentage: {value: 100}}}
+            route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /aborted}}]
+            fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+            route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /mirrored}}]
+            mirror: {host: shadow}
+            mirrorPercentage: {value: 100}
+            route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /cors}}]
+            corsPolicy:
+              allowOrigins: [{exact: "https://example.com"}]
+              allowMethods: [GET, POST]
+              allowHeaders: [x-custom]
+              maxAge: 24h
+            route: [{destination: {host: web}}]
           - route: [{destination: {host: web}}]
-        """.formatted(web.port(), port));
+        """.formatted(web.port(), shadow.port(), port));
     bosun = StandaloneBosun.start(config, "127.0.0.1", 0, "127.0.0.1", 0);
     assertThat(bosun.store().problems()).isEmpty();
     gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
@@ -110,7 +139,7 @@ class RouteActionsIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {gateway, bosun, web}) {
+    for (AutoCloseable c : new AutoCloseable[] {gateway, bosun, web, shadow}) {
       try {
         if (c != null) {
           c.close();
@@ -212,5 +241,37 @@ class RouteActionsIT {
     } catch (java.io.IOException e) {
       throw new AssertionError(e);
     }
+  }
+
+  @Test
+  void faultInjectionDelaysAndAborts() {
+    long t0 = System.nanoTime();
+    assertThat(get("/delayed").statusCode()).isEqualTo(200);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    System.out.printf("fault delay 600ms: answered after %d ms%n", millis);
+    assertThat(millis).isGreaterThanOrEqualTo(550);
+    long before = web.requests();
+    assertThat(get("/aborted").statusCode()).isEqualTo(418);
+    assertThat(web.requests()).as("an aborted request never reaches the backend").isEqualTo(before);
+  }
+
+  @Test
+  void mirrorSendsACopy() {
+    long before = shadow.requests();
+    assertThat(get("/mirrored").body()).isEqualTo("web v1\n");
+    io.bosun.envoy.Waits.until("the shadow got the copy", () -> shadow.requests() == before + 1, Duration.ofSeconds(5));
+  }
+
+  @Test
+  void corsPreflightIsAnsweredByEnvoy() {
+    URI uri = URI.create("http://127.0.0.1:" + port + "/cors");
+    HttpResponse<String> allowed = send(HttpRequest.newBuilder(uri).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+        .header("Origin", "https://example.com").header("Access-Control-Request-Method", "POST"));
+    assertThat(allowed.statusCode()).isEqualTo(200);
+    assertThat(allowed.headers().firstValue("access-control-allow-origin")).hasValue("https://example.com");
+    assertThat(allowed.headers().firstValue("access-control-allow-methods")).hasValue("GET,POST");
+    assertThat(allowed.headers().firstValue("access-control-max-age")).hasValue("86400");
+    HttpResponse<String> other = send(HttpRequest.newBuilder(uri).GET().header("Origin", "https://evil.example"));
+    assertThat(other.headers().firstValue("access-control-allow-origin")).as("origin not allowed").isEmpty();
   }
 }
