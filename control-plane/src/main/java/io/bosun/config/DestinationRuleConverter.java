@@ -8,6 +8,7 @@ import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.Subset;
 import io.bosun.model.TrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHash;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple;
 import java.util.ArrayList;
@@ -89,36 +90,57 @@ final class DestinationRuleConverter {
     if (p == null) {
       return TrafficPolicy.NONE;
     }
-    Checks.unsupported(p.getConnectionPool(), field + ".connectionPool", problems);
     PolicyChecks.connectionPool(p.getConnectionPool(), field + ".connectionPool", problems);
     PolicyChecks.outlierDetection(p.getOutlierDetection(), field + ".outlierDetection", problems);
     portLevelSettings(p, field, problems);
-    Checks.unsupported(p.getOutlierDetection(), field + ".outlierDetection", problems);
     Checks.unsupported(p.getTls(), field + ".tls", problems);
-    Checks.unsupported(p.getPortLevelSettings(), field + ".portLevelSettings", problems);
     Checks.unsupported(p.getProxyProtocol(), field + ".proxyProtocol", problems);
     Checks.unsupported(p.getTunnel(), field + ".tunnel", problems);
     Checks.unsupported(p.getRetryBudget(), field + ".retryBudget", problems);
-    LoadBalancer lb = LoadBalancer.UNSET;
-    if (p.getLoadBalancer() != null) {
-      var lbs = p.getLoadBalancer();
-      Checks.unsupported(lbs.getLocalityLbSetting(), field + ".loadBalancer.localityLbSetting", problems);
-      Checks.unsupported(lbs.getWarmup(), field + ".loadBalancer.warmup", problems);
-      if (lbs.getLbPolicy() instanceof LoadBalancerSettingsSimple simple && simple.getSimple() != null) {
-        lb = switch (simple.getSimple()) {
-          case ROUND_ROBIN -> LoadBalancer.ROUND_ROBIN;
-          case LEAST_REQUEST, LEAST_CONN -> LoadBalancer.LEAST_REQUEST;
-          case RANDOM -> LoadBalancer.RANDOM;
-          case PASSTHROUGH -> LoadBalancer.PASSTHROUGH;
-          default -> LoadBalancer.UNSET;
-        };
-      } else if (lbs.getLbPolicy() instanceof LoadBalancerSettingsConsistentHash ch && ch.getConsistentHash() != null) {
-        Checks.unsupported(ch.getConsistentHash(), field + ".loadBalancer.consistentHash", problems);
-      } else if (lbs.getLbPolicy() != null) {
-        // fabric8 maps an unknown enum value to an empty oneof member rather than failing
-        problems.error(field + ".loadBalancer.simple", "must be one of ROUND_ROBIN, LEAST_REQUEST, RANDOM, PASSTHROUGH");
+    Map<Integer, TrafficPolicy> portLevel = new java.util.TreeMap<>();
+    var levels = list(p.getPortLevelSettings());
+    for (int i = 0; i < levels.size(); i++) {
+      var l = levels.get(i);
+      String lf = field + ".portLevelSettings[" + i + "]";
+      Checks.unsupported(l.getTls(), lf + ".tls", problems);
+      if (l.getPort() != null && l.getPort().getNumber() != null) {
+        portLevel.put(l.getPort().getNumber().intValue(), new TrafficPolicy(
+            lb(l.getLoadBalancer(), lf, problems), hash(l.getLoadBalancer(), lf, problems),
+            TrafficPolicies.pool(l.getConnectionPool()), TrafficPolicies.outlier(l.getOutlierDetection()), Map.of()));
       }
     }
-    return new TrafficPolicy(lb);
+    return new TrafficPolicy(lb(p.getLoadBalancer(), field, problems), hash(p.getLoadBalancer(), field, problems),
+        TrafficPolicies.pool(p.getConnectionPool()), TrafficPolicies.outlier(p.getOutlierDetection()), portLevel);
+  }
+
+  private static LoadBalancer lb(LoadBalancerSettings lbs, String field, Problems problems) {
+    if (lbs == null) {
+      return LoadBalancer.UNSET;
+    }
+    Checks.unsupported(lbs.getLocalityLbSetting(), field + ".loadBalancer.localityLbSetting", problems);
+    Checks.unsupported(lbs.getWarmup(), field + ".loadBalancer.warmup", problems);
+    if (lbs.getLbPolicy() instanceof LoadBalancerSettingsSimple simple && simple.getSimple() != null) {
+      return switch (simple.getSimple()) {
+        case ROUND_ROBIN -> LoadBalancer.ROUND_ROBIN;
+        case LEAST_REQUEST, LEAST_CONN -> LoadBalancer.LEAST_REQUEST;
+        case RANDOM -> LoadBalancer.RANDOM;
+        case PASSTHROUGH -> LoadBalancer.PASSTHROUGH;
+        default -> LoadBalancer.UNSET;
+      };
+    }
+    if (lbs.getLbPolicy() != null
+        && !(lbs.getLbPolicy() instanceof LoadBalancerSettingsConsistentHash ch && ch.getConsistentHash() != null)) {
+      // fabric8 maps an unknown enum value to an empty oneof member rather than failing
+      problems.error(field + ".loadBalancer.simple", "must be one of ROUND_ROBIN, LEAST_REQUEST, RANDOM, PASSTHROUGH");
+    }
+    return LoadBalancer.UNSET;
+  }
+
+  private static TrafficPolicy.ConsistentHash hash(LoadBalancerSettings lbs, String field, Problems problems) {
+    if (lbs == null || !(lbs.getLbPolicy() instanceof LoadBalancerSettingsConsistentHash ch)
+        || ch.getConsistentHash() == null) {
+      return null;
+    }
+    return TrafficPolicies.hash(ch.getConsistentHash(), field + ".loadBalancer.consistentHash", problems);
   }
 }

@@ -48,6 +48,7 @@ public final class EchoServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final AtomicLong requests = new AtomicLong();
+  private volatile int forcedStatus;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Serves on 127.0.0.1:{@code port} ({@code 0} picks a free port; see {@link #port()}). */
@@ -91,6 +92,11 @@ public final class EchoServer implements AutoCloseable {
   }
 
   /** Number of requests answered so far. */
+  /** Makes every later answer use {@code status} (0 restores normal answers), e.g. to play a failing backend. */
+  public void forceStatus(int status) {
+    this.forcedStatus = status;
+  }
+
   public long requests() {
     return requests.get();
   }
@@ -102,7 +108,7 @@ public final class EchoServer implements AutoCloseable {
         in.transferTo(OutputStream.nullOutputStream());
       }
       Map<String, String> query = parseQuery(exchange.getRequestURI().getRawQuery());
-      int status = 200;
+      int status = forcedStatus > 0 ? forcedStatus : 200;
       try {
         if (query.containsKey("delay")) {
           Thread.sleep(parseMillis(query.get("delay")));

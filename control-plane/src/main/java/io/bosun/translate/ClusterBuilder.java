@@ -5,6 +5,7 @@ import com.google.protobuf.UInt32Value;
 import io.bosun.model.Endpoint;
 import io.bosun.model.LoadBalancer;
 import io.bosun.model.Resolution;
+import io.bosun.model.TrafficPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
@@ -53,10 +54,12 @@ public final class ClusterBuilder {
   }
 
   private static Cluster cluster(OutboundCluster oc) {
+    TrafficPolicy.ConnectionPool pool = oc.policy().connectionPool();
     Cluster.Builder c = Cluster.newBuilder()
         .setName(oc.name())
-        .setConnectTimeout(Protos.seconds(CONNECT_TIMEOUT_SECONDS))
-        .setCircuitBreakers(unlimited());
+        .setConnectTimeout(pool != null && pool.connectTimeout() != null ? duration(pool.connectTimeout())
+            : Protos.seconds(CONNECT_TIMEOUT_SECONDS))
+        .setCircuitBreakers(limits(pool));
     LoadBalancer lb = oc.policy().loadBalancer();
     Resolution resolution = oc.service().resolution();
     if (lb == LoadBalancer.PASSTHROUGH || resolution == Resolution.NONE) {
@@ -67,6 +70,15 @@ public final class ClusterBuilder {
         case RANDOM -> LbPolicy.RANDOM;
         default -> LbPolicy.LEAST_REQUEST;
       });
+      TrafficPolicy.ConsistentHash hash = oc.policy().consistentHash();
+      if (hash != null) {
+        c.setLbPolicy(hash.maglev() ? LbPolicy.MAGLEV : LbPolicy.RING_HASH);
+        if (!hash.maglev() && hash.minimumRingSize() > 0) {
+          c.setRingHashLbConfig(Cluster.RingHashLbConfig.newBuilder()
+              .setMinimumRingSize(com.google.protobuf.UInt64Value.of(hash.minimumRingSize())));
+        }
+      }
+      outlierDetection(c, oc.policy().outlierDetection());
       switch (resolution) {
         case DNS -> c.setType(DiscoveryType.STRICT_DNS).setLoadAssignment(dnsAssignment(oc));
         case DNS_ROUND_ROBIN -> c.setType(DiscoveryType.LOGICAL_DNS).setLoadAssignment(dnsAssignment(oc));
@@ -79,13 +91,83 @@ public final class ClusterBuilder {
       }
     }
     String protocol = oc.port().protocol();
-    if (protocol.equals("HTTP2") || protocol.equals("GRPC")) {
-      c.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(HttpProtocolOptions.newBuilder()
-          .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-              .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-          .build()));
+    boolean http2 = protocol.equals("HTTP2") || protocol.equals("GRPC");
+    boolean common = pool != null && (pool.maxRequestsPerConnection() != null || pool.idleTimeout() != null);
+    if (http2 || common && oc.port().isHttp()) {
+      HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder();
+      options.setExplicitHttpConfig(http2
+          ? HttpProtocolOptions.ExplicitHttpConfig.newBuilder().setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance())
+          : HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+              .setHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.getDefaultInstance()));
+      if (common) {
+        io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.Builder o =
+            io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder();
+        if (pool.maxRequestsPerConnection() != null && pool.maxRequestsPerConnection() > 0) {
+          o.setMaxRequestsPerConnection(UInt32Value.of(pool.maxRequestsPerConnection()));
+        }
+        if (pool.idleTimeout() != null) {
+          o.setIdleTimeout(duration(pool.idleTimeout()));
+        }
+        options.setCommonHttpProtocolOptions(o);
+      }
+      c.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(options.build()));
     }
     return c.build();
+  }
+
+  /** Istio's outlier detection: only the 5xx and gateway-error detectors, enforced when configured. */
+  private static void outlierDetection(Cluster.Builder c, TrafficPolicy.OutlierDetection o) {
+    if (o == null) {
+      return;
+    }
+    io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.Builder b =
+        io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.newBuilder()
+            .setEnforcingSuccessRate(UInt32Value.of(0));
+    if (o.consecutive5xxErrors() != null) {
+      b.setConsecutive5Xx(UInt32Value.of(o.consecutive5xxErrors()))
+          .setEnforcingConsecutive5Xx(UInt32Value.of(o.consecutive5xxErrors() > 0 ? 100 : 0));
+    }
+    if (o.consecutiveGatewayErrors() != null) {
+      b.setConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors()))
+          .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors() > 0 ? 100 : 0));
+    }
+    if (o.interval() != null) {
+      b.setInterval(duration(o.interval()));
+    }
+    if (o.baseEjectionTime() != null) {
+      b.setBaseEjectionTime(duration(o.baseEjectionTime()));
+    }
+    if (o.maxEjectionPercent() != null) {
+      b.setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()));
+    }
+    c.setOutlierDetection(b);
+    if (o.minHealthPercent() != null) {
+      c.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+          .setHealthyPanicThreshold(io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(o.minHealthPercent())));
+    }
+  }
+
+  /** connectionPool limits; unset ones stay effectively unlimited as in Istio. */
+  private static CircuitBreakers limits(TrafficPolicy.ConnectionPool pool) {
+    if (pool == null) {
+      return unlimited();
+    }
+    return CircuitBreakers.newBuilder()
+        .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+            .setMaxConnections(UInt32Value.of(orUnlimited(pool.maxConnections())))
+            .setMaxPendingRequests(UInt32Value.of(orUnlimited(pool.http1MaxPendingRequests())))
+            .setMaxRequests(UInt32Value.of(orUnlimited(pool.http2MaxRequests())))
+            .setMaxRetries(UInt32Value.of(orUnlimited(pool.maxRetries())))
+            .setTrackRemaining(true))
+        .build();
+  }
+
+  private static int orUnlimited(Integer v) {
+    return v == null || v <= 0 ? UNLIMITED : v;
+  }
+
+  private static com.google.protobuf.Duration duration(java.time.Duration d) {
+    return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
   }
 
   /** DNS clusters carry their endpoints inline: the hosts to resolve. */

@@ -5,6 +5,7 @@ import com.google.protobuf.UInt32Value;
 import io.bosun.model.Destination;
 import io.bosun.model.HttpMatch;
 import io.bosun.model.HttpRoute;
+import io.bosun.model.MeshSnapshot;
 import io.bosun.model.RouteDestination;
 import io.bosun.model.Service;
 import io.bosun.model.ServiceRegistry;
@@ -48,7 +49,8 @@ final class HttpRoutes {
         && (m.gateways().isEmpty() || m.gateways().contains(ctx.gateway()));
   }
 
-  static List<Route> translate(List<HttpRoute> routes, ServiceRegistry registry, Context ctx) {
+  static List<Route> translate(List<HttpRoute> routes, MeshSnapshot snapshot, Context ctx) {
+    ServiceRegistry registry = snapshot.registry();
     int defaultPort = ctx.port();
     List<Route> out = new ArrayList<>();
     for (HttpRoute r : routes) {
@@ -62,7 +64,7 @@ final class HttpRoutes {
       } else if (r.redirect() != null) {
         template.setRedirect(RouteActionBuilder.redirect(r.redirect()));
       } else if (!r.route().isEmpty()) {
-        template.setRoute(action(r, registry, defaultPort));
+        template.setRoute(action(r, snapshot, defaultPort));
       } else {
         continue; // a delegate-only route: not served by this release (reported as a warning)
       }
@@ -160,11 +162,15 @@ final class HttpRoutes {
     };
   }
 
-  private static RouteAction action(HttpRoute r, ServiceRegistry registry, int defaultPort) {
+  private static RouteAction action(HttpRoute r, MeshSnapshot snapshot, int defaultPort) {
+    ServiceRegistry registry = snapshot.registry();
     RouteAction.Builder a = RouteAction.newBuilder();
     List<RouteDestination> weighted = r.route().stream().filter(d -> d.weight() > 0).toList();
     if (weighted.size() == 1) {
-      a.setCluster(cluster(weighted.get(0).destination(), registry, defaultPort));
+      Destination d = weighted.get(0).destination();
+      a.setCluster(cluster(d, registry, defaultPort));
+      hashPolicy(a, OutboundCluster.policy(snapshot, d.host(), d.subset(), port(d, registry, defaultPort))
+          .consistentHash());
     } else {
       WeightedCluster.Builder wc = WeightedCluster.newBuilder();
       for (RouteDestination d : weighted) {
@@ -185,11 +191,41 @@ final class HttpRoutes {
   }
 
   static String cluster(Destination d, ServiceRegistry registry, int defaultPort) {
-    int port = d.port();
-    if (port == 0) {
-      Service svc = registry.service(d.host());
-      port = svc != null && svc.ports().size() == 1 ? svc.ports().get(0).number() : defaultPort;
+    return Names.outboundCluster(port(d, registry, defaultPort), d.subset(), d.host());
+  }
+
+  /** The destination's port: its own, the service's only one, or the listener's. */
+  static int port(Destination d, ServiceRegistry registry, int defaultPort) {
+    if (d.port() != 0) {
+      return d.port();
     }
-    return Names.outboundCluster(port, d.subset(), d.host());
+    Service svc = registry.service(d.host());
+    return svc != null && svc.ports().size() == 1 ? svc.ports().get(0).number() : defaultPort;
+  }
+
+  /** Consistent hashing needs the route to say what to hash. */
+  private static void hashPolicy(RouteAction.Builder a, io.bosun.model.TrafficPolicy.ConsistentHash hash) {
+    if (hash == null) {
+      return;
+    }
+    RouteAction.HashPolicy.Builder h = RouteAction.HashPolicy.newBuilder();
+    if (hash.header() != null) {
+      h.setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(hash.header()));
+    } else if (hash.cookie() != null) {
+      RouteAction.HashPolicy.Cookie.Builder c = RouteAction.HashPolicy.Cookie.newBuilder().setName(hash.cookie());
+      if (hash.cookiePath() != null) {
+        c.setPath(hash.cookiePath());
+      }
+      if (hash.cookieTtl() != null) {
+        c.setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(hash.cookieTtl().getSeconds())
+            .setNanos(hash.cookieTtl().getNano()));
+      }
+      h.setCookie(c);
+    } else if (hash.sourceIp()) {
+      h.setConnectionProperties(RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true));
+    } else if (hash.queryParameter() != null) {
+      h.setQueryParameter(RouteAction.HashPolicy.QueryParameter.newBuilder().setName(hash.queryParameter()));
+    }
+    a.addHashPolicy(h);
   }
 }

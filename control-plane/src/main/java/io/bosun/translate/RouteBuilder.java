@@ -41,7 +41,7 @@ public final class RouteBuilder {
       RouteTable table = new RouteTable(Names.sidecarRoute(port));
       for (Service svc : services) {
         VirtualService vs = meshVirtualService(snapshot, svc.hostname());
-        List<Route> routes = vs == null ? List.of() : HttpRoutes.translate(vs.http(), snapshot.registry(),
+        List<Route> routes = vs == null ? List.of() : HttpRoutes.translate(vs.http(), snapshot,
             new HttpRoutes.Context(proxy.labels(), proxy.namespace(), VirtualService.MESH, port));
         if (routes.isEmpty()) {
           routes = List.of(HttpRoutes.defaultRoute(Names.outboundCluster(port, "", svc.hostname())));
@@ -72,7 +72,7 @@ public final class RouteBuilder {
             continue;
           }
           for (String host : boundHosts(vs, gw, gs.getValue())) {
-            List<Route> routes = HttpRoutes.translate(vs.http(), snapshot.registry(),
+            List<Route> routes = HttpRoutes.translate(vs.http(), snapshot,
                 new HttpRoutes.Context(proxy.labels(), proxy.namespace(), gw.qualifiedName(), port));
             vhosts.computeIfAbsent(host, h -> new ArrayList<>()).addAll(routes);
           }
