@@ -42,7 +42,7 @@ class ApiServerOutageIT {
           .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
         gateway.waitReady(Duration.ofSeconds(30));
         Waits.until("routes on v1", () -> Http.body(port, "/").equals("reviews v1\n"), Duration.ofSeconds(5));
-        Map<String, Long> before = gateway.statsMatching(".*update_attempt$");
+        Map<String, Long> before = Settle.stats(gateway, ".*update_attempt$");
 
         cluster.stopApiServer();
         long end = System.nanoTime() + 30_000_000_000L;
