@@ -59,7 +59,7 @@ class PodEndpointsIT {
             new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "pods-it", Duration.ofSeconds(5)));
          EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
                  "sidecar~10.214.0.200~client.shop~shop.svc.cluster.local")
-             .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()).delta(true))) {
+             .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
       Waits.until("two pods running with IPs", () -> runningIps(k).size() == 2, Duration.ofSeconds(60));
       List<String> ips = runningIps(k);
       assertThat(ips).allMatch(ip -> ip.startsWith("10.214.0."));
@@ -83,7 +83,7 @@ class PodEndpointsIT {
       assertThat(envoy.statsMatching(cdsLds)).as("endpoint changes push EDS only").isEqualTo(others);
       assertThat(envoy.stat("cluster." + CLUSTER + ".update_attempt")).as("the affected cluster was updated")
           .isGreaterThan(webUpdates);
-      assertThat(envoy.statsMatching(unaffected)).as("an unaffected cluster is not re-sent (delta xDS)")
+      assertThat(envoy.statsMatching(unaffected)).as("an unaffected cluster is not re-sent")
           .isNotEmpty().isEqualTo(otherCluster);
       assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
     }

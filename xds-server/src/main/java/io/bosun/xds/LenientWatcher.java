@@ -4,6 +4,7 @@ import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.envoyproxy.controlplane.cache.DeltaResponse;
 import io.envoyproxy.controlplane.cache.DeltaWatch;
 import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
+import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
@@ -18,7 +19,7 @@ import java.util.function.Consumer;
  * that disappeared for a moment (a listener removed and re-added) then never hears of that
  * table again. Bosun's snapshots are complete by construction (every route table a listener
  * names and every EDS cluster's assignment are in them), so answering with the resources that
- * exist is safe.
+ * exist is safe. Endpoint responses carry only the assignments that changed (incremental EDS).
  */
 final class LenientWatcher implements ConfigWatcher {
   private final ConfigWatcher delegate;
@@ -27,12 +28,42 @@ final class LenientWatcher implements ConfigWatcher {
     this.delegate = delegate;
   }
 
+  /** Per proxy: hash of every endpoint assignment last sent on its current stream. */
+  private final Map<String, Map<String, Integer>> sentEndpoints = new java.util.concurrent.ConcurrentHashMap<>();
+
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
                            Consumer<Response> responseConsumer, boolean hasClusterChanged,
                            boolean allowDefaultEmptyEdsUpdate) {
-    return delegate.createWatch(false, request, knownResourceNames, responseConsumer, hasClusterChanged,
+    Consumer<Response> consumer = responseConsumer;
+    if (request.getResourceType() == Resources.ResourceType.ENDPOINT) {
+      String node = request.v3Request().getNode().getId();
+      if (request.getResponseNonce().isEmpty() || request.hasErrorDetail() || hasClusterChanged) {
+        // a new stream, a rejected update, or clusters Envoy re-creates and must warm: send everything
+        sentEndpoints.remove(node);
+      }
+      consumer = response -> responseConsumer.accept(onlyChanged(node, response));
+    }
+    return delegate.createWatch(false, request, knownResourceNames, consumer, hasClusterChanged,
         allowDefaultEmptyEdsUpdate);
+  }
+
+  /**
+   * Incremental EDS on state-of-the-world streams: Envoy keeps the assignments an EDS response
+   * leaves out, so only the clusters whose endpoints changed (or are new to the stream) are sent.
+   */
+  private Response onlyChanged(String node, Response response) {
+    Map<String, Integer> sent = sentEndpoints.computeIfAbsent(node, n -> new java.util.concurrent.ConcurrentHashMap<>());
+    java.util.List<com.google.protobuf.Message> changed = new java.util.ArrayList<>();
+    for (com.google.protobuf.Message m : response.resources()) {
+      String name = ((io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment) m).getClusterName();
+      Integer hash = m.hashCode();
+      if (!hash.equals(sent.put(name, hash))) {
+        changed.add(m);
+      }
+    }
+    return changed.size() == response.resources().size() ? response
+        : Response.create(response.request(), changed, response.version());
   }
 
   @Override
