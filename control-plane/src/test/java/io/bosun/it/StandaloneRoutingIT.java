@@ -214,6 +214,22 @@ class StandaloneRoutingIT {
   }
 
   @Test
+  @Order(8)
+  void aChangedClusterIsWarmedWithItsEndpoints() throws Exception {
+    long cds = gateway.stat("cluster_manager.cds.update_success");
+    Files.writeString(config.resolve("routing.yaml"), routing.replace("  host: reviews\n  subsets:",
+        "  host: reviews\n  trafficPolicy: {loadBalancer: {simple: RANDOM}}\n  subsets:"));
+    Waits.until("clusters updated", () -> gateway.stat("cluster_manager.cds.update_success") > cds,
+        Duration.ofSeconds(3));
+    Waits.until("re-created clusters got their endpoints and finished warming",
+        () -> gateway.stat("cluster_manager.warming_clusters") == 0, Duration.ofSeconds(3));
+    assertThat(gateway.configDump()).contains("\"lb_policy\": \"RANDOM\"");
+    for (int i = 0; i < 20; i++) {
+      assertThat(status("/reviews", Map.of())).isEqualTo(200);
+    }
+  }
+
+  @Test
   @Order(5)
   void sidecarsAcceptTheFullOutboundConfigOverSotwAndDelta() throws Exception {
     for (boolean delta : new boolean[] {false, true}) {

@@ -108,7 +108,8 @@ class LeaderElectionIT {
     double handover = (System.nanoTime() - killedAt) / 1e9;
     System.out.printf("leader %s killed; %s took over after %.1f s (lease %d s)%n", leader, other, handover,
         LEASE_SECONDS);
-    assertThat(handover).as("handover within the lease duration plus one retry").isLessThan(LEASE_SECONDS + 2.5);
+    // the lease must expire first; the survivor then needs one retry period (lease/5) and an API round trip
+    assertThat(handover).as("handover soon after the lease expires").isLessThan(LEASE_SECONDS + 3.5);
 
     invalidVs(k, "bad-two");
     Waits.until("the new leader writes status", () -> invalidStatus(k, "bad-two"), Duration.ofSeconds(20));
