@@ -3,17 +3,14 @@ package io.bosun.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.demo.EchoServer;
-import io.bosun.envoy.Bootstrap;
-import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
 import io.bosun.envoy.Waits;
-import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.GatewayHarness;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -31,7 +28,7 @@ class RouteActionsIT {
   static Path config;
   static EchoServer web;
   static EchoServer shadow;
-  static StandaloneBosun bosun;
+  static GatewayHarness harness;
   static EnvoyProcess gateway;
   static int port;
 
@@ -40,34 +37,8 @@ class RouteActionsIT {
     web = new EchoServer("web", "v1", 0);
     shadow = new EchoServer("shadow", "v1", 0);
     port = Ports.freePort();
-    Files.writeString(config.resolve("config.yaml"), """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: web}
-        spec:
-          hosts: [web.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 80, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: shadow}
-        spec:
-          hosts: [shadow.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 80, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw}
-        spec:
-          selector: {istio: ingressgateway}
-          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
-        ---
+    harness = GatewayHarness.start(config, GatewayHarness.serviceEntry("web", web.port())
+        + GatewayHarness.serviceEntry("shadow", shadow.port()) + GatewayHarness.gateway(port) + """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
         metadata: {name: actions}
@@ -126,20 +97,15 @@ class RouteActionsIT {
               maxAge: 24h
             route: [{destination: {host: web}}]
           - route: [{destination: {host: web}}]
-        """.formatted(web.port(), shadow.port(), port));
-    bosun = StandaloneBosun.start(config, "127.0.0.1", 0, "127.0.0.1", 0);
-    assertThat(bosun.store().problems()).isEmpty();
-    gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
-            "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
-        .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
-        .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()));
-    gateway.waitReady(Duration.ofSeconds(30));
+        """);
+    gateway = harness.gateway;
+    assertThat(harness.bosun.store().problems()).isEmpty();
     Waits.until("routes served", () -> get("/").statusCode() == 200, Duration.ofSeconds(10));
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {gateway, bosun, web, shadow}) {
+    for (AutoCloseable c : new AutoCloseable[] {harness, web, shadow}) {
       try {
         if (c != null) {
           c.close();

@@ -3,17 +3,14 @@ package io.bosun.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.demo.EchoServer;
-import io.bosun.envoy.Bootstrap;
-import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
 import io.bosun.envoy.Waits;
-import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.GatewayHarness;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -37,7 +34,7 @@ class TrafficPolicyIT {
   static EchoServer bad;
   static EchoServer a;
   static EchoServer b;
-  static StandaloneBosun bosun;
+  static GatewayHarness harness;
   static EnvoyProcess gateway;
   static int port;
 
@@ -50,37 +47,9 @@ class TrafficPolicyIT {
     a = new EchoServer("sticky", "a", 0);
     b = new EchoServer("sticky", "b", 0);
     port = Ports.freePort();
-    Files.writeString(config.resolve("config.yaml"), """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: backends}
-        spec:
-          hosts: [slow.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 80, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: flaky}
-        spec:
-          hosts: [flaky.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 80, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}, {address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: sticky}
-        spec:
-          hosts: [sticky.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 80, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}, {address: 127.0.0.1, ports: {http: %d}}]
-        ---
+    harness = GatewayHarness.start(config, GatewayHarness.serviceEntry("slow", slow.port())
+        + GatewayHarness.serviceEntry("flaky", good.port(), bad.port())
+        + GatewayHarness.serviceEntry("sticky", a.port(), b.port()) + GatewayHarness.gateway(port) + """
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
         metadata: {name: slow}
@@ -109,13 +78,6 @@ class TrafficPolicyIT {
             loadBalancer: {consistentHash: {httpHeaderName: x-user}}
         ---
         apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw}
-        spec:
-          selector: {istio: ingressgateway}
-          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
-        ---
-        apiVersion: networking.istio.io/v1
         kind: VirtualService
         metadata: {name: routes}
         spec:
@@ -129,20 +91,15 @@ class TrafficPolicyIT {
             retries: {attempts: 0}
             route: [{destination: {host: flaky}}]
           - route: [{destination: {host: sticky}}]
-        """.formatted(slow.port(), good.port(), bad.port(), a.port(), b.port(), port));
-    bosun = StandaloneBosun.start(config, "127.0.0.1", 0, "127.0.0.1", 0);
-    assertThat(bosun.store().problems()).isEmpty();
-    gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
-            "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
-        .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
-        .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()));
-    gateway.waitReady(Duration.ofSeconds(30));
+        """);
+    gateway = harness.gateway;
+    assertThat(harness.bosun.store().problems()).isEmpty();
     Waits.until("routes served", () -> status(HttpClient.newHttpClient(), "/", Map.of()) == 200, Duration.ofSeconds(10));
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {gateway, bosun, slow, good, bad, a, b}) {
+    for (AutoCloseable c : new AutoCloseable[] {harness, slow, good, bad, a, b}) {
       try {
         if (c != null) {
           c.close();
