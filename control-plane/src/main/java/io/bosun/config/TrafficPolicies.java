@@ -47,6 +47,12 @@ final class TrafficPolicies {
       problems.error(field + ".minimumRingSize", "must not be negative");
     }
     boolean maglev = h.getHashAlgorithm() instanceof LoadBalancerSettingsConsistentHashLBMaglev;
+    if (h.getHashAlgorithm() instanceof io.fabric8.istio.api.api.networking.v1alpha3
+        .LoadBalancerSettingsConsistentHashLBRingHash) {
+      // fabric8 7.5 types ringHash as its own oneof wrapper, so minimumRingSize is dropped while parsing
+      problems.warning(field + ".ringHash.minimumRingSize", "cannot be read by this Bosun release yet; Envoy's default"
+          + " ring size is used (the deprecated consistentHash.minimumRingSize works)");
+    }
     if (key instanceof LoadBalancerSettingsConsistentHashLBHttpHeaderName n && notEmpty(n.getHttpHeaderName())) {
       return new TrafficPolicy.ConsistentHash(n.getHttpHeaderName(), null, null, null, false, null, ring, maglev);
     }

@@ -56,6 +56,22 @@ class MainTest {
   }
 
   @Test
+  void aRingHashSizeThatCannotBeReadIsReportedNotSilentlyDropped() throws Exception {
+    java.nio.file.Path f = java.nio.file.Files.createTempFile("rh", ".yaml");
+    java.nio.file.Files.writeString(f, """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: rh}
+        spec:
+          host: a
+          trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x, ringHash: {minimumRingSize: 1024}}}}
+        """);
+    assertThat(Main.run(new String[] {"validate", f.toString()})).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("warning: ").contains(
+        "spec.trafficPolicy.loadBalancer.consistentHash.ringHash.minimumRingSize: cannot be read");
+  }
+
+  @Test
   void helpAndVersion() throws Exception {
     assertThat(Main.run(new String[] {"help"})).isZero();
     assertThat(Main.run(new String[] {"version"})).isZero();
