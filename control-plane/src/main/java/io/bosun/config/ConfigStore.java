@@ -4,6 +4,7 @@ import io.bosun.model.DestinationRule;
 import io.bosun.model.EndpointSlice;
 import io.bosun.model.Gateway;
 import io.bosun.model.KubeService;
+import io.bosun.model.MeshConfig;
 import io.bosun.model.MeshSnapshot;
 import io.bosun.model.PodInfo;
 import io.bosun.model.ResourceRef;
@@ -151,8 +152,10 @@ public final class ConfigStore {
     }
     ServiceRegistry registry = ServiceRegistry.build(of(byType, KubeService.class), of(byType, EndpointSlice.class),
         of(byType, PodInfo.class), of(byType, ServiceEntry.class));
+    // one mesh config is expected; if several namespaces hold one (standalone), the first in order wins
+    MeshConfig mesh = of(byType, MeshConfig.class).stream().findFirst().orElse(MeshConfig.DEFAULT);
     return new MeshSnapshot(registry, of(byType, VirtualService.class), of(byType, DestinationRule.class),
-        of(byType, Gateway.class));
+        of(byType, Gateway.class), mesh);
   }
 
   @SuppressWarnings("unchecked")

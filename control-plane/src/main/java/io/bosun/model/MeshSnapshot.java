@@ -9,12 +9,18 @@ import java.util.Optional;
  * sorted by {@link ResourceRef}, which is the precedence order when two resources compete.
  */
 public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
-                           List<DestinationRule> destinationRules, List<Gateway> gateways) {
+                           List<DestinationRule> destinationRules, List<Gateway> gateways, MeshConfig mesh) {
 
   public MeshSnapshot {
     virtualServices = virtualServices.stream().sorted(Comparator.comparing(VirtualService::ref)).toList();
     destinationRules = destinationRules.stream().sorted(Comparator.comparing(DestinationRule::ref)).toList();
     gateways = gateways.stream().sorted(Comparator.comparing(Gateway::ref)).toList();
+    mesh = mesh == null ? MeshConfig.DEFAULT : mesh;
+  }
+
+  public MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
+                      List<DestinationRule> destinationRules, List<Gateway> gateways) {
+    this(registry, virtualServices, destinationRules, gateways, MeshConfig.DEFAULT);
   }
 
   public static MeshSnapshot empty() {

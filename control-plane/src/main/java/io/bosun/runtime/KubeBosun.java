@@ -42,7 +42,7 @@ public final class KubeBosun implements AutoCloseable {
 
   private KubeBosun(KubernetesClient client, Options options) throws IOException {
     this.client = client;
-    source = new KubeConfigSource(client, new ConfigParser(), store);
+    source = new KubeConfigSource(client, new ConfigParser(), store, options.leaseNamespace());
     push = new PushController(store, source::synced);
     xds = new XdsServer(new InetSocketAddress(options.xdsHost(), options.xdsPort()), push::groupOf, push::onNewGroup);
     push.attach(xds);

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.bosun.model.Endpoint;
 import io.bosun.model.LoadBalancer;
+import io.bosun.model.MeshConfig;
 import io.bosun.model.Resolution;
 import io.bosun.model.TrafficPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
@@ -29,11 +30,18 @@ public final class ClusterBuilder {
   }
 
   /** The proxy-independent outbound clusters, computed once per snapshot. */
-  static List<Cluster> outbound(List<OutboundCluster> clusters) {
+  static List<Cluster> outbound(List<OutboundCluster> clusters, MeshConfig mesh) {
     List<Cluster> out = new ArrayList<>();
     for (OutboundCluster oc : clusters) {
-      out.add(cluster(oc));
+      out.add(cluster(oc, mesh));
     }
+    return out;
+  }
+
+  /** BlackHoleCluster, PassthroughCluster and, when tracing is on, the Zipkin collector. */
+  static List<Cluster> special(MeshConfig mesh) {
+    List<Cluster> out = new ArrayList<>(special());
+    Observability.zipkinCluster(mesh).ifPresent(out::add);
     return out;
   }
 
@@ -53,12 +61,12 @@ public final class ClusterBuilder {
             .build());
   }
 
-  private static Cluster cluster(OutboundCluster oc) {
+  private static Cluster cluster(OutboundCluster oc, MeshConfig mesh) {
     TrafficPolicy.ConnectionPool pool = oc.policy().connectionPool();
     Cluster.Builder c = Cluster.newBuilder()
         .setName(oc.name())
         .setConnectTimeout(pool != null && pool.connectTimeout() != null ? duration(pool.connectTimeout())
-            : Protos.seconds(CONNECT_TIMEOUT_SECONDS))
+            : Protos.duration(mesh.connectTimeout()))
         .setCircuitBreakers(limits(pool));
     LoadBalancer lb = oc.policy().loadBalancer();
     Resolution resolution = oc.service().resolution();

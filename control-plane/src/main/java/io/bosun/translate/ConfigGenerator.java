@@ -21,8 +21,8 @@ public final class ConfigGenerator {
   public ConfigGenerator(MeshSnapshot snapshot) {
     this.snapshot = snapshot;
     List<OutboundCluster> outbound = OutboundCluster.all(snapshot);
-    List<Cluster> all = new ArrayList<>(ClusterBuilder.outbound(outbound));
-    all.addAll(ClusterBuilder.special());
+    List<Cluster> all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
+    all.addAll(ClusterBuilder.special(snapshot.mesh()));
     this.clusters = List.copyOf(all);
     this.endpoints = EndpointBuilder.build(outbound);
   }

@@ -89,11 +89,12 @@ final class HttpRoutes {
   }
 
   /** The route a host gets when no VirtualService claims it. */
-  static Route defaultRoute(String cluster) {
+  static Route defaultRoute(String cluster, io.bosun.model.MeshConfig mesh) {
     return Route.newBuilder()
         .setName("default")
         .setMatch(catchAll())
-        .setRoute(RouteActionBuilder.withPolicies(RouteAction.newBuilder().setCluster(cluster), null, null, null))
+        .setRoute(RouteActionBuilder.withPolicies(RouteAction.newBuilder().setCluster(cluster), null,
+            mesh.defaultRetry(), null))
         .build();
   }
 
@@ -187,7 +188,9 @@ final class HttpRoutes {
     for (var m : r.mirrors()) {
       a.addRequestMirrorPolicies(RouteActionBuilder.mirror(cluster(m.destination(), registry, defaultPort), m.percent()));
     }
-    return RouteActionBuilder.withPolicies(a, r.timeout(), r.retries(), r.rewrite()).build();
+    // a route without retries gets the mesh's defaultHttpRetryPolicy (Istio's default when that is unset)
+    io.bosun.model.RouteActions.Retry retries = r.retries() != null ? r.retries() : snapshot.mesh().defaultRetry();
+    return RouteActionBuilder.withPolicies(a, r.timeout(), retries, r.rewrite()).build();
   }
 
   static String cluster(Destination d, ServiceRegistry registry, int defaultPort) {

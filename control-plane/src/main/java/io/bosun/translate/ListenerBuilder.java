@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import io.bosun.model.Gateway;
 import io.bosun.model.GatewayServer;
+import io.bosun.model.MeshConfig;
 import io.bosun.model.MeshSnapshot;
 import io.bosun.model.Proxy;
 import io.bosun.model.Service;
@@ -37,6 +38,9 @@ public final class ListenerBuilder {
    * do not bind themselves.
    */
   public static List<Listener> sidecar(MeshSnapshot snapshot, Proxy proxy) {
+    MeshConfig mesh = snapshot.mesh();
+    // unknown destinations: passed through (ALLOW_ANY) or dropped (REGISTRY_ONLY)
+    String catchAll = mesh.registryOnly() ? Names.BLACKHOLE_CLUSTER : Names.PASSTHROUGH_CLUSTER;
     List<Listener> out = new ArrayList<>();
     out.add(Listener.newBuilder()
         .setName(Names.VIRTUAL_OUTBOUND)
@@ -45,7 +49,7 @@ public final class ListenerBuilder {
         .setTrafficDirection(TrafficDirection.OUTBOUND)
         .setDefaultFilterChain(FilterChain.newBuilder()
             .setName("virtualOutbound-catchall-tcp")
-            .addFilters(tcpProxy(Names.PASSTHROUGH_CLUSTER, Names.PASSTHROUGH_CLUSTER)))
+            .addFilters(tcpProxy(catchAll, catchAll, mesh)))
         .build());
 
     TreeSet<Integer> httpPorts = new TreeSet<>();
@@ -61,14 +65,14 @@ public final class ListenerBuilder {
           String name = Names.listener(svc.address(), p.number());
           String cluster = Names.outboundCluster(p.number(), "", svc.hostname());
           tcp.putIfAbsent(name, outboundListener(name, svc.address(), p.number(),
-              FilterChain.newBuilder().addFilters(tcpProxy("outbound|" + p.number() + "||" + svc.hostname(), cluster))));
+              FilterChain.newBuilder().addFilters(tcpProxy("outbound|" + p.number() + "||" + svc.hostname(), cluster, mesh))));
         }
       }
     }
     for (int port : httpPorts) {
       String name = Names.listener(Names.WILDCARD_ADDRESS, port);
       out.add(outboundListener(name, Names.WILDCARD_ADDRESS, port, FilterChain.newBuilder()
-          .addFilters(httpConnectionManager("outbound_" + name, Names.sidecarRoute(port), false))));
+          .addFilters(httpConnectionManager("outbound_" + name, Names.sidecarRoute(port), false, mesh))));
     }
     out.addAll(tcp.values());
     return out;
@@ -85,7 +89,7 @@ public final class ListenerBuilder {
           .setAddress(Protos.address(Names.WILDCARD_ADDRESS, port))
           .setTrafficDirection(TrafficDirection.OUTBOUND)
           .addFilterChains(FilterChain.newBuilder()
-              .addFilters(httpConnectionManager("outbound_" + name, Names.gatewayHttpRoute(port), true)))
+              .addFilters(httpConnectionManager("outbound_" + name, Names.gatewayHttpRoute(port), true, snapshot.mesh())))
           .build());
     }
     return out;
@@ -101,9 +105,10 @@ public final class ListenerBuilder {
         .build();
   }
 
-  private static Filter httpConnectionManager(String statPrefix, String routeName, boolean edge) {
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+  static Filter httpConnectionManager(String statPrefix, String routeName, boolean edge, MeshConfig mesh) {
+    HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
+        .addAllAccessLog(Observability.accessLogs(mesh))
         .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(routeName))
         .setUseRemoteAddress(BoolValue.of(edge))
         // fault and CORS act only on routes that configure them (per-route config)
@@ -115,15 +120,16 @@ public final class ListenerBuilder {
             .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDefaultInstance())))
         .addHttpFilters(HttpFilter.newBuilder()
             .setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-        .build();
-    return Filter.newBuilder().setName(HCM).setTypedConfig(Any.pack(hcm)).build();
+            .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+    Observability.tracing(mesh).ifPresent(hcm::setTracing);
+    return Filter.newBuilder().setName(HCM).setTypedConfig(Any.pack(hcm.build())).build();
   }
 
-  private static Filter tcpProxy(String statPrefix, String cluster) {
+  static Filter tcpProxy(String statPrefix, String cluster, MeshConfig mesh) {
     return Filter.newBuilder()
         .setName(TCP_PROXY)
-        .setTypedConfig(Any.pack(TcpProxy.newBuilder().setStatPrefix(statPrefix).setCluster(cluster).build()))
+        .setTypedConfig(Any.pack(TcpProxy.newBuilder().setStatPrefix(statPrefix).setCluster(cluster)
+            .addAllAccessLog(Observability.accessLogs(mesh)).build()))
         .build();
   }
 }

@@ -8,6 +8,7 @@ public final class Names {
   public static final int VIRTUAL_OUTBOUND_PORT = 15001;
   public static final int VIRTUAL_INBOUND_PORT = 15006;
   public static final String ALLOW_ANY_VHOST = "allow_any";
+  public static final String BLOCK_ALL_VHOST = "block_all";
   public static final String WILDCARD_ADDRESS = "0.0.0.0";
 
   private Names() {

@@ -24,6 +24,10 @@ final class Protos {
         .build();
   }
 
+  static Duration duration(java.time.Duration d) {
+    return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+  }
+
   static Duration seconds(long s) {
     return Duration.newBuilder().setSeconds(s).build();
   }

@@ -44,18 +44,29 @@ public final class RouteBuilder {
         List<Route> routes = vs == null ? List.of() : HttpRoutes.translate(vs.http(), snapshot,
             new HttpRoutes.Context(proxy.labels(), proxy.namespace(), VirtualService.MESH, port));
         if (routes.isEmpty()) {
-          routes = List.of(HttpRoutes.defaultRoute(Names.outboundCluster(port, "", svc.hostname())));
+          routes = List.of(HttpRoutes.defaultRoute(Names.outboundCluster(port, "", svc.hostname()), snapshot.mesh()));
         }
         table.add(Names.virtualHost(svc.hostname(), port), domains(svc, port, proxy.namespace()), routes);
       }
-      table.add(Names.ALLOW_ANY_VHOST, List.of("*"), List.of(Route.newBuilder()
-          .setName(Names.ALLOW_ANY_VHOST)
-          .setMatch(HttpRoutes.catchAll())
-          .setRoute(RouteAction.newBuilder().setCluster(Names.PASSTHROUGH_CLUSTER).setTimeout(Protos.seconds(0)))
-          .build()));
+      table.add(catchAllName(snapshot), List.of("*"), List.of(catchAllRoute(snapshot)));
       out.add(table.build());
     });
     return out;
+  }
+
+  private static String catchAllName(MeshSnapshot snapshot) {
+    return snapshot.mesh().registryOnly() ? Names.BLOCK_ALL_VHOST : Names.ALLOW_ANY_VHOST;
+  }
+
+  /** Hosts the registry does not know: passed through (ALLOW_ANY) or answered 502 (REGISTRY_ONLY), as in Istio. */
+  private static Route catchAllRoute(MeshSnapshot snapshot) {
+    Route.Builder r = Route.newBuilder().setName(catchAllName(snapshot)).setMatch(HttpRoutes.catchAll());
+    if (snapshot.mesh().registryOnly()) {
+      return r.setDirectResponse(io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder().setStatus(502))
+          .build();
+    }
+    return r.setRoute(RouteAction.newBuilder().setCluster(Names.PASSTHROUGH_CLUSTER).setTimeout(Protos.seconds(0)))
+        .build();
   }
 
   /** {@code http.<port>} for each port with plain-HTTP servers of the Gateways selecting this proxy. */

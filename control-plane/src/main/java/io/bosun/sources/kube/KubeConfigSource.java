@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.bosun.config.ConfigParser;
 import io.bosun.config.ConfigStore;
 import io.bosun.config.Conversion;
+import io.bosun.config.MeshConfigConverter;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.bosun.model.ResourceRef;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -23,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes mode's config source: shared informers for the four Istio networking kinds,
- * Services, EndpointSlices, Pods and Namespaces in all namespaces. Every object goes through the
+ * Services, EndpointSlices, Pods and Namespaces in all namespaces, and the mesh config ConfigMap. Every object goes through the
  * same {@link ConfigParser} as a file would, into the same {@link ConfigStore}.
  */
 public final class KubeConfigSource implements AutoCloseable {
@@ -44,24 +46,33 @@ public final class KubeConfigSource implements AutoCloseable {
   private final List<SharedIndexInformer<? extends HasMetadata>> informers = new ArrayList<>();
   private final Map<String, SharedIndexInformer<? extends HasMetadata>> byKind = new ConcurrentHashMap<>();
 
-  public KubeConfigSource(KubernetesClient client, ConfigParser parser, ConfigStore store) {
+  private final String systemNamespace;
+
+  /** @param systemNamespace Bosun's own namespace, where the mesh config ConfigMap {@code istio} lives */
+  public KubeConfigSource(KubernetesClient client, ConfigParser parser, ConfigStore store, String systemNamespace) {
     this.client = client;
     this.parser = parser;
     this.store = store;
+    this.systemNamespace = systemNamespace;
   }
 
   /** Starts every informer; events flow into the store from now on. */
   public KubeConfigSource start() {
     for (Class<? extends HasMetadata> kind : KINDS) {
-      inform(kind);
+      informAll(kind);
     }
+    inform(ConfigMap.class, client.configMaps().inNamespace(systemNamespace)
+        .withName(MeshConfigConverter.CONFIGMAP_NAME).runnableInformer(0));
     return this;
   }
 
-  private <T extends HasMetadata> void inform(Class<T> type) {
-    // Not inform(): that blocks until the first list, and Bosun must start (and serve what it
-    // has) even while the API server is unreachable; readiness waits for hasSynced instead.
-    SharedIndexInformer<T> informer = client.resources(type).inAnyNamespace().runnableInformer(0);
+  private <T extends HasMetadata> void informAll(Class<T> type) {
+    inform(type, client.resources(type).inAnyNamespace().runnableInformer(0));
+  }
+
+  // Runnable informers, not inform(): that blocks until the first list, and Bosun must start (and
+  // serve what it has) even while the API server is unreachable; readiness waits for hasSynced.
+  private <T extends HasMetadata> void inform(Class<T> type, SharedIndexInformer<T> informer) {
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
