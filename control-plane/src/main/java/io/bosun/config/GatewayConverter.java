@@ -6,6 +6,7 @@ import io.bosun.model.Gateway;
 import io.bosun.model.GatewayServer;
 import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
+import io.bosun.model.ServerTls;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,6 +49,28 @@ final class GatewayConverter {
     }
   }
 
+  private static ServerTls serverTls(io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings tls, String field,
+                                     Problems problems) {
+    if (tls == null) {
+      return null;
+    }
+    Checks.unsupported(tls.getCredentialNames(), field + ".credentialNames", problems);
+    Checks.unsupported(tls.getTlsCertificates(), field + ".tlsCertificates", problems);
+    Checks.unsupported(tls.getCaCertCredentialName(), field + ".caCertCredentialName", problems);
+    Checks.unsupported(tls.getCaCrl(), field + ".caCrl", problems);
+    Checks.unsupported(tls.getVerifyCertificateHash(), field + ".verifyCertificateHash", problems);
+    Checks.unsupported(tls.getVerifyCertificateSpki(), field + ".verifyCertificateSpki", problems);
+    String mode = tls.getMode() == null ? "SIMPLE" : tls.getMode().toString();
+    if (mode.equals("AUTO_PASSTHROUGH") || mode.equals("OPTIONAL_MUTUAL")) {
+      problems.warning(field + ".mode", "mode " + mode + " is not supported by this Bosun release yet; served as "
+          + (mode.equals("AUTO_PASSTHROUGH") ? "PASSTHROUGH" : "MUTUAL"));
+    }
+    return new ServerTls(mode, Boolean.TRUE.equals(tls.getHttpsRedirect()),
+        tls.getServerCertificate(), tls.getPrivateKey(), tls.getCaCertificates(), tls.getCredentialName(),
+        tls.getSubjectAltNames(), tls.getMinProtocolVersion() == null ? null : tls.getMinProtocolVersion().toString(),
+        tls.getMaxProtocolVersion() == null ? null : tls.getMaxProtocolVersion().toString(), tls.getCipherSuites());
+  }
+
   static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.Gateway spec) {
     Problems problems = new Problems(source, ref);
     if (!Checks.spec(spec, problems)) {
@@ -81,10 +104,9 @@ final class GatewayConverter {
       if ((protocol.equals("HTTPS") || protocol.equals("TLS")) && s.getTls() == null) {
         problems.error(field + ".tls", "tls settings are required for protocol " + protocol);
       }
-      if (!protocol.equals("HTTP") && !protocol.equals("HTTP2") && !protocol.equals("GRPC")) {
+      if (protocol.equals("GRPC-WEB")) {
         problems.warning(field, "protocol " + protocol + " servers are not served by this Bosun release yet; ignored");
       }
-      Checks.unsupported(s.getTls(), field + ".tls", problems);
       tls(s.getTls(), protocol, field + ".tls", problems);
       Checks.unsupported(s.getBind(), field + ".bind", problems);
       List<String> hosts = list(s.getHosts());
@@ -98,8 +120,12 @@ final class GatewayConverter {
           problems.error(field + ".hosts[" + j + "]", "invalid host \"" + h + "\"");
         }
       }
-      if (portOk) {
-        servers.add(new GatewayServer(s.getName(), port.getNumber().intValue(), portName, protocol, hosts));
+      if (s.getTls() != null && s.getTls().getMode() != null && s.getTls().getMode().toString().equals("ISTIO_MUTUAL")) {
+        problems.warning(field + ".tls.mode", "ISTIO_MUTUAL (mesh certificates) is not supported by this Bosun release yet;"
+            + " server ignored");
+      } else if (portOk) {
+        servers.add(new GatewayServer(s.getName(), port.getNumber().intValue(), portName, protocol, hosts,
+            serverTls(s.getTls(), field + ".tls", problems)));
       }
     }
     Map<String, String> selector = spec.getSelector() == null ? Map.of() : spec.getSelector();

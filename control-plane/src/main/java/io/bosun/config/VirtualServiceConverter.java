@@ -3,6 +3,7 @@ package io.bosun.config;
 import io.bosun.model.Destination;
 import io.bosun.model.HttpMatch;
 import io.bosun.model.HttpRoute;
+import io.bosun.model.L4Route;
 import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.RouteActions;
@@ -67,8 +68,6 @@ final class VirtualServiceConverter {
     if (list(spec.getHttp()).isEmpty() && list(spec.getTcp()).isEmpty() && list(spec.getTls()).isEmpty()) {
       problems.error("spec", "http, tcp or tls must be provided");
     }
-    Checks.unsupported(spec.getTcp(), "spec.tcp", problems);
-    Checks.unsupported(spec.getTls(), "spec.tls", problems);
     Checks.unsupported(spec.getExportTo(), "spec.exportTo", problems);
 
     List<HttpRoute> http = new ArrayList<>();
@@ -78,7 +77,9 @@ final class VirtualServiceConverter {
         http.add(r);
       }
     }
-    return Conversion.of(ref, new VirtualService(ref, hosts, gateways, http), problems);
+    List<L4Route> tcp = L4RouteConverter.tcp(spec.getTcp(), ns, problems);
+    List<L4Route> tls = L4RouteConverter.tls(spec.getTls(), hosts, ns, problems);
+    return Conversion.of(ref, new VirtualService(ref, hosts, gateways, http, tcp, tls), problems);
   }
 
   /** {@code name} -> {@code ns/name}; the legacy {@code name.ns.svc.cluster.local} form -> {@code ns/name}. */

@@ -7,13 +7,20 @@ import java.util.List;
  * qualified names relative to the resource's namespace; gateways to {@code ns/name} or
  * {@code mesh}.
  */
-public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http) {
+public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http,
+                             List<L4Route> tcp, List<L4Route> tls) {
   public static final String MESH = "mesh";
 
   public VirtualService {
     hosts = List.copyOf(hosts);
     gateways = gateways.isEmpty() ? List.of(MESH) : List.copyOf(gateways);
     http = List.copyOf(http);
+    tcp = tcp == null ? List.of() : List.copyOf(tcp);
+    tls = tls == null ? List.of() : List.copyOf(tls);
+  }
+
+  public VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http) {
+    this(ref, hosts, gateways, http, List.of(), List.of());
   }
 
   public boolean appliesToMesh() {

@@ -2,13 +2,14 @@ package io.bosun.translate;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
-import io.bosun.model.Gateway;
-import io.bosun.model.GatewayServer;
+import io.bosun.model.Hosts;
+import io.bosun.model.L4Route;
 import io.bosun.model.MeshConfig;
 import io.bosun.model.MeshSnapshot;
 import io.bosun.model.Proxy;
 import io.bosun.model.Service;
 import io.bosun.model.ServicePort;
+import io.bosun.model.VirtualService;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
@@ -63,9 +64,13 @@ public final class ListenerBuilder {
           httpPorts.add(p.number());
         } else if (!svc.address().isEmpty()) {
           String name = Names.listener(svc.address(), p.number());
-          String cluster = Names.outboundCluster(p.number(), "", svc.hostname());
+          String statPrefix = "outbound|" + p.number() + "||" + svc.hostname();
+          L4Route rule = meshTcpRoute(snapshot, proxy, svc.hostname(), p.number());
+          Filter proxyFilter = rule != null
+              ? L4Routes.tcpProxy(statPrefix, rule, snapshot.registry(), p.number(), mesh)
+              : tcpProxy(statPrefix, Names.outboundCluster(p.number(), "", svc.hostname()), mesh);
           tcp.putIfAbsent(name, outboundListener(name, svc.address(), p.number(),
-              FilterChain.newBuilder().addFilters(tcpProxy("outbound|" + p.number() + "||" + svc.hostname(), cluster, mesh))));
+              FilterChain.newBuilder().addFilters(proxyFilter)));
         }
       }
     }
@@ -78,21 +83,24 @@ public final class ListenerBuilder {
     return out;
   }
 
-  /** One bound listener per port that has plain-HTTP servers, routed by {@code http.<port>}. */
+  /** A gateway's server ports; see {@link GatewayListenerBuilder}. */
   public static List<Listener> gateway(MeshSnapshot snapshot, Proxy proxy) {
-    List<Listener> out = new ArrayList<>();
-    Map<Integer, List<Map.Entry<Gateway, GatewayServer>>> byPort = Gateways.httpServersByPort(snapshot, proxy);
-    for (int port : byPort.keySet()) {
-      String name = Names.listener(Names.WILDCARD_ADDRESS, port);
-      out.add(Listener.newBuilder()
-          .setName(name)
-          .setAddress(Protos.address(Names.WILDCARD_ADDRESS, port))
-          .setTrafficDirection(TrafficDirection.OUTBOUND)
-          .addFilterChains(FilterChain.newBuilder()
-              .addFilters(httpConnectionManager("outbound_" + name, Names.gatewayHttpRoute(port), true, snapshot.mesh())))
-          .build());
+    return GatewayListenerBuilder.build(snapshot, proxy);
+  }
+
+  /** The first tcp rule of the mesh VirtualService for {@code host} that applies to this proxy and port. */
+  private static L4Route meshTcpRoute(MeshSnapshot snapshot, Proxy proxy, String host, int port) {
+    for (VirtualService vs : snapshot.virtualServices()) {
+      if (vs.appliesToMesh() && vs.hosts().stream().anyMatch(h -> Hosts.matches(h, host))) {
+        for (L4Route r : vs.tcp()) {
+          if (L4Routes.applies(r, proxy.labels(), proxy.namespace(), VirtualService.MESH, port)) {
+            return r;
+          }
+        }
+        return null; // the first VirtualService for a host owns it, as for HTTP
+      }
     }
-    return out;
+    return null;
   }
 
   private static Listener outboundListener(String name, String address, int port, FilterChain.Builder chain) {

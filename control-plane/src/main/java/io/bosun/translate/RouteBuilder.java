@@ -69,36 +69,50 @@ public final class RouteBuilder {
         .build();
   }
 
-  /** {@code http.<port>} for each port with plain-HTTP servers of the Gateways selecting this proxy. */
+  /**
+   * {@code http.<port>} for each port with plain-HTTP servers of the Gateways selecting this proxy,
+   * and {@code https.<port>.<portName>.<gateway>.<ns>} for each HTTPS server terminated here.
+   */
   public static List<RouteConfiguration> gateway(MeshSnapshot snapshot, Proxy proxy) {
-    Map<Integer, List<Map.Entry<Gateway, GatewayServer>>> byPort = Gateways.httpServersByPort(snapshot, proxy);
     List<RouteConfiguration> out = new ArrayList<>();
-    byPort.forEach((port, servers) -> {
-      // host -> routes, merged across VirtualServices in precedence order, as Istio does
-      Map<String, List<Route>> vhosts = new LinkedHashMap<>();
-      for (Map.Entry<Gateway, GatewayServer> gs : servers) {
-        Gateway gw = gs.getKey();
-        for (VirtualService vs : snapshot.virtualServices()) {
-          if (!vs.gateways().contains(gw.qualifiedName())) {
-            continue;
-          }
-          for (String host : boundHosts(vs, gw, gs.getValue())) {
-            List<Route> routes = HttpRoutes.translate(vs.http(), snapshot,
-                new HttpRoutes.Context(proxy.labels(), proxy.namespace(), gw.qualifiedName(), port));
-            vhosts.computeIfAbsent(host, h -> new ArrayList<>()).addAll(routes);
+    Gateways.serversByPort(snapshot, proxy, GatewayServer::isPlainHttp).forEach((port, servers) ->
+        out.add(gatewayTable(snapshot, proxy, Names.gatewayHttpRoute(port), port, servers)));
+    Map<String, List<Gateways.Bound>> https = new TreeMap<>();
+    Gateways.serversByPort(snapshot, proxy, GatewayServer::isTerminatedHttps).values().forEach(servers ->
+        servers.forEach(b -> https.computeIfAbsent(b.httpsRouteName(), k -> new ArrayList<>()).add(b)));
+    https.forEach((name, servers) -> out.add(gatewayTable(snapshot, proxy, name, servers.get(0).server().port(), servers)));
+    return out;
+  }
+
+  private static RouteConfiguration gatewayTable(MeshSnapshot snapshot, Proxy proxy, String name, int port,
+                                                 List<Gateways.Bound> servers) {
+    // host -> routes, merged across VirtualServices in precedence order, as Istio does
+    Map<String, List<Route>> vhosts = new LinkedHashMap<>();
+    Set<String> redirectToHttps = new HashSet<>();
+    for (Gateways.Bound b : servers) {
+      Gateway gw = b.gateway();
+      for (VirtualService vs : snapshot.virtualServices()) {
+        if (!vs.gateways().contains(gw.qualifiedName())) {
+          continue;
+        }
+        for (String host : boundHosts(vs, gw, b.server())) {
+          List<Route> routes = HttpRoutes.translate(vs.http(), snapshot,
+              new HttpRoutes.Context(proxy.labels(), proxy.namespace(), gw.qualifiedName(), port));
+          vhosts.computeIfAbsent(host, h -> new ArrayList<>()).addAll(routes);
+          if (b.server().httpsRedirect()) {
+            redirectToHttps.add(host);
           }
         }
       }
-      RouteTable table = new RouteTable(Names.gatewayHttpRoute(port));
-      new TreeMap<>(vhosts).forEach((host, routes) -> table.add(Names.virtualHost(host, port),
-          host.equals("*") ? List.of("*") : List.of(host, host + ":" + port), routes));
-      if (!vhosts.containsKey("*")) {
-        // Istio answers 404 for hosts no VirtualService claims
-        table.add("blackhole:" + port, List.of("*"), List.of());
-      }
-      out.add(table.build());
-    });
-    return out;
+    }
+    RouteTable table = new RouteTable(name);
+    new TreeMap<>(vhosts).forEach((host, routes) -> table.add(Names.virtualHost(host, port),
+        host.equals("*") ? List.of("*") : List.of(host, host + ":" + port), routes, redirectToHttps.contains(host)));
+    if (!vhosts.containsKey("*")) {
+      // Istio answers 404 for hosts no VirtualService claims
+      table.add("blackhole:" + port, List.of("*"), List.of());
+    }
+    return table.build();
   }
 
   /** The hosts of {@code vs} that a server admits, each narrowed to the more specific of the pair. */
@@ -171,11 +185,20 @@ public final class RouteBuilder {
     }
 
     void add(String name, List<String> domains, List<Route> routes) {
+      add(name, domains, routes, false);
+    }
+
+    /** {@code requireTls}: plain-HTTP requests are redirected to HTTPS (a server's {@code httpsRedirect}). */
+    void add(String name, List<String> domains, List<Route> routes, boolean requireTls) {
       List<String> free = domains.stream().filter(claimed::add).toList();
       if (free.isEmpty()) {
         return;
       }
-      config.addVirtualHosts(VirtualHost.newBuilder().setName(name).addAllDomains(free).addAllRoutes(routes));
+      VirtualHost.Builder vh = VirtualHost.newBuilder().setName(name).addAllDomains(free).addAllRoutes(routes);
+      if (requireTls) {
+        vh.setRequireTls(VirtualHost.TlsRequirementType.ALL);
+      }
+      config.addVirtualHosts(vh);
     }
 
     RouteConfiguration build() {

@@ -40,9 +40,9 @@ class StatusWriterTest {
         apiVersion: networking.istio.io/v1
         kind: VirtualService
         metadata: {name: r, namespace: shop}
-        spec: {hosts: [a], http: [{route: [{destination: {host: a}}]}], tcp: [{route: [{destination: {host: a}}]}]}
+        spec: {hosts: [a], http: [{route: [{destination: {host: a}}]}], tcp: [{match: [{sourceSubnet: 10.0.0.0/8}], route: [{destination: {host: a}}]}]}
         """), 1);
     assertThat(d.status()).isEqualTo("True");
-    assertThat(d.message()).contains("spec.tcp: not supported by this Bosun release yet; ignored");
+    assertThat(d.message()).contains("spec.tcp[0].match[0].sourceSubnet: not supported by this Bosun release yet; ignored");
   }
 }
