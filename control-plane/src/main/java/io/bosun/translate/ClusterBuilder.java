@@ -41,6 +41,7 @@ public final class ClusterBuilder {
   /** BlackHoleCluster, PassthroughCluster and, when tracing is on, the Zipkin collector. */
   static List<Cluster> special(MeshConfig mesh) {
     List<Cluster> out = new ArrayList<>(special());
+    out.add(InboundBuilder.originalDst(Names.INBOUND_PASSTHROUGH_CLUSTER, mesh));
     Observability.zipkinCluster(mesh).ifPresent(out::add);
     return out;
   }
@@ -192,7 +193,7 @@ public final class ClusterBuilder {
   }
 
   /** Envoy's default limits (1024) would be a surprise: Istio leaves unset limits effectively unlimited. */
-  private static CircuitBreakers unlimited() {
+  static CircuitBreakers unlimited() {
     return CircuitBreakers.newBuilder()
         .addThresholds(CircuitBreakers.Thresholds.newBuilder()
             .setMaxConnections(UInt32Value.of(UNLIMITED))

@@ -6,7 +6,9 @@ import io.bosun.model.ProxyType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Translates one {@link MeshSnapshot} for any number of proxies. Work that does not depend on
@@ -36,7 +38,11 @@ public final class ConfigGenerator {
       return new ProxyConfig(clusters, endpoints, ListenerBuilder.gateway(snapshot, proxy),
           RouteBuilder.gateway(snapshot, proxy));
     }
-    return new ProxyConfig(clusters, endpoints, ListenerBuilder.sidecar(snapshot, proxy),
-        RouteBuilder.sidecar(snapshot, proxy));
+    Map<Integer, Boolean> inbound = InboundBuilder.ports(snapshot, proxy);
+    List<Listener> listeners = new ArrayList<>(ListenerBuilder.sidecar(snapshot, proxy));
+    List<Cluster> all = new ArrayList<>(clusters);
+    all.addAll(InboundBuilder.clusters(inbound, snapshot.mesh()));
+    listeners.add(InboundBuilder.virtualInbound(snapshot, inbound));
+    return new ProxyConfig(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy));
   }
 }

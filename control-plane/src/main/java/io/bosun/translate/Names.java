@@ -4,7 +4,9 @@ package io.bosun.translate;
 public final class Names {
   public static final String BLACKHOLE_CLUSTER = "BlackHoleCluster";
   public static final String PASSTHROUGH_CLUSTER = "PassthroughCluster";
+  public static final String INBOUND_PASSTHROUGH_CLUSTER = "InboundPassthroughCluster";
   public static final String VIRTUAL_OUTBOUND = "virtualOutbound";
+  public static final String VIRTUAL_INBOUND = "virtualInbound";
   public static final int VIRTUAL_OUTBOUND_PORT = 15001;
   public static final int VIRTUAL_INBOUND_PORT = 15006;
   public static final String ALLOW_ANY_VHOST = "allow_any";
@@ -22,6 +24,11 @@ public final class Names {
   /** {@code outbound|9080|v1|reviews.default.svc.cluster.local}; the subset may be empty. */
   public static String outboundCluster(int port, String subset, String host) {
     return "outbound|" + port + "|" + (subset == null ? "" : subset) + "|" + host;
+  }
+
+  /** {@code inbound|9080||}: the app's own port behind this sidecar. */
+  public static String inboundCluster(int port) {
+    return "inbound|" + port + "||";
   }
 
   /** {@code 0.0.0.0_9080} or {@code 10.0.0.1_3306}. */

@@ -24,6 +24,10 @@ final class Protos {
         .build();
   }
 
+  static SocketAddress socketAddress(String ip, int port) {
+    return SocketAddress.newBuilder().setAddress(ip).setPortValue(port).build();
+  }
+
   static Duration duration(java.time.Duration d) {
     return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
   }

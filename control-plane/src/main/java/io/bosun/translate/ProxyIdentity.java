@@ -49,13 +49,15 @@ public final class ProxyIdentity {
   /**
    * The group a proxy's config is shared with: everything translation reads from the proxy,
    * which is its type, namespace (short host names, sourceNamespace) and labels (Gateway
-   * selectors, sourceLabels). Widen this when translation starts reading more.
+   * selectors, sourceLabels) and, for sidecars, the IP (the inbound side serves the services
+   * whose endpoints have that IP). Widen this when translation starts reading more.
    */
   public static String group(Proxy proxy) {
     String labels = new TreeMap<>(proxy.labels()).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(","));
-    return proxy.type().id() + "~" + proxy.namespace() + "~" + labels;
+    String ip = proxy.type() == ProxyType.SIDECAR ? proxy.ip() : "";
+    return proxy.type().id() + "~" + ip + "~" + proxy.namespace() + "~" + labels;
   }
 
   private static String string(Value v) {

@@ -30,6 +30,12 @@ class TranslationGoldenTest {
           .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
+          .add(io.envoyproxy.envoy.config.trace.v3.ZipkinConfig.getDescriptor())
           .build());
 
   @Test
@@ -42,6 +48,19 @@ class TranslationGoldenTest {
     ProxyConfig config = generate(Proxies.sidecar("other"));
     Golden.assertMatches("bookinfo-sidecar-other-routes.json", render(new ProxyConfig(List.of(), List.of(),
         List.of(), config.routes())));
+  }
+
+  /** A pod behind a service gets the inbound side: virtualInbound chains and inbound|9080|| for its port. */
+  @Test
+  void sidecarOfAServicePodServesItsInboundPort() throws Exception {
+    Proxy reviewsV2 = new Proxy("sidecar~10.244.0.13~reviews-v2.default~default.svc.cluster.local",
+        io.bosun.model.ProxyType.SIDECAR, "10.244.0.13", "reviews-v2", "default",
+        java.util.Map.of("app", "reviews", "version", "v2"));
+    ProxyConfig config = generate(reviewsV2);
+    assertThat(config.clusters()).extracting(c -> c.getName()).contains("inbound|9080||", "InboundPassthroughCluster");
+    Golden.assertMatches("bookinfo-sidecar-reviews-v2-inbound.json", render(new ProxyConfig(
+        config.clusters().stream().filter(c -> c.getName().startsWith("inbound|")).toList(), List.of(),
+        config.listeners().stream().filter(l -> l.getName().equals("virtualInbound")).toList(), List.of())));
   }
 
   @Test
