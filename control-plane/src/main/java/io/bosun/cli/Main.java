@@ -26,6 +26,11 @@ public final class Main {
             Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster).
         demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
             Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
+        intercept [--proxy-uid 1337] [--proxy-gid 1337] [--inbound-capture-port 15006] [--outbound-capture-port 15001]
+                  [--include-inbound-ports *] [--exclude-inbound-ports P,...] [--include-outbound-ip-ranges *]
+                  [--exclude-outbound-ip-ranges CIDR,...] [--exclude-outbound-ports P,...] [--dry-run true]
+            Install a sidecar's iptables interception rules in this network namespace (the injected init
+            container runs this; needs NET_ADMIN and NET_RAW), or print them.
         validate PATH...
             Check Istio config files or directories offline with the same validator Bosun serves with;
             prints every error and warning, exits 1 when there is an error.
@@ -62,6 +67,8 @@ public final class Main {
           return Demo.run(new Args(rest, Set.of("config", "xds-port", "monitoring-port")));
         case "validate":
           return Validate.run(rest);
+        case "intercept":
+          return Intercept.run(new Args(rest, Intercept.OPTIONS));
         case "version":
           System.out.println("bosun " + version());
           return 0;

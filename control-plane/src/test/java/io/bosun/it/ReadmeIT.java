@@ -27,7 +27,7 @@ class ReadmeIT {
     String readme = Files.readString(ROOT.resolve("README.md"));
     String ci = Files.readString(ROOT.resolve(".ci/run"));
     assertThat(readme).contains("bin/bosun demo",
-        "bin/install-envoy && e2e-tests/bin/install-k8s-test-binaries && ./mvnw -B verify");
-    assertThat(ci).contains("bin/install-envoy", "e2e-tests/bin/install-k8s-test-binaries", "./mvnw -B verify");
+        "bin/install-envoy && bin/install-netns-tools && e2e-tests/bin/install-k8s-test-binaries && ./mvnw -B verify");
+    assertThat(ci).contains("bin/install-envoy", "bin/install-netns-tools", "e2e-tests/bin/install-k8s-test-binaries", "./mvnw -B verify");
   }
 }

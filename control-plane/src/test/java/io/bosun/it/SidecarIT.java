@@ -1,0 +1,222 @@
+package io.bosun.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.demo.EchoServer;
+import io.bosun.envoy.Bootstrap;
+import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.Waits;
+import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.PodNetns;
+import io.bosun.testing.PodNetns.Access;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sidecar as users run it: a pod (network namespace) whose traffic {@code bosun intercept}
+ * redirects into a real Envoy running as uid 1337 and configured by Bosun. The app's outbound
+ * calls are routed by the sidecar, callers reach the app through {@code virtualInbound}, and
+ * outboundTrafficPolicy decides what happens to destinations the mesh does not know.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SidecarIT {
+  static final String VIP = "10.96.77.10";
+
+  @TempDir
+  static Path config;
+  static PodNetns pod;
+  static EchoServer reviews;
+  static EchoServer outside;
+  static StandaloneBosun bosun;
+
+  @BeforeAll
+  static void start() throws Exception {
+    pod = PodNetns.create(77);
+    reviews = new EchoServer("reviews", "v1", pod.hostIp(), 0);
+    outside = new EchoServer("outside", "v1", pod.hostIp(), 0);
+    Files.writeString(config.resolve("mesh.yaml"), mesh("ALLOW_ANY"));
+    Files.writeString(config.resolve("services.yaml"), """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews.default.svc.cluster.local]
+          addresses: [%s]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: http, number: 9080, protocol: HTTP}]
+          endpoints: [{address: %s, ports: {http: %d}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: app}
+        spec:
+          hosts: [app.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: http, number: 8080, protocol: HTTP}]
+          endpoints: [{address: %s, ports: {http: 8080}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews.default.svc.cluster.local]
+          http:
+          - headers: {response: {add: {x-routed-by: bosun-sidecar}}}
+            route: [{destination: {host: reviews.default.svc.cluster.local}}]
+        """.formatted(VIP, pod.hostIp(), reviews.port(), pod.ip()));
+    bosun = StandaloneBosun.start(config, pod.hostIp(), 0, "127.0.0.1", 0);
+
+    // what the injected pod runs: the interception rules, the app, and Envoy as uid 1337
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String cp = System.getProperty("java.class.path");
+    String rules = pod.exec(true, java, "-cp", cp, "io.bosun.cli.Main", "intercept");
+    assertThat(rules).contains("interception installed");
+    assertThat(pod.exec(true, "iptables-save", "-t", "nat")).contains("-j REDIRECT --to-ports 15001",
+        "-j REDIRECT --to-ports 15006", "--uid-owner 1337");
+    Process app = pod.start(null, pod.dir().resolve("app.log"),
+        List.of(java, "-cp", cp, "io.bosun.demo.EchoServer", "app", "v1", "8080", "0.0.0.0"));
+    Path envoy = pod.dir().resolve("envoy");
+    try {
+      Files.createLink(envoy, EnvoyBinary.require());
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.copy(EnvoyBinary.require(), envoy, StandardCopyOption.REPLACE_EXISTING);
+    }
+    Path bootstrap = pod.dir().resolve("envoy.yaml");
+    Files.writeString(bootstrap, Bootstrap.forProxy("sidecar~" + pod.ip() + "~app-1.default~default.svc.cluster.local")
+        .namespace("default").labels(Map.of("app", "app")).xds(pod.hostIp(), bosun.xdsPort()).adminPort(15000)
+        .toYaml());
+    bootstrap.toFile().setReadable(true, false);
+    Process envoyProcess = pod.start(1337, pod.dir().resolve("envoy.log"), List.of(envoy.toString(), "-c", bootstrap.toString(),
+        "--disable-hot-restart", "--log-level", "info", "--drain-time-s", "1"));
+    Waits.until("the sidecar to be ready", () -> pod.exec(false, "curl", "-s", "127.0.0.1:15000/ready").contains("LIVE"),
+        Duration.ofSeconds(30), () -> envoyProcess.isAlive() ? null : "Envoy exited:\n" + envoyLog());
+    Waits.until("the app to listen", () -> pod.exec(false, "curl", "-s", "127.0.0.1:8080/").contains("app v1"),
+        Duration.ofSeconds(30), () -> app.isAlive() ? null : "the app exited:\n" + read(pod.dir().resolve("app.log")));
+  }
+
+  static String mesh(String mode) {
+    return """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |
+            outboundTrafficPolicy: {mode: %s}
+        """.formatted(mode);
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {pod, bosun, reviews, outside}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the rest
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theAppsOutboundCallsAreRoutedByItsSidecar() {
+    String response = curlInPod("-i", "http://" + VIP + ":9080/x?headers=1");
+    assertThat(response).contains("HTTP/1.1 200", "x-routed-by: bosun-sidecar", "reviews v1",
+        "x-request-id: ", "server: envoy");
+    assertThat(stat("cluster.outbound|9080||reviews.default.svc.cluster.local.upstream_rq_total")).isPositive();
+  }
+
+  @Test
+  @Order(2)
+  void callersReachTheAppThroughVirtualInbound() throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://" + pod.ip() + ":8080/in?headers=1")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).startsWith("app v1").contains("x-request-id: ");
+    assertThat(r.headers().firstValue("server")).hasValue("envoy");
+    assertThat(stat("cluster.inbound|8080||.upstream_rq_total")).isPositive();
+  }
+
+  @Test
+  @Order(3)
+  void allowAnyPassesUnknownDestinationsThrough() {
+    assertThat(curlInPod("http://" + pod.hostIp() + ":" + outside.port() + "/")).startsWith("outside v1");
+    assertThat(stat("cluster.PassthroughCluster.upstream_cx_total")).isPositive();
+  }
+
+  @Test
+  @Order(4)
+  void registryOnlyBlocksUnknownDestinations() throws IOException {
+    Files.writeString(config.resolve("mesh.yaml"), mesh("REGISTRY_ONLY"));
+    Waits.until("REGISTRY_ONLY at the sidecar", () -> pod.exec(false, "curl", "-s", "127.0.0.1:15000/config_dump")
+        .contains("block_all"), Duration.ofSeconds(10));
+    String tcp = pod.exec(false, "curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code} %{exitcode}",
+        "http://" + pod.hostIp() + ":" + outside.port() + "/");
+    assertThat(tcp).as("an unknown address and port: the connection is dropped").doesNotStartWith("200");
+    long before = outside.requests();
+    String http = pod.exec(false, "curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+        "-H", "Host: unknown.example.com", "http://" + VIP + ":9080/");
+    assertThat(http).as("an unknown host on a mesh HTTP port").isEqualTo("502");
+    assertThat(outside.requests()).isEqualTo(before);
+    assertThat(curlInPod("http://" + VIP + ":9080/")).as("known services still work").startsWith("reviews v1");
+  }
+
+  /** Traffic interception does not capture (uid 1337) must still never leave the machine. */
+  @Test
+  @Order(5)
+  void nothingThePodSendsLeavesTheMachine() {
+    String out = pod.exec(false, "setpriv", "--reuid=1337", "--regid=1337", "--clear-groups",
+        "curl", "-s", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", "http://198.51.100.7/");
+    assertThat(out).as("an address outside the test network").isEqualTo("000");
+    // the host drops whatever the pod's link would have it forward (whether or not forwarding is on)
+    assertThat(Access.forwardDrops(pod)).as("the host's FORWARD drop rule for the pod's link").matches("[0-9]+");
+  }
+
+  private static String curlInPod(String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-s", "-m", "10"));
+    cmd.addAll(List.of(args));
+    return pod.exec(false, cmd.toArray(String[]::new));
+  }
+
+  private static long stat(String name) {
+    String out = pod.exec(true, "curl", "-s", "127.0.0.1:15000/stats?filter=^" + name.replace("|", "%7C") + "$");
+    for (String line : out.split("\n")) {
+      if (line.startsWith(name + ": ")) {
+        return Long.parseLong(line.substring(name.length() + 2).trim());
+      }
+    }
+    throw new AssertionError("no stat " + name + " in:\n" + out);
+  }
+
+  private static String envoyLog() {
+    return read(pod.dir().resolve("envoy.log"));
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.exists(p) ? Files.readString(p) : "(no " + p + ")";
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+}
