@@ -1,5 +1,7 @@
 package io.bosun.config;
 
+import java.util.List;
+
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.bosun.model.StringMatch;
@@ -89,6 +91,28 @@ final class Checks {
   private static StringMatch missing(String field, Problems problems) {
     problems.error(field, "value is required");
     return null;
+  }
+
+  /** exportTo: {@code .}, {@code *}, {@code ~} (alone) or namespace names. */
+  static List<String> exportTo(List<String> values, String field, Problems problems) {
+    List<String> out = new java.util.ArrayList<>();
+    if (values == null) {
+      return out;
+    }
+    for (int i = 0; i < values.size(); i++) {
+      String v = values.get(i);
+      boolean ok = v != null && (v.equals(".") || v.equals("*") || v.equals("~")
+          || v.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"));
+      if (!ok) {
+        problems.error(field + "[" + i + "]", "must be \".\", \"*\", \"~\" or a namespace name, not \"" + v + "\"");
+      } else {
+        out.add(v);
+      }
+    }
+    if (out.contains("~") && values.size() > 1) {
+      problems.error(field, "\"~\" (exported nowhere) cannot be combined with other values");
+    }
+    return out;
   }
 
   static void unsupported(Object value, String field, Problems problems) {

@@ -33,7 +33,7 @@ final class DestinationRuleConverter {
     } else if (!Hosts.isValidName(host)) {
       problems.error("spec.host", "invalid host \"" + host + "\"");
     }
-    Checks.unsupported(spec.getExportTo(), "spec.exportTo", problems);
+    List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", problems);
     Checks.unsupported(spec.getWorkloadSelector(), "spec.workloadSelector", problems);
     TrafficPolicy policy = policy(spec.getTrafficPolicy(), "spec.trafficPolicy", problems);
 
@@ -63,7 +63,7 @@ final class DestinationRuleConverter {
       subsets.add(new Subset(s.getName(), labels, policy(s.getTrafficPolicy(), field + ".trafficPolicy", problems)));
     }
     String resolved = host == null ? "" : Hosts.resolve(host, ref.namespace());
-    return Conversion.of(ref, new DestinationRule(ref, resolved, policy, subsets), problems);
+    return Conversion.of(ref, new DestinationRule(ref, resolved, policy, subsets, exportTo), problems);
   }
 
   private static void portLevelSettings(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy p, String field,

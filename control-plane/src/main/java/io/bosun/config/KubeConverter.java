@@ -50,7 +50,23 @@ final class KubeConverter {
       ports.add(new ServicePort(p.getName(), p.getPort(), p.getAppProtocol(), target));
     }
     String clusterIp = spec.getClusterIP() == null || "None".equals(spec.getClusterIP()) ? "" : spec.getClusterIP();
-    return Conversion.of(ref, new KubeService(ref, clusterIp, ports), problems);
+    Map<String, String> annotations = svc.getMetadata().getAnnotations() == null ? Map.of()
+        : svc.getMetadata().getAnnotations();
+    List<String> exportTo = Checks.exportTo(splitList(annotations.get(KubeService.EXPORT_TO_ANNOTATION)),
+        "metadata.annotations." + KubeService.EXPORT_TO_ANNOTATION, problems);
+    return Conversion.of(ref, new KubeService(ref, clusterIp, ports, exportTo), problems);
+  }
+
+  private static List<String> splitList(String csv) {
+    List<String> out = new ArrayList<>();
+    if (csv != null) {
+      for (String s : csv.split(",")) {
+        if (!s.isBlank()) {
+          out.add(s.trim());
+        }
+      }
+    }
+    return out;
   }
 
   static Conversion namespace(ResourceRef ref, String source, io.fabric8.kubernetes.api.model.Namespace ns) {

@@ -42,8 +42,21 @@ final class ServiceEntryConverter {
       }
     }
     Resolution resolution = resolution(spec.getResolution(), problems);
-    Checks.unsupported(spec.getWorkloadSelector(), "spec.workloadSelector", problems);
-    Checks.unsupported(spec.getExportTo(), "spec.exportTo", problems);
+    List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", problems);
+    Map<String, String> selector = null;
+    if (spec.getWorkloadSelector() != null) {
+      selector = spec.getWorkloadSelector().getLabels() == null ? Map.of() : spec.getWorkloadSelector().getLabels();
+      if (selector.isEmpty()) {
+        problems.error("spec.workloadSelector.labels", "at least one label is required");
+      }
+      selector.forEach((k, v) -> {
+        if (!Checks.labelKey(k)) {
+          problems.error("spec.workloadSelector.labels." + k, "invalid label key");
+        } else if (!Checks.labelValue(v)) {
+          problems.error("spec.workloadSelector.labels." + k, "invalid label value \"" + v + "\"");
+        }
+      });
+    }
     if (spec.getWorkloadSelector() != null && !list(spec.getEndpoints()).isEmpty()) {
       problems.error("spec", "workloadSelector and endpoints cannot both be set");
     }
@@ -124,7 +137,8 @@ final class ServiceEntryConverter {
           e.getLocality(), (int) weight, ""));
     }
     boolean external = spec.getLocation() != ServiceEntryLocation.MESH_INTERNAL;
-    return Conversion.of(ref, new ServiceEntry(ref, hosts, addresses, ports, external, resolution, endpoints), problems);
+    return Conversion.of(ref, new ServiceEntry(ref, hosts, addresses, ports, external, resolution, endpoints,
+        selector, exportTo), problems);
   }
 
   private static Resolution resolution(ServiceEntryResolution r, Problems problems) {

@@ -68,7 +68,7 @@ final class VirtualServiceConverter {
     if (list(spec.getHttp()).isEmpty() && list(spec.getTcp()).isEmpty() && list(spec.getTls()).isEmpty()) {
       problems.error("spec", "http, tcp or tls must be provided");
     }
-    Checks.unsupported(spec.getExportTo(), "spec.exportTo", problems);
+    List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", problems);
 
     List<HttpRoute> http = new ArrayList<>();
     for (int i = 0; i < list(spec.getHttp()).size(); i++) {
@@ -79,7 +79,7 @@ final class VirtualServiceConverter {
     }
     List<L4Route> tcp = L4RouteConverter.tcp(spec.getTcp(), ns, problems);
     List<L4Route> tls = L4RouteConverter.tls(spec.getTls(), hosts, ns, problems);
-    return Conversion.of(ref, new VirtualService(ref, hosts, gateways, http, tcp, tls), problems);
+    return Conversion.of(ref, new VirtualService(ref, hosts, gateways, http, tcp, tls, exportTo), problems);
   }
 
   /** {@code name} -> {@code ns/name}; the legacy {@code name.ns.svc.cluster.local} form -> {@code ns/name}. */

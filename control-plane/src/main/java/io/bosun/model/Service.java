@@ -11,10 +11,12 @@ import java.util.Optional;
  * @param kubernetes true for a Kubernetes Service (short names get their Istio aliases)
  */
 public record Service(String hostname, String namespace, String address, List<ServicePort> ports,
-                      Resolution resolution, boolean meshExternal, boolean kubernetes, ResourceRef origin) {
+                      Resolution resolution, boolean meshExternal, boolean kubernetes, ResourceRef origin,
+                      List<String> exportTo) {
   public Service {
     address = address == null ? "" : address;
     ports = List.copyOf(ports);
+    exportTo = exportTo == null ? List.of() : List.copyOf(exportTo);
   }
 
   public Optional<ServicePort> port(int number) {

@@ -40,7 +40,7 @@ public final class ServiceRegistry {
     kubeServices.stream().sorted(Comparator.comparing(KubeService::ref)).forEach(ks -> {
       String host = fqdn(ks.ref().name(), ks.ref().namespace());
       services.putIfAbsent(host, new Service(host, ks.ref().namespace(), ks.clusterIp(), ks.ports(),
-          Resolution.STATIC, false, true, ks.ref()));
+          Resolution.STATIC, false, true, ks.ref(), ks.exportTo()));
     });
     slices.stream().sorted(Comparator.comparing(EndpointSlice::ref)).forEach(slice -> {
       String host = fqdn(slice.serviceName(), slice.ref().namespace());
@@ -61,8 +61,9 @@ public final class ServiceRegistry {
         }
         String address = se.addresses().size() == 1 ? se.addresses().get(0) : "";
         services.put(host, new Service(host, se.ref().namespace(), address, se.ports(), se.resolution(),
-            se.meshExternal(), false, se.ref()));
-        endpoints.put(host, new ArrayList<>(se.endpoints()));
+            se.meshExternal(), false, se.ref(), se.exportTo()));
+        endpoints.put(host, new ArrayList<>(se.workloadSelector() == null ? se.endpoints()
+            : selectedPods(se, podsByName.values())));
       }
     });
     Map<String, List<Endpoint>> sorted = new TreeMap<>();
@@ -70,6 +71,38 @@ public final class ServiceRegistry {
         .sorted(Comparator.comparing(Endpoint::address).thenComparing(e -> e.ports().toString()))
         .toList()));
     return new ServiceRegistry(Map.copyOf(services), Map.copyOf(sorted));
+  }
+
+  /** A ServiceEntry's workloadSelector: the Pods of its namespace with those labels and an IP. */
+  private static List<Endpoint> selectedPods(ServiceEntry se, Collection<PodInfo> pods) {
+    List<Endpoint> out = new ArrayList<>();
+    for (PodInfo pod : pods) {
+      if (pod.ref().namespace().equals(se.ref().namespace()) && !pod.ip().isEmpty()
+          && pod.labels().entrySet().containsAll(se.workloadSelector().entrySet())) {
+        out.add(new Endpoint(pod.ip(), Map.of(), pod.labels(), true, "", 0, pod.ref().name()));
+      }
+    }
+    return out;
+  }
+
+  /** The registry as seen from {@code namespace}: services not exported there are left out. */
+  public ServiceRegistry visibleTo(String namespace) {
+    Map<String, Service> s = new TreeMap<>();
+    Map<String, List<Endpoint>> e = new TreeMap<>();
+    services.forEach((host, svc) -> {
+      if (ExportTo.visible(svc.exportTo(), svc.namespace(), namespace)) {
+        s.put(host, svc);
+        if (endpoints.containsKey(host)) {
+          e.put(host, endpoints.get(host));
+        }
+      }
+    });
+    return new ServiceRegistry(Map.copyOf(s), Map.copyOf(e));
+  }
+
+  /** True when some service is hidden from some namespace. */
+  public boolean hasExportRestrictions() {
+    return services.values().stream().anyMatch(svc -> ExportTo.restricted(svc.exportTo()));
   }
 
   /** The Kubernetes FQDN of {@code name} in {@code namespace}. */

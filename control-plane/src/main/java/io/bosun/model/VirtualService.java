@@ -8,7 +8,7 @@ import java.util.List;
  * {@code mesh}.
  */
 public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http,
-                             List<L4Route> tcp, List<L4Route> tls) {
+                             List<L4Route> tcp, List<L4Route> tls, List<String> exportTo) {
   public static final String MESH = "mesh";
 
   public VirtualService {
@@ -17,10 +17,11 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
     http = List.copyOf(http);
     tcp = tcp == null ? List.of() : List.copyOf(tcp);
     tls = tls == null ? List.of() : List.copyOf(tls);
+    exportTo = exportTo == null ? List.of() : List.copyOf(exportTo);
   }
 
   public VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http) {
-    this(ref, hosts, gateways, http, List.of(), List.of());
+    this(ref, hosts, gateways, http, List.of(), List.of(), List.of());
   }
 
   public boolean appliesToMesh() {

@@ -5,28 +5,28 @@ import io.bosun.model.Proxy;
 import io.bosun.model.ProxyType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import java.util.ArrayList;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Translates one {@link MeshSnapshot} for any number of proxies. Work that does not depend on
- * the proxy (outbound clusters and endpoints) is done once, when the generator is created.
- * Pure: no I/O, same input gives equal output.
+ * the proxy (outbound clusters and endpoints) is done once per view of the mesh: once in all when
+ * everything is exported everywhere, else once per proxy namespace (exportTo). Pure: no I/O, same
+ * input gives equal output.
  */
 public final class ConfigGenerator {
   private final MeshSnapshot snapshot;
-  private final List<Cluster> clusters;
-  private final List<ClusterLoadAssignment> endpoints;
+  private final boolean perNamespace;
+  private final Map<String, ConfigGenerator> views = new ConcurrentHashMap<>();
+  private volatile List<Cluster> clusters;
+  private volatile List<ClusterLoadAssignment> endpoints;
 
   public ConfigGenerator(MeshSnapshot snapshot) {
     this.snapshot = snapshot;
-    List<OutboundCluster> outbound = OutboundCluster.all(snapshot);
-    List<Cluster> all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
-    all.addAll(ClusterBuilder.special(snapshot.mesh()));
-    this.clusters = List.copyOf(all);
-    this.endpoints = EndpointBuilder.build(outbound);
+    this.perNamespace = snapshot.viewNamespace().isEmpty() && snapshot.hasExportRestrictions();
   }
 
   public MeshSnapshot snapshot() {
@@ -34,6 +34,11 @@ public final class ConfigGenerator {
   }
 
   public ProxyConfig generate(Proxy proxy) {
+    if (perNamespace) {
+      return views.computeIfAbsent(proxy.namespace(), ns -> new ConfigGenerator(snapshot.visibleTo(ns)))
+          .generate(proxy);
+    }
+    shared();
     if (proxy.type() == ProxyType.ROUTER) {
       return new ProxyConfig(clusters, endpoints, ListenerBuilder.gateway(snapshot, proxy),
           RouteBuilder.gateway(snapshot, proxy));
@@ -44,5 +49,17 @@ public final class ConfigGenerator {
     all.addAll(InboundBuilder.clusters(inbound, snapshot.mesh()));
     listeners.add(InboundBuilder.virtualInbound(snapshot, inbound));
     return new ProxyConfig(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy));
+  }
+
+  /** The proxy-independent clusters and endpoints of this view, computed on first use. */
+  private synchronized void shared() {
+    if (clusters != null) {
+      return;
+    }
+    List<OutboundCluster> outbound = OutboundCluster.all(snapshot);
+    List<Cluster> all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
+    all.addAll(ClusterBuilder.special(snapshot.mesh()));
+    endpoints = EndpointBuilder.build(outbound);
+    clusters = List.copyOf(all);
   }
 }

@@ -48,6 +48,7 @@ class SidecarIT {
   @BeforeAll
   static void start() throws Exception {
     pod = PodNetns.create(77);
+    pod.hosts(Map.of("outside-dns.example.com", pod.hostIp(), "outside-rr.example.com", pod.hostIp()));
     reviews = new EchoServer("reviews", "v1", pod.hostIp(), 0);
     outside = new EchoServer("outside", "v1", pod.hostIp(), 0);
     Files.writeString(config.resolve("mesh.yaml"), mesh("ALLOW_ANY"));
@@ -81,7 +82,34 @@ class SidecarIT {
           http:
           - headers: {response: {add: {x-routed-by: bosun-sidecar}}}
             route: [{destination: {host: reviews.default.svc.cluster.local}}]
-        """.formatted(VIP, pod.hostIp(), reviews.port(), pod.ip()));
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: outside-dns}
+        spec:
+          hosts: [outside-dns.example.com]
+          location: MESH_EXTERNAL
+          resolution: DNS
+          ports: [{name: http, number: 80, protocol: HTTP, targetPort: %5$d}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: outside-rr}
+        spec:
+          hosts: [outside-rr.example.com]
+          location: MESH_EXTERNAL
+          resolution: DNS_ROUND_ROBIN
+          ports: [{name: http, number: 80, protocol: HTTP, targetPort: %5$d}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: outside-none}
+        spec:
+          hosts: [outside-none.example.com]
+          location: MESH_EXTERNAL
+          resolution: NONE
+          ports: [{name: http, number: %5$d, protocol: HTTP}]
+        """.formatted(VIP, pod.hostIp(), reviews.port(), pod.ip(), outside.port()));
     bosun = StandaloneBosun.start(config, pod.hostIp(), 0, "127.0.0.1", 0);
 
     // what the injected pod runs: the interception rules, the app, and Envoy as uid 1337
@@ -181,9 +209,25 @@ class SidecarIT {
     assertThat(curlInPod("http://" + VIP + ":9080/")).as("known services still work").startsWith("reviews v1");
   }
 
-  /** Traffic interception does not capture (uid 1337) must still never leave the machine. */
+  /** ServiceEntry resolutions: DNS (STRICT_DNS), DNS_ROUND_ROBIN (LOGICAL_DNS), NONE (original destination). */
   @Test
   @Order(5)
+  void serviceEntriesOpenTheRegistryOnlyMeshToTheirHostsByEachResolution() {
+    assertThat(curlInPod("http://outside-dns.example.com/")).startsWith("outside v1");
+    assertThat(stat("cluster.outbound|80||outside-dns.example.com.upstream_rq_total")).isPositive();
+    assertThat(curlInPod("http://outside-rr.example.com/")).startsWith("outside v1");
+    assertThat(stat("cluster.outbound|80||outside-rr.example.com.upstream_rq_total")).isPositive();
+    assertThat(curlInPod("-H", "Host: outside-none.example.com", "http://" + pod.hostIp() + ":" + outside.port() + "/"))
+        .startsWith("outside v1");
+    String none = "cluster.outbound|" + outside.port() + "||outside-none.example.com.upstream_rq_total";
+    assertThat(stat(none)).isPositive();
+    String dump = pod.exec(true, "curl", "-s", "127.0.0.1:15000/config_dump");
+    assertThat(dump).contains("\"type\": \"STRICT_DNS\"", "\"type\": \"LOGICAL_DNS\"", "\"type\": \"ORIGINAL_DST\"");
+  }
+
+  /** Traffic interception does not capture (uid 1337) must still never leave the machine. */
+  @Test
+  @Order(6)
   void nothingThePodSendsLeavesTheMachine() {
     String out = pod.exec(false, "setpriv", "--reuid=1337", "--regid=1337", "--clear-groups",
         "curl", "-s", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", "http://198.51.100.7/");

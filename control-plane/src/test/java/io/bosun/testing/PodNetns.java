@@ -87,6 +87,22 @@ public final class PodNetns implements AutoCloseable {
     return dir;
   }
 
+  /**
+   * Name resolution inside the pod: {@code ip netns exec} shows {@code /etc/netns/<name>/hosts} as the
+   * pod's {@code /etc/hosts}, so processes started afterwards resolve these names.
+   */
+  public void hosts(java.util.Map<String, String> nameToIp) {
+    StringBuilder sb = new StringBuilder("127.0.0.1 localhost\n");
+    nameToIp.forEach((n, ip) -> sb.append(ip).append(' ').append(n).append('\n'));
+    try {
+      Path etc = Path.of("/etc/netns", name);
+      Files.createDirectories(etc);
+      Files.writeString(etc.resolve("hosts"), sb.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Runs a command in the pod and waits; returns its output, failing on a non-zero exit when {@code check}. */
   public String exec(boolean check, String... cmd) {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
@@ -130,6 +146,7 @@ public final class PodNetns implements AutoCloseable {
     sh(false, "ip", "netns", "del", name);
     sh(false, "ip", "link", "del", hostIf);
     sh(false, "iptables", "-D", "FORWARD", "-i", hostIf, "-j", "DROP");
+    sh(false, "rm", "-rf", "/etc/netns/" + name);
   }
 
   /** Read-only views on the host side of a pod, for assertions. */
