@@ -139,19 +139,26 @@ final class PolicyChecks {
     if (h == null) {
       return;
     }
-    operations(h.getRequest(), field + ".request", p);
-    operations(h.getResponse(), field + ".response", p);
+    operations(h.getRequest(), field + ".request", true, p);
+    operations(h.getResponse(), field + ".response", false, p);
   }
 
-  private static void operations(HeadersHeaderOperations ops, String field, Problems p) {
+  private static void operations(HeadersHeaderOperations ops, String field, boolean request, Problems p) {
     if (ops == null) {
       return;
     }
     for (var e : List.of(Map.entry("set", ops.getSet() == null ? Map.<String, String>of() : ops.getSet()),
         Map.entry("add", ops.getAdd() == null ? Map.<String, String>of() : ops.getAdd()))) {
       for (String name : new java.util.TreeSet<>(e.getValue().keySet())) {
+        String f = field + "." + e.getKey() + "." + name;
+        String value = e.getValue().get(name);
         if (!validHeaderName(name)) {
-          p.error(field + "." + e.getKey() + "." + name, "invalid header name");
+          p.error(f, "invalid header name");
+        } else if (name.equalsIgnoreCase("host")) {
+          // Envoy refuses to modify Host through header options (it would NACK the whole route table)
+          p.error(f, request ? "the Host header cannot be set here; use rewrite.authority" : "the Host header cannot be set");
+        } else if (value != null && (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0)) {
+          p.error(f, "header value must not contain CR, LF or NUL");
         }
       }
     }
@@ -159,6 +166,8 @@ final class PolicyChecks {
     for (int i = 0; i < remove.size(); i++) {
       if (!validHeaderName(remove.get(i))) {
         p.error(field + ".remove[" + i + "]", "invalid header name \"" + remove.get(i) + "\"");
+      } else if (remove.get(i).equalsIgnoreCase("host")) {
+        p.error(field + ".remove[" + i + "]", "the Host header cannot be removed");
       }
     }
   }

@@ -40,11 +40,16 @@ final class TrafficPolicies {
         Durations.parse(o.getBaseEjectionTime()), o.getMaxEjectionPercent(), o.getMinHealthPercent());
   }
 
+  static final long MAX_RING_SIZE = 8_388_608;
+
   static TrafficPolicy.ConsistentHash hash(LoadBalancerSettingsConsistentHashLB h, String field, Problems problems) {
     Object key = h.getHashKey();
     long ring = h.getMinimumRingSize() == null ? 0 : h.getMinimumRingSize();
     if (ring < 0) {
       problems.error(field + ".minimumRingSize", "must not be negative");
+    } else if (ring > MAX_RING_SIZE) {
+      // Envoy rejects the whole cluster above this
+      problems.error(field + ".minimumRingSize", "must be at most " + MAX_RING_SIZE + " (Envoy's limit)");
     }
     boolean maglev = h.getHashAlgorithm() instanceof LoadBalancerSettingsConsistentHashLBMaglev;
     if (h.getHashAlgorithm() instanceof io.fabric8.istio.api.api.networking.v1alpha3

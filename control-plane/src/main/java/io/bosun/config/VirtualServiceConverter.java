@@ -83,6 +83,9 @@ final class VirtualServiceConverter {
   }
 
   /** {@code name} -> {@code ns/name}; the legacy {@code name.ns.svc.cluster.local} form -> {@code ns/name}. */
+  /** Largest directResponse body; route tables raise Envoy's 4 KiB default to fit what they carry. */
+  static final int MAX_BODY_BYTES = 1 << 20;
+
   static String qualifyGateway(String g, String namespace) {
     if (g.equals(VirtualService.MESH) || g.contains("/")) {
       return g;
@@ -109,6 +112,15 @@ final class VirtualServiceConverter {
     }
     if (hasRoute && r.getDirectResponse() != null) {
       problems.error(field, "route and directResponse cannot both be set");
+    }
+    if (r.getDirectResponse() != null) {
+      RouteActions.DirectResponse d = RouteActionsConverter.directResponse(r.getDirectResponse());
+      if (d.status() < 200 || d.status() > 599) {
+        problems.error(field + ".directResponse.status", "status must be between 200 and 599");
+      }
+      if (d.body() != null && d.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
+        problems.error(field + ".directResponse.body", "body must be at most " + MAX_BODY_BYTES + " bytes");
+      }
     }
     Checks.unsupported(r.getDelegate(), field + ".delegate", problems);
     PolicyChecks.timeout(r.getTimeout(), field + ".timeout", problems);

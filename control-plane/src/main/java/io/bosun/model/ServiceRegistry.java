@@ -59,7 +59,8 @@ public final class ServiceRegistry {
         if (services.containsKey(host)) {
           continue;
         }
-        String address = se.addresses().size() == 1 ? se.addresses().get(0) : "";
+        // one plain VIP becomes the service's address; CIDR ranges do not name a listener address
+        String address = se.addresses().size() == 1 && Hosts.isIpv4(se.addresses().get(0)) ? se.addresses().get(0) : "";
         services.put(host, new Service(host, se.ref().namespace(), address, se.ports(), se.resolution(),
             se.meshExternal(), false, se.ref(), se.exportTo()));
         endpoints.put(host, new ArrayList<>(se.workloadSelector() == null ? se.endpoints()

@@ -202,6 +202,15 @@ public final class RouteBuilder {
     }
 
     RouteConfiguration build() {
+      // Envoy refuses a direct-response body over 4 KiB unless the table allows more
+      int largest = config.getVirtualHostsList().stream().flatMap(v -> v.getRoutesList().stream())
+          .filter(Route::hasDirectResponse)
+          .mapToInt(r -> r.getDirectResponse().getBody().getInlineString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+              + r.getDirectResponse().getBody().getInlineBytes().size())
+          .max().orElse(0);
+      if (largest > 4096) {
+        config.setMaxDirectResponseBodySizeBytes(com.google.protobuf.UInt32Value.of(largest));
+      }
       return config.build();
     }
   }

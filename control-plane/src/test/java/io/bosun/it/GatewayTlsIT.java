@@ -6,10 +6,9 @@ import io.bosun.certs.Certificates;
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Ports;
 import io.bosun.testing.GatewayHarness;
+import io.bosun.testing.RawHttp;
 import io.bosun.testing.TlsPeers;
 import java.io.IOException;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -192,10 +191,10 @@ class GatewayTlsIT {
   }
 
   @Test
-  void httpsRedirectAppliesToItsServersHostsOnly() throws IOException {
-    String redirected = plainGet(http, "a.example.com", "/page");
+  void httpsRedirectAppliesToItsServersHostsOnly() {
+    String redirected = RawHttp.get(http, "a.example.com", "/page");
     assertThat(redirected).startsWith("HTTP/1.1 301").containsIgnoringCase("location: https://a.example.com/page");
-    assertThat(plainGet(http, "plain.example.com", "/page")).startsWith("HTTP/1.1 200");
+    assertThat(RawHttp.get(http, "plain.example.com", "/page")).startsWith("HTTP/1.1 200");
   }
 
   @Test
@@ -216,15 +215,5 @@ class GatewayTlsIT {
   @Test
   void tcpServersForwardToTheTcpRoute() throws IOException {
     assertThat(TlsPeers.tcpLine(tcp, "hello")).isEqualTo("echo: hello");
-  }
-
-  /** A plain HTTP/1.1 request with a chosen Host header (the JDK client will not set Host). */
-  private static String plainGet(int port, String host, String path) throws IOException {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setSoTimeout(10_000);
-      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
   }
 }
