@@ -85,6 +85,8 @@ public final class ConfigParser {
         case "v1/Namespace" -> KubeConverter.namespace(ref, source,
             serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Namespace.class));
         case "v1/ConfigMap" -> MeshConfigConverter.convert(ref, source, doc);
+        case "v1/Secret" -> SecretConverter.convert(ref, source,
+            serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Secret.class));
         case "v1/Pod" -> KubeConverter.pod(ref, source,
             serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Pod.class));
         case "discovery.k8s.io/v1/EndpointSlice" -> KubeConverter.endpointSlice(ref, source,
@@ -123,7 +125,7 @@ public final class ConfigParser {
     return new Conversion(source, ref, null, List.of(ConfigError.error(source, ref, "kind",
         "unsupported kind " + apiVersion + " " + ref.kind()
             + " (supported: networking.istio.io VirtualService, DestinationRule, Gateway, ServiceEntry;"
-            + " v1 Service, Pod, Namespace, ConfigMap istio (mesh config); discovery.k8s.io/v1 EndpointSlice)")));
+            + " v1 Service, Pod, Namespace, Secret (TLS), ConfigMap istio (mesh config); discovery.k8s.io/v1 EndpointSlice)")));
   }
 
   private <T> T spec(JsonNode spec, Class<T> type) {

@@ -155,7 +155,7 @@ public final class ConfigStore {
     // one mesh config is expected; if several namespaces hold one (standalone), the first in order wins
     MeshConfig mesh = of(byType, MeshConfig.class).stream().findFirst().orElse(MeshConfig.DEFAULT);
     return new MeshSnapshot(registry, of(byType, VirtualService.class), of(byType, DestinationRule.class),
-        of(byType, Gateway.class), mesh);
+        of(byType, Gateway.class), mesh, of(byType, io.bosun.model.TlsSecret.class), "");
   }
 
   @SuppressWarnings("unchecked")

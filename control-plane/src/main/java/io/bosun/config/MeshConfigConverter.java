@@ -133,8 +133,4 @@ public final class MeshConfigConverter {
     int nl = s == null ? -1 : s.indexOf('\n');
     return s == null ? "" : nl < 0 ? s : s.substring(0, nl);
   }
-
-  /** A ConfigMap that is not the mesh config: kept so it is listed, never translated. */
-  public record Ignored(ResourceRef ref) {
-  }
 }

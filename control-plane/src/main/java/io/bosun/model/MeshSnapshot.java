@@ -8,29 +8,31 @@ import java.util.Optional;
  * Everything translation needs, frozen at one moment (Istio's PushContext). Config lists are
  * sorted by {@link ResourceRef}, which is the precedence order when two resources compete.
  *
+ * @param secrets       TLS Secrets that {@code credentialName} fields may name
  * @param viewNamespace empty for the whole mesh; else the namespace this snapshot was narrowed to
  *                      by {@link #visibleTo(String)}
  */
 public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
                            List<DestinationRule> destinationRules, List<Gateway> gateways, MeshConfig mesh,
-                           String viewNamespace) {
+                           List<TlsSecret> secrets, String viewNamespace) {
 
   public MeshSnapshot {
     virtualServices = virtualServices.stream().sorted(Comparator.comparing(VirtualService::ref)).toList();
     destinationRules = destinationRules.stream().sorted(Comparator.comparing(DestinationRule::ref)).toList();
     gateways = gateways.stream().sorted(Comparator.comparing(Gateway::ref)).toList();
     mesh = mesh == null ? MeshConfig.DEFAULT : mesh;
+    secrets = secrets == null ? List.of() : secrets.stream().sorted(Comparator.comparing(TlsSecret::ref)).toList();
     viewNamespace = viewNamespace == null ? "" : viewNamespace;
   }
 
   public MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
                       List<DestinationRule> destinationRules, List<Gateway> gateways, MeshConfig mesh) {
-    this(registry, virtualServices, destinationRules, gateways, mesh, "");
+    this(registry, virtualServices, destinationRules, gateways, mesh, List.of(), "");
   }
 
   public MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
                       List<DestinationRule> destinationRules, List<Gateway> gateways) {
-    this(registry, virtualServices, destinationRules, gateways, MeshConfig.DEFAULT, "");
+    this(registry, virtualServices, destinationRules, gateways, MeshConfig.DEFAULT, List.of(), "");
   }
 
   public static MeshSnapshot empty() {
@@ -50,7 +52,13 @@ public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtua
         virtualServices.stream().filter(vs -> ExportTo.visible(vs.exportTo(), vs.ref().namespace(), namespace)).toList(),
         destinationRules.stream().filter(dr -> ExportTo.visible(dr.exportTo(), dr.ref().namespace(), namespace))
             .toList(),
-        gateways, mesh, namespace);
+        gateways, mesh, secrets, namespace);
+  }
+
+  /** The Secret {@code name} of {@code namespace}, if there is one. */
+  public Optional<TlsSecret> secret(String namespace, String name) {
+    return secrets.stream().filter(s -> s.ref().namespace().equals(namespace) && s.ref().name().equals(name))
+        .findFirst();
   }
 
   /**

@@ -115,7 +115,7 @@ public final class PushController implements AutoCloseable {
       ProxyConfig config = gen.generate(proxy);
       translations.incrementAndGet();
       return server.setResources(group, new XdsResources(config.clusters(), config.endpoints(), config.listeners(),
-          config.routes()));
+          config.routes(), config.secrets()));
     } catch (RuntimeException e) {
       // A translation bug must not take the control plane down; the group keeps its last config.
       LOG.error("proxy {} (group {}): translation failed, keeping its previous config", proxy.id(), group, e);

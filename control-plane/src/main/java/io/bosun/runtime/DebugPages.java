@@ -17,7 +17,7 @@ import java.util.TreeMap;
 
 /** What the monitoring port shows: metrics, the accepted/rejected config, per-proxy sync state. */
 final class DebugPages {
-  private static final List<String> TYPES = List.of("CDS", "EDS", "LDS", "RDS");
+  private static final List<String> TYPES = List.of("CDS", "EDS", "LDS", "RDS", "SDS");
 
   private final ConfigStore store;
   private final XdsServer xds;

@@ -40,15 +40,17 @@ public final class ConfigGenerator {
     }
     shared();
     if (proxy.type() == ProxyType.ROUTER) {
-      return new ProxyConfig(clusters, endpoints, ListenerBuilder.gateway(snapshot, proxy),
-          RouteBuilder.gateway(snapshot, proxy));
+      List<Listener> listeners = ListenerBuilder.gateway(snapshot, proxy);
+      return new ProxyConfig(clusters, endpoints, listeners, RouteBuilder.gateway(snapshot, proxy),
+          SecretBuilder.build(snapshot, proxy, clusters, listeners));
     }
     Map<Integer, Boolean> inbound = InboundBuilder.ports(snapshot, proxy);
     List<Listener> listeners = new ArrayList<>(ListenerBuilder.sidecar(snapshot, proxy));
     List<Cluster> all = new ArrayList<>(clusters);
     all.addAll(InboundBuilder.clusters(inbound, snapshot.mesh()));
     listeners.add(InboundBuilder.virtualInbound(snapshot, inbound));
-    return new ProxyConfig(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy));
+    return new ProxyConfig(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy),
+        SecretBuilder.build(snapshot, proxy, all, listeners));
   }
 
   /** The proxy-independent clusters and endpoints of this view, computed on first use. */

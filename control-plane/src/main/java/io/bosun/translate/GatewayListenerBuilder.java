@@ -40,8 +40,8 @@ import java.util.TreeSet;
  */
 final class GatewayListenerBuilder {
   /** Istio's name prefix for Secrets referenced by credentialName. */
-  static final String SECRET_PREFIX = "kubernetes://";
-  static final String CA_SUFFIX = "-cacert";
+  static final String SECRET_PREFIX = SecretBuilder.PREFIX;
+  static final String CA_SUFFIX = SecretBuilder.CA_SUFFIX;
 
   private GatewayListenerBuilder() {
   }
@@ -65,6 +65,9 @@ final class GatewayListenerBuilder {
         GatewayServer s = b.server();
         if (s.isTerminatedHttps()) {
           List<String> sni = serverNames(b.bareHosts());
+          if (!credentialsAvailable(snapshot, proxy, s.tls())) {
+            continue; // the listener would wait for a Secret that does not exist; serve the rest
+          }
           if (claimed.add("tls:" + sni)) {
             chains.add(FilterChain.newBuilder().setName(b.httpsRouteName())
                 .setFilterChainMatch(tlsMatch(sni))
@@ -137,6 +140,12 @@ final class GatewayListenerBuilder {
     return added;
   }
 
+  /** A credentialName's Secret (and its CA for MUTUAL) must exist in the gateway's namespace. */
+  private static boolean credentialsAvailable(MeshSnapshot snapshot, Proxy proxy, ServerTls tls) {
+    return tls.credentialName().isEmpty()
+        || SecretBuilder.available(snapshot, proxy.namespace(), tls.credentialName(), tls.mutual());
+  }
+
   /** The first tcp rule bound to the server's gateway that applies; TLS servers terminate first. */
   private static boolean tcpChain(MeshSnapshot snapshot, Proxy proxy, Gateways.Bound b, int port, Set<String> claimed,
                                   List<FilterChain> chains) {
@@ -152,6 +161,9 @@ final class GatewayListenerBuilder {
         if (L4Routes.applies(r, proxy.labels(), proxy.namespace(), gw, port) && claimed.add(key)) {
           FilterChain.Builder chain = FilterChain.newBuilder().setName("tcp." + port)
               .addFilters(L4Routes.tcpProxy("outbound_" + port + "_tcp", r, snapshot.registry(), port, snapshot.mesh()));
+          if (terminate && !credentialsAvailable(snapshot, proxy, b.server().tls())) {
+            return false;
+          }
           if (terminate) {
             chain.setFilterChainMatch(tlsMatch(sni)).setTransportSocket(downstreamTls(b.server().tls(), false));
           }

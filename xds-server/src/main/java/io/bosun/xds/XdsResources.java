@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -33,16 +34,23 @@ public record XdsResources(
     List<Cluster> clusters,
     List<ClusterLoadAssignment> endpoints,
     List<Listener> listeners,
-    List<RouteConfiguration> routes) {
+    List<RouteConfiguration> routes,
+    List<Secret> secrets) {
 
   private static final XdsResources EMPTY =
-      new XdsResources(List.of(), List.of(), List.of(), List.of());
+      new XdsResources(List.of(), List.of(), List.of(), List.of(), List.of());
 
   public XdsResources {
     clusters = sortedByName(clusters, Cluster::getName, "cluster");
     endpoints = sortedByName(endpoints, ClusterLoadAssignment::getClusterName, "endpoint");
     listeners = sortedByName(listeners, Listener::getName, "listener");
     routes = sortedByName(routes, RouteConfiguration::getName, "route");
+    secrets = sortedByName(secrets, Secret::getName, "secret");
+  }
+
+  public XdsResources(List<Cluster> clusters, List<ClusterLoadAssignment> endpoints, List<Listener> listeners,
+                      List<RouteConfiguration> routes) {
+    this(clusters, endpoints, listeners, routes, List.of());
   }
 
   public static XdsResources empty() {
@@ -66,14 +74,25 @@ public record XdsResources(
     return versionOf(routes);
   }
 
-  /** A java-control-plane snapshot carrying the per-type versions; no secrets. */
+  public String secretsVersion() {
+    return versionOf(secrets);
+  }
+
+  /** A java-control-plane snapshot carrying the per-type versions. */
   public Snapshot toSnapshot() {
     return Snapshot.create(
         clusters, clustersVersion(),
         endpoints, endpointsVersion(),
         listeners, listenersVersion(),
         routes, routesVersion(),
-        List.of(), versionOf(List.of()));
+        secrets, secretsVersion());
+  }
+
+  /** Secrets carry private keys: never print them. */
+  @Override
+  public String toString() {
+    return "XdsResources[" + clusters.size() + " clusters, " + endpoints.size() + " endpoints, " + listeners.size()
+        + " listeners, " + routes.size() + " routes, " + secrets.size() + " secrets]";
   }
 
   static String versionOf(List<? extends Message> resources) {

@@ -38,7 +38,7 @@ public final class KubeConfigSource implements AutoCloseable {
       io.fabric8.istio.api.networking.v1.DestinationRule.class,
       io.fabric8.istio.api.networking.v1.Gateway.class,
       io.fabric8.istio.api.networking.v1.ServiceEntry.class,
-      Service.class, EndpointSlice.class, Pod.class, Namespace.class);
+      Service.class, EndpointSlice.class, Pod.class, Namespace.class, io.fabric8.kubernetes.api.model.Secret.class);
 
   private final KubernetesClient client;
   private final ConfigParser parser;

@@ -32,13 +32,14 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
   private static final Logger log = LoggerFactory.getLogger(SyncTracker.class);
 
   /** Tracked types, in the order {@link ProxySync#types()} lists them. */
-  public static final List<String> TYPES = List.of("CDS", "EDS", "LDS", "RDS");
+  public static final List<String> TYPES = List.of("CDS", "EDS", "LDS", "RDS", "SDS");
 
   private static final Map<String, String> TYPE_BY_URL = Map.of(
       Resources.V3.CLUSTER_TYPE_URL, "CDS",
       Resources.V3.ENDPOINT_TYPE_URL, "EDS",
       Resources.V3.LISTENER_TYPE_URL, "LDS",
-      Resources.V3.ROUTE_TYPE_URL, "RDS");
+      Resources.V3.ROUTE_TYPE_URL, "RDS",
+      Resources.V3.SECRET_TYPE_URL, "SDS");
 
   private final Function<Node, String> grouping;
   private final ConcurrentMap<Long, StreamState> streams = new ConcurrentHashMap<>();

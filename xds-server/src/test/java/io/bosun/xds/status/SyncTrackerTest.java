@@ -105,7 +105,7 @@ class SyncTrackerTest {
 
     assertThat(tracker.snapshot()).extracting(ProxySync::nodeId).containsExactly("a", "b", "c");
     assertThat(tracker.snapshot().get(0).types()).extracting(TypeSync::type)
-        .containsExactly("CDS", "EDS", "LDS", "RDS");
+        .containsExactly("CDS", "EDS", "LDS", "RDS", "SDS");
     assertThat(tracker.connectedProxies()).isEqualTo(3);
 
     tracker.onStreamClose(1, "");
