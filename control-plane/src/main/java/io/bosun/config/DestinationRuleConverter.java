@@ -93,7 +93,6 @@ final class DestinationRuleConverter {
     PolicyChecks.connectionPool(p.getConnectionPool(), field + ".connectionPool", problems);
     PolicyChecks.outlierDetection(p.getOutlierDetection(), field + ".outlierDetection", problems);
     portLevelSettings(p, field, problems);
-    Checks.unsupported(p.getTls(), field + ".tls", problems);
     Checks.unsupported(p.getProxyProtocol(), field + ".proxyProtocol", problems);
     Checks.unsupported(p.getTunnel(), field + ".tunnel", problems);
     Checks.unsupported(p.getRetryBudget(), field + ".retryBudget", problems);
@@ -102,22 +101,26 @@ final class DestinationRuleConverter {
     for (int i = 0; i < levels.size(); i++) {
       var l = levels.get(i);
       String lf = field + ".portLevelSettings[" + i + "]";
-      Checks.unsupported(l.getTls(), lf + ".tls", problems);
       if (l.getPort() != null && l.getPort().getNumber() != null) {
         portLevel.put(l.getPort().getNumber().intValue(), new TrafficPolicy(
             lb(l.getLoadBalancer(), lf, problems), hash(l.getLoadBalancer(), lf, problems),
-            TrafficPolicies.pool(l.getConnectionPool()), TrafficPolicies.outlier(l.getOutlierDetection()), Map.of()));
+            TrafficPolicies.pool(l.getConnectionPool()), TrafficPolicies.outlier(l.getOutlierDetection()),
+            ClientPolicies.tls(l.getTls(), lf + ".tls", problems), null, Map.of()));
       }
     }
     return new TrafficPolicy(lb(p.getLoadBalancer(), field, problems), hash(p.getLoadBalancer(), field, problems),
-        TrafficPolicies.pool(p.getConnectionPool()), TrafficPolicies.outlier(p.getOutlierDetection()), portLevel);
+        TrafficPolicies.pool(p.getConnectionPool()), TrafficPolicies.outlier(p.getOutlierDetection()),
+        ClientPolicies.tls(p.getTls(), field + ".tls", problems),
+        p.getLoadBalancer() == null ? null
+            : ClientPolicies.locality(p.getLoadBalancer().getLocalityLbSetting(),
+                field + ".loadBalancer.localityLbSetting", problems),
+        portLevel);
   }
 
   private static LoadBalancer lb(LoadBalancerSettings lbs, String field, Problems problems) {
     if (lbs == null) {
       return LoadBalancer.UNSET;
     }
-    Checks.unsupported(lbs.getLocalityLbSetting(), field + ".loadBalancer.localityLbSetting", problems);
     Checks.unsupported(lbs.getWarmup(), field + ".loadBalancer.warmup", problems);
     if (lbs.getLbPolicy() instanceof LoadBalancerSettingsSimple simple && simple.getSimple() != null) {
       return switch (simple.getSimple()) {

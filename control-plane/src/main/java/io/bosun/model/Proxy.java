@@ -2,9 +2,19 @@ package io.bosun.model;
 
 import java.util.Map;
 
-/** A connected Envoy, as identified by its node id and metadata. */
-public record Proxy(String id, ProxyType type, String ip, String podName, String namespace, Map<String, String> labels) {
+/**
+ * A connected Envoy, as identified by its node id and metadata.
+ *
+ * @param locality {@code region/zone/subzone} from the node's locality, or empty
+ */
+public record Proxy(String id, ProxyType type, String ip, String podName, String namespace, Map<String, String> labels,
+                    String locality) {
   public Proxy {
     labels = Map.copyOf(labels);
+    locality = locality == null ? "" : locality;
+  }
+
+  public Proxy(String id, ProxyType type, String ip, String podName, String namespace, Map<String, String> labels) {
+    this(id, type, ip, podName, namespace, labels, "");
   }
 }

@@ -8,12 +8,48 @@ import java.util.Map;
  * top-level one field by field, and port-level settings override both for their port.
  */
 public record TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistentHash, ConnectionPool connectionPool,
-                            OutlierDetection outlierDetection, Map<Integer, TrafficPolicy> portLevel) {
+                            OutlierDetection outlierDetection, ClientTls tls, Locality locality,
+                            Map<Integer, TrafficPolicy> portLevel) {
   public static final TrafficPolicy NONE = new TrafficPolicy(LoadBalancer.UNSET, null, null, null, Map.of());
 
   public TrafficPolicy {
     loadBalancer = loadBalancer == null ? LoadBalancer.UNSET : loadBalancer;
     portLevel = portLevel == null ? Map.of() : Map.copyOf(portLevel);
+  }
+
+  public TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistentHash, ConnectionPool connectionPool,
+                       OutlierDetection outlierDetection, Map<Integer, TrafficPolicy> portLevel) {
+    this(loadBalancer, consistentHash, connectionPool, outlierDetection, null, null, portLevel);
+  }
+
+  /**
+   * Origination of TLS to the destination. {@code mode} DISABLE, SIMPLE or MUTUAL; files are paths
+   * on the proxy; {@code credentialName} a Secret of the client proxy's namespace instead.
+   */
+  public record ClientTls(String mode, String clientCertificate, String privateKey, String caCertificates,
+                          String credentialName, String sni, java.util.List<String> subjectAltNames,
+                          boolean insecureSkipVerify) {
+    public ClientTls {
+      clientCertificate = clientCertificate == null ? "" : clientCertificate;
+      privateKey = privateKey == null ? "" : privateKey;
+      caCertificates = caCertificates == null ? "" : caCertificates;
+      credentialName = credentialName == null ? "" : credentialName;
+      sni = sni == null ? "" : sni;
+      subjectAltNames = subjectAltNames == null ? java.util.List.of() : java.util.List.copyOf(subjectAltNames);
+    }
+  }
+
+  /**
+   * localityLbSetting. {@code distribute}: from-locality pattern to (to-locality pattern to weight);
+   * {@code failover}: from region to region; {@code failoverPriority}: labels that rank endpoints.
+   */
+  public record Locality(boolean enabled, Map<String, Map<String, Integer>> distribute,
+                         Map<String, String> failover, java.util.List<String> failoverPriority) {
+    public Locality {
+      distribute = distribute == null ? Map.of() : Map.copyOf(distribute);
+      failover = failover == null ? Map.of() : Map.copyOf(failover);
+      failoverPriority = failoverPriority == null ? java.util.List.of() : java.util.List.copyOf(failoverPriority);
+    }
   }
 
   public TrafficPolicy(LoadBalancer loadBalancer) {
@@ -46,13 +82,16 @@ public record TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistent
         more.loadBalancer != LoadBalancer.UNSET || more.consistentHash != null ? more.consistentHash : consistentHash,
         more.connectionPool != null ? more.connectionPool : connectionPool,
         more.outlierDetection != null ? more.outlierDetection : outlierDetection,
+        more.tls != null ? more.tls : tls,
+        more.locality != null ? more.locality : locality,
         more.portLevel.isEmpty() ? portLevel : more.portLevel);
   }
 
   /** The policy for one port: port-level settings override the rest. */
   public TrafficPolicy forPort(int port) {
     TrafficPolicy p = portLevel.get(port);
-    TrafficPolicy base = new TrafficPolicy(loadBalancer, consistentHash, connectionPool, outlierDetection, Map.of());
+    TrafficPolicy base = new TrafficPolicy(loadBalancer, consistentHash, connectionPool, outlierDetection, tls, locality,
+        Map.of());
     return p == null ? base : base.overriddenBy(p);
   }
 

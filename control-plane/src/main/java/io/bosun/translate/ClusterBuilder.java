@@ -99,6 +99,15 @@ public final class ClusterBuilder {
         c.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY);
       }
     }
+    var tls = UpstreamTls.socket(oc.policy().tls(), oc.service().hostname());
+    if (tls != null) {
+      c.setTransportSocket(tls);
+    }
+    TrafficPolicy.Locality locality = oc.policy().locality();
+    if (locality != null && locality.enabled() && !locality.distribute().isEmpty()) {
+      c.setCommonLbConfig(c.getCommonLbConfig().toBuilder()
+          .setLocalityWeightedLbConfig(Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()));
+    }
     String protocol = oc.port().protocol();
     boolean http2 = protocol.equals("HTTP2") || protocol.equals("GRPC");
     boolean common = pool != null && (pool.maxRequestsPerConnection() != null || pool.idleTimeout() != null);

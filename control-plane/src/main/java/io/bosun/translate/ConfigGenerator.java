@@ -23,6 +23,9 @@ public final class ConfigGenerator {
   private final Map<String, ConfigGenerator> views = new ConcurrentHashMap<>();
   private volatile List<Cluster> clusters;
   private volatile List<ClusterLoadAssignment> endpoints;
+  /** Clusters whose endpoints depend on the client's locality (localityLbSetting), by name. */
+  private volatile Map<String, OutboundCluster> localityAware;
+  private final Map<String, List<ClusterLoadAssignment>> endpointsByLocality = new ConcurrentHashMap<>();
 
   public ConfigGenerator(MeshSnapshot snapshot) {
     this.snapshot = snapshot;
@@ -39,6 +42,7 @@ public final class ConfigGenerator {
           .generate(proxy);
     }
     shared();
+    List<ClusterLoadAssignment> endpoints = endpointsFor(proxy.locality());
     if (proxy.type() == ProxyType.ROUTER) {
       List<Listener> listeners = ListenerBuilder.gateway(snapshot, proxy);
       return new ProxyConfig(clusters, endpoints, listeners, RouteBuilder.gateway(snapshot, proxy),
@@ -53,6 +57,17 @@ public final class ConfigGenerator {
         SecretBuilder.build(snapshot, proxy, all, listeners));
   }
 
+  /** The endpoints as a client in {@code locality} sees them: the shared ones unless localityLbSetting applies. */
+  private List<ClusterLoadAssignment> endpointsFor(String locality) {
+    if (localityAware.isEmpty() || locality.isEmpty()) {
+      return endpoints;
+    }
+    return endpointsByLocality.computeIfAbsent(locality, loc -> endpoints.stream().map(cla -> {
+      OutboundCluster oc = localityAware.get(cla.getClusterName());
+      return oc == null ? cla : LocalityLb.apply(cla, oc.policy().locality(), oc.policy().outlierDetection() != null, loc);
+    }).toList());
+  }
+
   /** The proxy-independent clusters and endpoints of this view, computed on first use. */
   private synchronized void shared() {
     if (clusters != null) {
@@ -62,6 +77,10 @@ public final class ConfigGenerator {
     List<Cluster> all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
     all.addAll(ClusterBuilder.special(snapshot.mesh()));
     endpoints = EndpointBuilder.build(outbound);
+    Map<String, OutboundCluster> aware = new java.util.TreeMap<>();
+    outbound.stream().filter(oc -> oc.policy().locality() != null && oc.policy().locality().enabled())
+        .forEach(oc -> aware.put(oc.name(), oc));
+    localityAware = Map.copyOf(aware);
     clusters = List.copyOf(all);
   }
 }

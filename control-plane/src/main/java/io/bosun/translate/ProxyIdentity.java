@@ -43,21 +43,29 @@ public final class ProxyIdentity {
     if (l.hasStructValue()) {
       l.getStructValue().getFieldsMap().forEach((k, v) -> labels.put(k, string(v)));
     }
-    return new Proxy(id, type, ip, podName, namespace, labels);
+    // Envoy's node locality, else Kubernetes' topology labels (which a pod may carry over from its node)
+    String locality = "";
+    if (node.hasLocality() && !node.getLocality().getRegion().isEmpty()) {
+      locality = node.getLocality().getRegion() + "/" + node.getLocality().getZone() + "/" + node.getLocality().getSubZone();
+    } else if (labels.containsKey("topology.kubernetes.io/region")) {
+      locality = labels.get("topology.kubernetes.io/region") + "/"
+          + labels.getOrDefault("topology.kubernetes.io/zone", "") + "/";
+    }
+    return new Proxy(id, type, ip, podName, namespace, labels, locality);
   }
 
   /**
    * The group a proxy's config is shared with: everything translation reads from the proxy,
    * which is its type, namespace (short host names, sourceNamespace) and labels (Gateway
    * selectors, sourceLabels) and, for sidecars, the IP (the inbound side serves the services
-   * whose endpoints have that IP). Widen this when translation starts reading more.
+   * whose endpoints have that IP) and its locality (locality load balancing). Widen this when translation starts reading more.
    */
   public static String group(Proxy proxy) {
     String labels = new TreeMap<>(proxy.labels()).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(","));
     String ip = proxy.type() == ProxyType.SIDECAR ? proxy.ip() : "";
-    return proxy.type().id() + "~" + ip + "~" + proxy.namespace() + "~" + labels;
+    return proxy.type().id() + "~" + ip + "~" + proxy.namespace() + "~" + proxy.locality() + "~" + labels;
   }
 
   private static String string(Value v) {

@@ -23,11 +23,18 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Writes {@code yaml} into {@code dir}, starts Bosun on it and a gateway Envoy labelled istio=ingressgateway. */
   public static GatewayHarness start(Path dir, String yaml) throws IOException {
+    return start(dir, yaml, Map.of());
+  }
+
+  /** Like {@link #start(Path, String)}, with more labels on the gateway (e.g. its topology). */
+  public static GatewayHarness start(Path dir, String yaml, Map<String, String> extraLabels) throws IOException {
     Files.writeString(dir.resolve("config.yaml"), yaml);
+    Map<String, String> labels = new java.util.TreeMap<>(extraLabels);
+    labels.put("istio", "ingressgateway");
     StandaloneBosun bosun = StandaloneBosun.start(dir, "127.0.0.1", 0, "127.0.0.1", 0);
     EnvoyProcess gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
             "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
-        .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
+        .namespace("istio-system").labels(labels)
         .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()));
     gateway.waitReady(Duration.ofSeconds(30));
     return new GatewayHarness(bosun, gateway);

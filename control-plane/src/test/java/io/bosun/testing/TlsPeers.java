@@ -98,6 +98,9 @@ public final class TlsPeers {
             Thread t = new Thread(() -> {
               try (c) {
                 c.setSoTimeout(10_000);
+                if (c instanceof SSLSocket ssl) {
+                  CURRENT.set(ssl);
+                }
                 handler.handle(c.getInputStream(), c.getOutputStream());
               } catch (IOException e) {
                 // a client that goes away mid-exchange is not the server's problem
@@ -128,6 +131,18 @@ public final class TlsPeers {
     }
   }
 
+  /** The connection the current handler thread serves, for handlers that need its TLS session. */
+  static final ThreadLocal<SSLSocket> CURRENT = new ThreadLocal<>();
+
+  private static javax.net.ssl.TrustManager[] trustManagers(Certificates ca) throws GeneralSecurityException, IOException {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", ca.authority().certificate());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    return tmf.getTrustManagers();
+  }
+
   /** Reads what the peer sends and writes an answer. */
   public interface Handler {
     void handle(InputStream in, OutputStream out) throws IOException;
@@ -135,14 +150,36 @@ public final class TlsPeers {
 
   /** A TLS server presenting {@code id} that answers any HTTP request with 200 and {@code body}. */
   public static Server httpsServer(Certificates ca, Certificates.Issued id, String body) {
+    return httpsServer(ca, id, body, false);
+  }
+
+  /**
+   * Like {@link #httpsServer(Certificates, Certificates.Issued, String)}; with {@code requireClientCert}
+   * only clients with a certificate from {@code ca} get through. The body is followed by the SNI the
+   * client sent and the subject of its certificate, one per line.
+   */
+  public static Server httpsServer(Certificates ca, Certificates.Issued id, String body, boolean requireClientCert) {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(keyManagers(id, ca), null, null);
+      ctx.init(keyManagers(id, ca), requireClientCert ? trustManagers(ca) : null, null);
       SSLServerSocket s = (SSLServerSocket) ctx.getServerSocketFactory()
           .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      s.setNeedClientAuth(requireClientCert);
       return new Server(s, (in, out) -> {
         readHead(in);
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        String sni = "";
+        String client = "";
+        SSLSocket socket = CURRENT.get();
+        if (socket != null && socket.getSession() instanceof javax.net.ssl.ExtendedSSLSession es) {
+          sni = es.getRequestedServerNames().stream().filter(n -> n instanceof SNIHostName)
+              .map(n -> ((SNIHostName) n).getAsciiName()).findFirst().orElse("");
+          try {
+            client = ((X509Certificate) es.getPeerCertificates()[0]).getSubjectX500Principal().getName();
+          } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            client = "";
+          }
+        }
+        byte[] b = (body + "\nsni: " + sni + "\nclient: " + client + "\n").getBytes(StandardCharsets.UTF_8);
         out.write(("HTTP/1.1 200 OK\r\ncontent-length: " + b.length + "\r\nconnection: close\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
         out.write(b);
