@@ -45,8 +45,20 @@ final class VirtualServiceConverter {
 
     List<String> hosts = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    if (list(spec.getHosts()).isEmpty()) {
-      problems.error("spec.hosts", "at least one host is required");
+    // no hosts: a delegate, usable only through a root VirtualService's http[].delegate
+    boolean isDelegate = list(spec.getHosts()).isEmpty();
+    if (isDelegate && !list(spec.getGateways()).isEmpty()) {
+      problems.error("spec.gateways", "a delegate VirtualService (no hosts) cannot have gateways");
+    }
+    if (isDelegate && (!list(spec.getTcp()).isEmpty() || !list(spec.getTls()).isEmpty())) {
+      problems.error("spec", "a delegate VirtualService (no hosts) can only have http routes");
+    }
+    if (isDelegate) {
+      for (int i = 0; i < list(spec.getHttp()).size(); i++) {
+        if (spec.getHttp().get(i) != null && spec.getHttp().get(i).getDelegate() != null) {
+          problems.error("spec.http[" + i + "].delegate", "a delegate VirtualService cannot delegate again");
+        }
+      }
     }
     for (int i = 0; i < list(spec.getHosts()).size(); i++) {
       String h = spec.getHosts().get(i);
@@ -122,7 +134,20 @@ final class VirtualServiceConverter {
         problems.error(field + ".directResponse.body", "body must be at most " + MAX_BODY_BYTES + " bytes");
       }
     }
-    Checks.unsupported(r.getDelegate(), field + ".delegate", problems);
+    ResourceRef delegate = null;
+    if (r.getDelegate() != null) {
+      if (hasRoute || r.getRedirect() != null || r.getDirectResponse() != null) {
+        problems.error(field + ".delegate", "cannot be combined with route, redirect or directResponse");
+      }
+      String name = r.getDelegate().getName();
+      if (name == null || !name.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+        problems.error(field + ".delegate.name", "a VirtualService name is required");
+      } else {
+        String dns = r.getDelegate().getNamespace() == null || r.getDelegate().getNamespace().isEmpty() ? ns
+            : r.getDelegate().getNamespace();
+        delegate = new ResourceRef("VirtualService", dns, name);
+      }
+    }
     PolicyChecks.timeout(r.getTimeout(), field + ".timeout", problems);
     PolicyChecks.retries(r.getRetries(), field + ".retries", problems);
     PolicyChecks.fault(r.getFault(), field + ".fault", problems);
@@ -200,7 +225,8 @@ final class VirtualServiceConverter {
         RouteActionsConverter.retries(r.getRetries()), RouteActionsConverter.redirect(r.getRedirect()),
         RouteActionsConverter.rewrite(r.getRewrite()), RouteActionsConverter.directResponse(r.getDirectResponse()),
         RouteActionsConverter.headers(r.getHeaders()), RouteActionsConverter.fault(r.getFault()), mirrors,
-        RouteActionsConverter.cors(r.getCorsPolicy(), m -> Checks.stringMatch(m, "", new Problems(null, null))));
+        RouteActionsConverter.cors(r.getCorsPolicy(), m -> Checks.stringMatch(m, "", new Problems(null, null))),
+        delegate);
   }
 
   static Destination destination(io.fabric8.istio.api.api.networking.v1alpha3.Destination d, String field, String ns,

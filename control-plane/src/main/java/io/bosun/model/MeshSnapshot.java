@@ -17,7 +17,8 @@ public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtua
                            List<TlsSecret> secrets, String viewNamespace) {
 
   public MeshSnapshot {
-    virtualServices = virtualServices.stream().sorted(Comparator.comparing(VirtualService::ref)).toList();
+    virtualServices = Delegation.flatten(virtualServices).stream().sorted(Comparator.comparing(VirtualService::ref))
+        .toList();
     destinationRules = destinationRules.stream().sorted(Comparator.comparing(DestinationRule::ref)).toList();
     gateways = gateways.stream().sorted(Comparator.comparing(Gateway::ref)).toList();
     mesh = mesh == null ? MeshConfig.DEFAULT : mesh;

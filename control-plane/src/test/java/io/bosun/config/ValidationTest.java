@@ -20,8 +20,8 @@ class ValidationTest {
     return Stream.of(
         Arguments.of(VS + "  hosts: [reviews]\n",
             "VirtualService shop/r: spec: http, tcp or tls must be provided"),
-        Arguments.of(VS + "  http: [{route: [{destination: {host: a}}]}]\n",
-            "VirtualService shop/r: spec.hosts: at least one host is required"),
+        Arguments.of(VS + "  gateways: [gw]\n  http: [{route: [{destination: {host: a}}]}]\n",
+            "VirtualService shop/r: spec.gateways: a delegate VirtualService (no hosts) cannot have gateways"),
         Arguments.of(VS + "  hosts: [a, a]\n  http: [{route: [{destination: {host: a}}]}]\n",
             "VirtualService shop/r: spec.hosts[1]: duplicate host a"),
         Arguments.of(VS + "  hosts: ['*']\n  http: [{route: [{destination: {host: a}}]}]\n",

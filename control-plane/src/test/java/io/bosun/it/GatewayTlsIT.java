@@ -44,7 +44,7 @@ class GatewayTlsIT {
   static void start() throws Exception {
     ca = Certificates.newAuthority("test-ca", Duration.ofDays(1));
     Files.writeString(certs.resolve("ca.crt"), ca.authority().certificatePem());
-    for (String host : List.of("a.example.com", "b.example.com", "m.example.com")) {
+    for (String host : List.of("a.example.com", "b.example.com", "m.example.com", "*.wild.example.com")) {
       Certificates.Issued id = ca.issue(List.of(host), Duration.ofDays(1));
       Files.writeString(certs.resolve(host + ".crt"), id.certificatePem());
       Files.writeString(certs.resolve(host + ".key"), id.privateKeyPem());
@@ -96,6 +96,9 @@ class GatewayTlsIT {
           - port: {number: %2$d, name: https-b, protocol: HTTPS}
             hosts: [b.example.com]
             tls: {mode: SIMPLE, serverCertificate: %8$s/b.example.com.crt, privateKey: %8$s/b.example.com.key}
+          - port: {number: %2$d, name: https-wild, protocol: HTTPS}
+            hosts: ["*.wild.example.com"]
+            tls: {mode: SIMPLE, serverCertificate: "%8$s/*.wild.example.com.crt", privateKey: "%8$s/*.wild.example.com.key"}
           - port: {number: %3$d, name: https-m, protocol: HTTPS}
             hosts: [m.example.com]
             tls:
@@ -113,7 +116,7 @@ class GatewayTlsIT {
         kind: VirtualService
         metadata: {name: web}
         spec:
-          hosts: [a.example.com, b.example.com, m.example.com, plain.example.com]
+          hosts: [a.example.com, b.example.com, m.example.com, plain.example.com, "*.wild.example.com"]
           gateways: [gw]
           http: [{route: [{destination: {host: web.default.svc.cluster.local}}]}]
         ---
@@ -164,6 +167,14 @@ class GatewayTlsIT {
     TlsPeers.Exchange b = TlsPeers.get(TlsPeers.context(ca, null), https, "b.example.com", "b.example.com", "/x");
     assertThat(b.serverName()).isEqualTo("CN=b.example.com");
     assertThat(b.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+  }
+
+  @Test
+  void aWildcardServerTakesEveryNameUnderIt() throws IOException {
+    TlsPeers.Exchange e = TlsPeers.get(TlsPeers.context(ca, null), https, "shop.wild.example.com",
+        "shop.wild.example.com", "/x");
+    assertThat(e.serverName()).isEqualTo("CN=*.wild.example.com");
+    assertThat(e.statusLine()).isEqualTo("HTTP/1.1 200 OK");
   }
 
   @Test
