@@ -201,4 +201,38 @@ class KubeModeIT {
     k.resources(VirtualService.class).inNamespace("shop").withName("reviews").delete();
     Waits.until("/reviews has no route: 404", () -> Http.get(port, "/reviews", Map.of()).status() == 404, WITHIN);
   }
+
+  /** The mesh config comes from the ConfigMap istio in Bosun's namespace, and follows its edits. */
+  @Test
+  @Order(6)
+  void theMeshConfigMapSetsTheDefaultRetryPolicy() {
+    apply(reviewsVs("v1"));
+    Waits.until("/reviews on v1 again", () -> Http.body(port, "/reviews").equals("reviews v1\n"), WITHIN);
+    apply("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |
+            defaultHttpRetryPolicy: {attempts: 4, retryOn: 5xx}
+        """);
+    Waits.until("the mesh default retry policy (4 retries on 5xx)", () -> {
+      long before = v1.requests();
+      Http.get(port, "/reviews?status=500", Map.of());
+      return v1.requests() - before == 5;
+    }, Duration.ofSeconds(10));
+    apply("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |
+            defaultHttpRetryPolicy: {attempts: 0}
+        """);
+    Waits.until("retries turned off mesh-wide", () -> {
+      long before = v1.requests();
+      Http.get(port, "/reviews?status=500", Map.of());
+      return v1.requests() - before == 1;
+    }, Duration.ofSeconds(10));
+  }
 }
