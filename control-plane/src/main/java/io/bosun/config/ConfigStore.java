@@ -34,6 +34,8 @@ public final class ConfigStore {
   }
 
   private final Map<ResourceRef, Entry> entries = new TreeMap<>();
+  /** Warnings that depend on other resources (delegation), recomputed on every change. */
+  private Map<ResourceRef, List<ConfigError>> crossChecks = Map.of();
   private List<ConfigError> unattributed = List.of();
   private final Set<String> logged = new HashSet<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -64,6 +66,7 @@ public final class ConfigStore {
       entries.putAll(next);
       unattributed = List.copyOf(extra);
       generation++;
+      crossChecks = DelegateChecks.check(entries.values());
       logNewProblems();
     }
     listeners.forEach(Runnable::run);
@@ -78,6 +81,7 @@ public final class ConfigStore {
       }
       entries.put(c.ref(), next);
       generation++;
+      crossChecks = DelegateChecks.check(entries.values());
       logNewProblems();
     }
     listeners.forEach(Runnable::run);
@@ -90,6 +94,7 @@ public final class ConfigStore {
         return;
       }
       generation++;
+      crossChecks = DelegateChecks.check(entries.values());
       logNewProblems();
     }
     listeners.forEach(Runnable::run);
@@ -97,7 +102,18 @@ public final class ConfigStore {
 
   /** The entry for one resource, if the store has it. */
   public synchronized java.util.Optional<Entry> entry(ResourceRef ref) {
-    return java.util.Optional.ofNullable(entries.get(ref));
+    return java.util.Optional.ofNullable(entries.get(ref)).map(this::withCrossChecks);
+  }
+
+  /** The entry with the warnings that depend on other resources appended to its own problems. */
+  private Entry withCrossChecks(Entry e) {
+    List<ConfigError> extra = crossChecks.getOrDefault(e.ref(), List.of());
+    if (extra.isEmpty()) {
+      return e;
+    }
+    List<ConfigError> all = new ArrayList<>(e.problems());
+    all.addAll(extra);
+    return new Entry(e.ref(), e.source(), e.serving(), e.latestValid(), List.copyOf(all));
   }
 
   private static Entry entryFor(Conversion c, Entry previous) {
@@ -132,13 +148,13 @@ public final class ConfigStore {
   }
 
   public synchronized List<Entry> entries() {
-    return List.copyOf(entries.values());
+    return entries.values().stream().map(this::withCrossChecks).toList();
   }
 
   /** Every error and warning, resource ones first in resource order. */
   public synchronized List<ConfigError> problems() {
     List<ConfigError> all = new ArrayList<>();
-    entries.values().forEach(e -> all.addAll(e.problems()));
+    entries.values().forEach(e -> all.addAll(withCrossChecks(e).problems()));
     all.addAll(unattributed);
     return all;
   }

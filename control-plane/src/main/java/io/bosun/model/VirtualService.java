@@ -25,6 +25,11 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
   }
 
   public boolean appliesToMesh() {
-    return gateways.contains(MESH);
+    return !isDelegate() && gateways.contains(MESH);
+  }
+
+  /** Without hosts it is a delegate: it serves only through a root that names it. */
+  public boolean isDelegate() {
+    return hosts.isEmpty();
   }
 }

@@ -69,8 +69,10 @@ public final class ListenerBuilder {
           Filter proxyFilter = rule != null
               ? L4Routes.tcpProxy(statPrefix, rule, snapshot.registry(), p.number(), mesh)
               : tcpProxy(statPrefix, Names.outboundCluster(p.number(), "", svc.hostname()), mesh);
-          tcp.putIfAbsent(name, outboundListener(name, svc.address(), p.number(),
-              FilterChain.newBuilder().addFilters(proxyFilter)));
+          Listener.Builder listener = outboundListener(name, svc.address(), p.number(),
+              FilterChain.newBuilder().addFilters(proxyFilter)).toBuilder();
+          tlsRouteChains(snapshot, proxy, svc.hostname(), p.number(), listener);
+          tcp.putIfAbsent(name, listener.build());
         }
       }
     }
@@ -86,6 +88,43 @@ public final class ListenerBuilder {
   /** A gateway's server ports; see {@link GatewayListenerBuilder}. */
   public static List<Listener> gateway(MeshSnapshot snapshot, Proxy proxy) {
     return GatewayListenerBuilder.build(snapshot, proxy);
+  }
+
+  /**
+   * tls rules of the mesh VirtualService for {@code host}: one chain per SNI set ahead of the
+   * listener's catch-all chain, so a TLS client is routed by the name it asks for.
+   */
+  private static void tlsRouteChains(MeshSnapshot snapshot, Proxy proxy, String host, int port, Listener.Builder l) {
+    java.util.Set<String> claimed = new java.util.HashSet<>();
+    List<FilterChain> chains = new ArrayList<>();
+    for (VirtualService vs : snapshot.virtualServices()) {
+      if (!vs.appliesToMesh() || vs.hosts().stream().noneMatch(h -> Hosts.matches(h, host))) {
+        continue;
+      }
+      for (L4Route r : vs.tls()) {
+        for (L4Route.Match m : r.matches()) {
+          List<String> sni = m.sniHosts().stream().sorted().toList();
+          if (L4Routes.applies(m, proxy.labels(), proxy.namespace(), VirtualService.MESH, port)
+              && claimed.add(sni.toString())) {
+            chains.add(FilterChain.newBuilder().setName("tls:" + String.join(",", sni))
+                .setFilterChainMatch(io.envoyproxy.envoy.config.listener.v3.FilterChainMatch.newBuilder()
+                    .setTransportProtocol("tls").addAllServerNames(sni))
+                .addFilters(L4Routes.tcpProxy("outbound|" + port + "||" + host, r, snapshot.registry(), port,
+                    snapshot.mesh()))
+                .build());
+          }
+        }
+      }
+      break; // the first VirtualService for a host owns it
+    }
+    if (!chains.isEmpty()) {
+      FilterChain catchAll = l.getFilterChains(0);
+      l.clearFilterChains().addAllFilterChains(chains).addFilterChains(catchAll)
+          .addListenerFilters(io.envoyproxy.envoy.config.listener.v3.ListenerFilter.newBuilder()
+              .setName("envoy.filters.listener.tls_inspector")
+              .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+                  .getDefaultInstance())));
+    }
   }
 
   /** The first tcp rule of the mesh VirtualService for {@code host} that applies to this proxy and port. */

@@ -71,4 +71,37 @@ class ConfigStoreTest {
     assertThat(store.problems()).extracting(ConfigError::toString)
         .anyMatch(s -> s.contains("VirtualService default/r: metadata.name: defined more than once"));
   }
+
+  @Test
+  void aRootWarnsWhileItsDelegateIsMissingAndStopsOnceItArrives() {
+    var root = parser.parse("root.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: root}
+        spec: {hosts: [a], http: [{match: [{uri: {prefix: /a}}], delegate: {name: rules}}]}
+        """).conversions().get(0);
+    store.put(root);
+    ConfigStore.Entry warned = store.entry(root.ref()).orElseThrow();
+    assertThat(warned.latestValid()).isTrue();
+    assertThat(warned.problems()).extracting(ConfigError::toString).containsExactly("root.yaml: VirtualService"
+        + " default/root: spec.http[0].delegate: VirtualService default/rules not found; this rule routes nothing");
+
+    store.put(parser.parse("rules.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: rules}
+        spec: {http: [{match: [{uri: {prefix: /b}}], route: [{destination: {host: a}}]}]}
+        """).conversions().get(0));
+    assertThat(store.problems()).extracting(ConfigError::toString).containsExactly("root.yaml: VirtualService"
+        + " default/root: spec.http[0].match: VirtualService default/rules spec.http[0] matches outside this rule's"
+        + " match; that rule is ignored");
+
+    store.put(parser.parse("rules.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: rules}
+        spec: {http: [{match: [{uri: {prefix: /a/b}}], route: [{destination: {host: a}}]}]}
+        """).conversions().get(0));
+    assertThat(store.problems()).isEmpty();
+  }
 }

@@ -44,11 +44,18 @@ class SidecarIT {
   static EchoServer reviews;
   static EchoServer outside;
   static StandaloneBosun bosun;
+  static io.bosun.certs.Certificates ca;
+  static io.bosun.testing.TlsPeers.Server tlsA;
+  static io.bosun.testing.TlsPeers.Server tlsB;
 
   @BeforeAll
   static void start() throws Exception {
     pod = PodNetns.create(77);
-    pod.hosts(Map.of("outside-dns.example.com", pod.hostIp(), "outside-rr.example.com", pod.hostIp()));
+    pod.hosts(Map.of("outside-dns.example.com", pod.hostIp(), "outside-rr.example.com", pod.hostIp(),
+        "a.tls.example.com", "10.96.77.20"));
+    ca = io.bosun.certs.Certificates.newAuthority("sidecar-it", Duration.ofDays(1));
+    tlsA = io.bosun.testing.TlsPeers.httpsServer(ca, ca.issue(List.of("a.tls.example.com"), Duration.ofDays(1)), "tls a", false, pod.hostIp());
+    tlsB = io.bosun.testing.TlsPeers.httpsServer(ca, ca.issue(List.of("b.tls.example.com"), Duration.ofDays(1)), "tls b", false, pod.hostIp());
     reviews = new EchoServer("reviews", "v1", pod.hostIp(), 0);
     outside = new EchoServer("outside", "v1", pod.hostIp(), 0);
     Files.writeString(config.resolve("mesh.yaml"), mesh("ALLOW_ANY"));
@@ -109,7 +116,37 @@ class SidecarIT {
           location: MESH_EXTERNAL
           resolution: NONE
           ports: [{name: http, number: %5$d, protocol: HTTP}]
-        """.formatted(VIP, pod.hostIp(), reviews.port(), pod.ip(), outside.port()));
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: tls-a}
+        spec:
+          hosts: [a.tls.example.com]
+          addresses: [10.96.77.20]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports: [{name: tls, number: 443, protocol: TLS}]
+          endpoints: [{address: %2$s, ports: {tls: %6$d}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: tls-b}
+        spec:
+          hosts: [b.tls.example.com]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports: [{name: tls, number: 443, protocol: TLS}]
+          endpoints: [{address: %2$s, ports: {tls: %7$d}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: tls-a}
+        spec:
+          hosts: [a.tls.example.com]
+          tls:
+          - match: [{sniHosts: [a.tls.example.com]}]
+            route: [{destination: {host: b.tls.example.com, port: {number: 443}}}]
+        """.formatted(VIP, pod.hostIp(), reviews.port(), pod.ip(), outside.port(), tlsA.port(), tlsB.port()));
     bosun = StandaloneBosun.start(config, pod.hostIp(), 0, "127.0.0.1", 0);
 
     // what the injected pod runs: the interception rules, the app, and Envoy as uid 1337
@@ -153,7 +190,7 @@ class SidecarIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {pod, bosun, reviews, outside}) {
+    for (AutoCloseable c : new AutoCloseable[] {pod, bosun, reviews, outside, tlsA, tlsB}) {
       try {
         if (c != null) {
           c.close();
@@ -223,6 +260,15 @@ class SidecarIT {
     assertThat(stat(none)).isPositive();
     String dump = pod.exec(true, "curl", "-s", "127.0.0.1:15000/config_dump");
     assertThat(dump).contains("\"type\": \"STRICT_DNS\"", "\"type\": \"LOGICAL_DNS\"", "\"type\": \"ORIGINAL_DST\"");
+  }
+
+  /** A tls route picks the destination by the SNI the app's TLS client sends (here: a's name to b's backend). */
+  @Test
+  @Order(5)
+  void tlsRoutesFollowTheSniOfTheAppsTlsConnections() {
+    String out = curlInPod("-k", "-v", "https://a.tls.example.com/");
+    assertThat(out).as("the route sent a.tls.example.com to backend b").contains("tls b");
+    assertThat(stat("cluster.outbound|443||b.tls.example.com.upstream_cx_total")).isPositive();
   }
 
   /** Traffic interception does not capture (uid 1337) must still never leave the machine. */

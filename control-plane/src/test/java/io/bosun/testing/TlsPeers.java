@@ -159,11 +159,17 @@ public final class TlsPeers {
    * client sent and the subject of its certificate, one per line.
    */
   public static Server httpsServer(Certificates ca, Certificates.Issued id, String body, boolean requireClientCert) {
+    return httpsServer(ca, id, body, requireClientCert, "127.0.0.1");
+  }
+
+  /** The same, listening on {@code host} (e.g. the host end of a pod's link). */
+  public static Server httpsServer(Certificates ca, Certificates.Issued id, String body, boolean requireClientCert,
+                                   String host) {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(keyManagers(id, ca), requireClientCert ? trustManagers(ca) : null, null);
       SSLServerSocket s = (SSLServerSocket) ctx.getServerSocketFactory()
-          .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+          .createServerSocket(0, 50, InetAddress.getByName(host));
       s.setNeedClientAuth(requireClientCert);
       return new Server(s, (in, out) -> {
         readHead(in);
