@@ -35,6 +35,11 @@ final class Args {
     }
   }
 
+  /** Every option given, by name. */
+  java.util.Map<String, String> all() {
+    return java.util.Map.copyOf(values);
+  }
+
   String get(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }

@@ -52,6 +52,7 @@ public final class Main {
   static int run(String[] argv) throws Exception {
     if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
       System.out.print(USAGE);
+      commands().forEach(c -> System.out.print(c.usage()));
       return argv.length == 0 ? 2 : 0;
     }
     List<String> rest = Arrays.asList(argv).subList(1, argv.length);
@@ -61,8 +62,7 @@ public final class Main {
           return standalone(new Args(rest, Set.of("config", "xds-port", "xds-address", "monitoring-port",
               "monitoring-address")));
         case "kube":
-          return kube(new Args(rest, Set.of("kubeconfig", "xds-port", "xds-address", "monitoring-port",
-              "monitoring-address", "lease-namespace", "identity", "lease-duration-seconds")));
+          return kube(new Args(rest, kubeOptions()));
         case "demo":
           return Demo.run(new Args(rest, Set.of("config", "xds-port", "monitoring-port")));
         case "validate":
@@ -73,6 +73,15 @@ public final class Main {
           System.out.println("bosun " + version());
           return 0;
         default:
+          for (Command c : commands()) {
+            if (c.name().equals(argv[0])) {
+              try {
+                return c.run(rest);
+              } catch (IllegalArgumentException e) {
+                throw new Args.UsageException(e.getMessage());
+              }
+            }
+          }
           throw new Args.UsageException("unknown command \"" + argv[0] + "\"");
       }
     } catch (Args.UsageException e) {
@@ -97,6 +106,19 @@ public final class Main {
     return 0;
   }
 
+  static List<Command> commands() {
+    List<Command> out = new java.util.ArrayList<>();
+    java.util.ServiceLoader.load(Command.class).forEach(out::add);
+    return out;
+  }
+
+  private static Set<String> kubeOptions() {
+    Set<String> known = new java.util.TreeSet<>(Set.of("kubeconfig", "xds-port", "xds-address", "monitoring-port",
+        "monitoring-address", "lease-namespace", "identity", "lease-duration-seconds"));
+    KubeBosun.extensions().forEach(e -> known.addAll(e.options()));
+    return known;
+  }
+
   private static int kube(Args args) throws Exception {
     String kubeconfig = args.get("kubeconfig", "");
     KubeBosun.Options options = new KubeBosun.Options(
@@ -105,7 +127,7 @@ public final class Main {
         args.get("lease-namespace", System.getenv().getOrDefault("POD_NAMESPACE", "istio-system")),
         args.get("identity", System.getenv().getOrDefault("POD_NAME",
             java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid())),
-        java.time.Duration.ofSeconds(args.port("lease-duration-seconds", 15)));
+        java.time.Duration.ofSeconds(args.port("lease-duration-seconds", 15)), args.all());
     io.fabric8.kubernetes.client.Config config = kubeconfig.isEmpty()
         ? io.fabric8.kubernetes.client.Config.autoConfigure(null)
         : io.fabric8.kubernetes.client.Config.fromKubeconfig(Files.readString(Path.of(kubeconfig)));

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +30,26 @@ public final class KubeBosun implements AutoCloseable {
 
   /** Where and how one replica runs. */
   public record Options(String xdsHost, int xdsPort, String monitoringHost, int monitoringPort,
-                        String leaseNamespace, String identity, Duration leaseDuration) {
+                        String leaseNamespace, String identity, Duration leaseDuration,
+                        Map<String, String> extensionSettings) {
+    public Options {
+      extensionSettings = extensionSettings == null ? Map.of() : Map.copyOf(extensionSettings);
+    }
+
+    public Options(String xdsHost, int xdsPort, String monitoringHost, int monitoringPort, String leaseNamespace,
+                   String identity, Duration leaseDuration) {
+      this(xdsHost, xdsPort, monitoringHost, monitoringPort, leaseNamespace, identity, leaseDuration, Map.of());
+    }
   }
+
+  /** The extensions on the class path (the admission webhooks, when the injector module is there). */
+  public static List<KubeExtension> extensions() {
+    List<KubeExtension> out = new java.util.ArrayList<>();
+    java.util.ServiceLoader.load(KubeExtension.class).forEach(out::add);
+    return out;
+  }
+
+  private final List<AutoCloseable> started = new java.util.ArrayList<>();
 
   private final KubernetesClient client;
   private final ConfigStore store = new ConfigStore();
@@ -77,6 +97,15 @@ public final class KubeBosun implements AutoCloseable {
     source.start();
     statusExecutor.execute(() -> awaitSync(statusDebouncer));
     leadership.start();
+    for (KubeExtension ext : extensions()) {
+      try {
+        started.add(ext.start(client, new ConfigParser(), options.leaseNamespace(), options.extensionSettings(),
+            this::isLeader));
+      } catch (Exception e) {
+        // xDS keeps serving; the failure is loud so whoever runs Bosun sees the webhooks are down
+        LOG.error("{} failed to start; Kubernetes mode runs without it", ext.getClass().getSimpleName(), e);
+      }
+    }
     LOG.info("kubernetes mode: {} on {}, xDS on port {}, monitoring on port {}, lease {}/{}", options.identity(),
         client.getMasterUrl(), xds.port(), monitoring.port(), options.leaseNamespace(), Leadership.LEASE);
   }
@@ -125,6 +154,13 @@ public final class KubeBosun implements AutoCloseable {
 
   @Override
   public void close() {
+    for (AutoCloseable c : started) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("error while stopping {}", c, e);
+      }
+    }
     leadership.close();
     statusExecutor.shutdownNow();
     source.close();

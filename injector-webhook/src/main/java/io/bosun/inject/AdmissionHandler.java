@@ -1,0 +1,165 @@
+package io.bosun.inject;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bosun.config.ConfigError;
+import io.bosun.config.ConfigParser;
+import io.bosun.config.Conversion;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.zjsonpatch.JsonDiff;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AdmissionReview v1 in, AdmissionReview v1 out, for both webhooks. Every request gets an
+ * answer: a malformed review or object is refused with the reason, never answered with a 500.
+ */
+public final class AdmissionHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(AdmissionHandler.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  private final Supplier<Injector> injector;
+  private final Function<String, Map<String, String>> namespaceLabels;
+  private final ConfigParser parser;
+
+  public AdmissionHandler(Supplier<Injector> injector, Function<String, Map<String, String>> namespaceLabels,
+                          ConfigParser parser) {
+    this.injector = injector;
+    this.namespaceLabels = namespaceLabels;
+    this.parser = parser;
+  }
+
+  /** {@code /inject}: a JSON patch that adds the sidecar, or nothing. */
+  public byte[] inject(byte[] body) {
+    JsonNode review;
+    try {
+      review = JSON.readTree(body);
+    } catch (Exception e) {
+      return deny("", "malformed AdmissionReview: " + firstLine(e.getMessage()));
+    }
+    JsonNode request = review == null ? null : review.get("request");
+    if (request == null || !request.isObject()) {
+      return deny("", "malformed AdmissionReview: no request");
+    }
+    String uid = request.path("uid").asText("");
+    if (!"CREATE".equals(request.path("operation").asText()) || !"Pod".equals(request.path("kind").path("kind").asText())) {
+      return allow(uid, null, List.of());
+    }
+    JsonNode object = request.get("object");
+    String namespace = request.path("namespace").asText(object == null ? "" : object.path("metadata")
+        .path("namespace").asText(""));
+    Pod pod;
+    try {
+      pod = SERIALIZATION.convertValue(object, Pod.class);
+    } catch (RuntimeException e) {
+      return deny(uid, "cannot read the pod: " + firstLine(e.getMessage()));
+    }
+    if (pod == null || pod.getSpec() == null) {
+      return deny(uid, "the request carries no pod spec");
+    }
+    String who = "Pod " + namespace + "/" + podName(pod);
+    InjectionPolicy.Decision d = InjectionPolicy.decide(pod, namespace, namespaceLabels.apply(namespace));
+    if (!d.inject()) {
+      LOG.debug("{}: not injected: {}", who, d.reason());
+      return allow(uid, null, List.of());
+    }
+    try {
+      Pod injected = injector.get().inject(pod);
+      ArrayNode patch = (ArrayNode) JsonDiff.asJson(SERIALIZATION.convertValue(pod, JsonNode.class),
+          SERIALIZATION.convertValue(injected, JsonNode.class));
+      LOG.info("{}: injected ({})", who, d.reason());
+      return allow(uid, patch, List.of());
+    } catch (IllegalArgumentException e) {
+      LOG.warn("{}: refused: {}", who, e.getMessage());
+      return deny(uid, who + ": " + e.getMessage());
+    }
+  }
+
+  /** {@code /validate}: the four Istio kinds through Bosun's own validator. */
+  public byte[] validate(byte[] body) {
+    JsonNode review;
+    try {
+      review = JSON.readTree(body);
+    } catch (Exception e) {
+      return deny("", "malformed AdmissionReview: " + firstLine(e.getMessage()));
+    }
+    JsonNode request = review == null ? null : review.get("request");
+    if (request == null || !request.isObject()) {
+      return deny("", "malformed AdmissionReview: no request");
+    }
+    String uid = request.path("uid").asText("");
+    JsonNode object = request.get("object");
+    if ("DELETE".equals(request.path("operation").asText()) || object == null || object.isNull()) {
+      return allow(uid, null, List.of());
+    }
+    ObjectNode doc = object.deepCopy();
+    if (doc.path("metadata").path("namespace").asText("").isEmpty() && !request.path("namespace").asText("").isEmpty()) {
+      ((ObjectNode) doc.with("metadata")).put("namespace", request.path("namespace").asText());
+    }
+    Conversion c = parser.convert("admission", doc, "object");
+    List<String> errors = c.problems().stream().filter(ConfigError::isError).map(AdmissionHandler::message).toList();
+    List<String> warnings = c.problems().stream().filter(p -> !p.isError()).map(AdmissionHandler::message).toList();
+    if (!errors.isEmpty()) {
+      LOG.info("{}: rejected: {}", c.ref(), String.join("; ", errors));
+      return deny(uid, String.join("; ", errors));
+    }
+    return allow(uid, null, warnings);
+  }
+
+  /** {@code Kind ns/name: field: problem}, without the source prefix that means nothing to kubectl users. */
+  private static String message(ConfigError e) {
+    String s = e.toString();
+    return s.startsWith("admission: ") ? s.substring("admission: ".length()) : s;
+  }
+
+  private static byte[] allow(String uid, ArrayNode patch, List<String> warnings) {
+    ObjectNode response = JSON.createObjectNode().put("uid", uid).put("allowed", true);
+    if (patch != null && !patch.isEmpty()) {
+      response.put("patchType", "JSONPatch");
+      response.put("patch", Base64.getEncoder().encodeToString(patch.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+    if (!warnings.isEmpty()) {
+      ArrayNode w = response.putArray("warnings");
+      warnings.forEach(w::add);
+    }
+    return review(response);
+  }
+
+  private static byte[] deny(String uid, String reason) {
+    ObjectNode response = JSON.createObjectNode().put("uid", uid).put("allowed", false);
+    response.putObject("status").put("code", 400).put("reason", "BadRequest").put("message", reason);
+    return review(response);
+  }
+
+  private static byte[] review(ObjectNode response) {
+    ObjectNode out = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
+    out.set("response", response);
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static String podName(Pod pod) {
+    var m = pod.getMetadata();
+    if (m == null) {
+      return "";
+    }
+    return m.getName() != null ? m.getName() : m.getGenerateName() != null ? m.getGenerateName() + "*" : "";
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,95 @@
+package io.bosun.inject;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bosun.config.ConfigParser;
+import io.fabric8.zjsonpatch.JsonPatch;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdmissionHandlerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Injector injector = new Injector(InjectionConfig.defaults(), 33);
+  private final AdmissionHandler handler = new AdmissionHandler(() -> injector,
+      ns -> ns.equals("shop") ? Map.of("istio-injection", "enabled") : Map.of(), new ConfigParser());
+
+  static String review(String operation, String kind, String namespace, String object) {
+    return """
+        {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1",
+         "kind":{"group":"","version":"v1","kind":"%s"},"operation":"%s","namespace":"%s","object":%s}}
+        """.formatted(kind, operation, namespace, object);
+  }
+
+  static final String POD = """
+      {"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"web-","namespace":"shop","labels":{"app":"web"}},
+       "spec":{"containers":[{"name":"web","image":"example/web:1"}]}}""";
+
+  private JsonNode call(boolean inject, String body) throws Exception {
+    byte[] out = inject ? handler.inject(body.getBytes(StandardCharsets.UTF_8))
+        : handler.validate(body.getBytes(StandardCharsets.UTF_8));
+    JsonNode r = JSON.readTree(out);
+    assertThat(r.path("apiVersion").asText()).isEqualTo("admission.k8s.io/v1");
+    return r.path("response");
+  }
+
+  @Test
+  void aPodCreatedInALabelledNamespaceGetsAPatchEqualToKubeInject() throws Exception {
+    JsonNode response = call(true, review("CREATE", "Pod", "shop", POD));
+    assertThat(response.path("uid").asText()).isEqualTo("u-1");
+    assertThat(response.path("allowed").asBoolean()).isTrue();
+    assertThat(response.path("patchType").asText()).isEqualTo("JSONPatch");
+    JsonNode patch = JSON.readTree(Base64.getDecoder().decode(response.path("patch").asText()));
+    JsonNode patched = JsonPatch.apply(patch, JSON.readTree(POD));
+    JsonNode kubeInject = new KubeInject(injector).injectDoc(JSON.readTree(POD));
+    // compared as re-read text: the same JSON whatever numeric node types each side built
+    assertThat(JSON.readTree(patched.toString())).isEqualTo(JSON.readTree(kubeInject.toString()));
+    assertThat(patched.path("spec").path("initContainers")).extracting(c -> c.path("name").asText())
+        .containsExactly("istio-init", "istio-proxy");
+  }
+
+  @Test
+  void updatesOtherKindsAndUnlabelledNamespacesPassUntouched() throws Exception {
+    assertThat(call(true, review("UPDATE", "Pod", "shop", POD)).has("patch")).isFalse();
+    assertThat(call(true, review("CREATE", "Pod", "other", POD.replace("\"shop\"", "\"other\""))).has("patch"))
+        .isFalse();
+    assertThat(call(true, review("CREATE", "Service", "shop", "{\"kind\":\"Service\"}")).path("allowed").asBoolean())
+        .isTrue();
+  }
+
+  @Test
+  void malformedInputIsRefusedWithAReason() throws Exception {
+    JsonNode garbage = call(true, "{not json");
+    assertThat(garbage.path("allowed").asBoolean()).isFalse();
+    assertThat(garbage.path("status").path("message").asText()).startsWith("malformed AdmissionReview");
+    JsonNode noRequest = call(true, "{\"kind\":\"AdmissionReview\"}");
+    assertThat(noRequest.path("status").path("message").asText()).isEqualTo("malformed AdmissionReview: no request");
+    JsonNode badPod = call(true, review("CREATE", "Pod", "shop", "{\"spec\":{\"containers\":\"oops\"}}"));
+    assertThat(badPod.path("allowed").asBoolean()).isFalse();
+    assertThat(badPod.path("status").path("message").asText()).startsWith("cannot read the pod");
+    JsonNode badAnnotation = call(true, review("CREATE", "Pod", "shop", POD.replace("\"labels\"",
+        "\"annotations\":{\"traffic.sidecar.istio.io/excludeOutboundPorts\":\"http\"},\"labels\"")));
+    assertThat(badAnnotation.path("status").path("message").asText())
+        .contains("metadata.annotations: exclude outbound ports: \"http\" is not a port");
+  }
+
+  @Test
+  void theValidatorRejectsWithBosunsMessageAndPassesWarnings() throws Exception {
+    String bad = """
+        {"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"r"},
+         "spec":{"hosts":["a"],"http":[{"timeout":"5x","route":[{"destination":{"host":"a"}}]}]}}""";
+    JsonNode r = call(false, review("CREATE", "VirtualService", "shop", bad));
+    assertThat(r.path("allowed").asBoolean()).isFalse();
+    assertThat(r.path("status").path("message").asText())
+        .isEqualTo("VirtualService shop/r: spec.http[0].timeout: invalid duration \"5x\": a number and a unit"
+            + " (ms, s, m, h), e.g. 1.5s");
+    ObjectNode good = (ObjectNode) JSON.readTree(bad.replace("5x", "5s").replace("\"hosts\"",
+        "\"exportTo\":[\".\"],\"hosts\""));
+    JsonNode ok = call(false, review("CREATE", "VirtualService", "shop", good.toString()));
+    assertThat(ok.path("allowed").asBoolean()).isTrue();
+  }
+}

@@ -1,0 +1,91 @@
+package io.bosun.inject;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Manifests in, injected manifests out (inject/in → inject/out; update with
+ * -Dgolden.update=true and review the diff). A file's header sets the namespace labels and the
+ * cluster's minor version; Pods go through the webhook's decision, workloads through kube-inject.
+ */
+class InjectionGoldenTest {
+  private static final Path IN = Path.of("src/test/resources/inject/in");
+  private static final Path OUT = Path.of("src/test/resources/inject/out");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS));
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  static Stream<Path> inputs() throws IOException {
+    try (Stream<Path> s = Files.list(IN)) {
+      return s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("inputs")
+  void injectedAsTheGoldenFileSays(Path input) throws Exception {
+    String text = Files.readString(input);
+    Map<String, String> nsLabels = new TreeMap<>();
+    int minor = 33;
+    for (String line : text.lines().takeWhile(l -> l.startsWith("#")).toList()) {
+      if (line.startsWith("# namespace-labels:")) {
+        for (String kv : line.substring("# namespace-labels:".length()).trim().split(",")) {
+          if (kv.contains("=")) {
+            nsLabels.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+          }
+        }
+      } else if (line.startsWith("# kubernetes-minor:")) {
+        minor = Integer.parseInt(line.substring("# kubernetes-minor:".length()).trim());
+      }
+    }
+    Injector injector = new Injector(InjectionConfig.defaults(), minor);
+    List<String> out = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
+      while (it.hasNextValue()) {
+        JsonNode doc = it.nextValue();
+        if (!"Pod".equals(doc.path("kind").asText())) {
+          out.add(YAML.writeValueAsString(new KubeInject(injector).injectDoc(doc)));
+          continue;
+        }
+        Pod pod = SERIALIZATION.convertValue(doc, Pod.class);
+        InjectionPolicy.Decision d = InjectionPolicy.decide(pod, pod.getMetadata().getNamespace(), nsLabels);
+        if (!d.inject()) {
+          out.add("# not injected: " + d.reason() + "\n");
+          continue;
+        }
+        try {
+          out.add(YAML.writeValueAsString(SERIALIZATION.convertValue(injector.inject(pod), JsonNode.class)));
+        } catch (IllegalArgumentException e) {
+          out.add("# refused: " + e.getMessage() + "\n");
+        }
+      }
+    }
+    String actual = String.join("---\n", out);
+    Path golden = OUT.resolve(input.getFileName());
+    if (Boolean.getBoolean("golden.update") || !Files.exists(golden)) {
+      Files.writeString(golden, actual);
+      assertThat(Boolean.getBoolean("golden.update")).as("golden file %s was missing; written, review it", golden)
+          .isTrue();
+    }
+    assertThat(actual).as("%s differs from %s (run with -Dgolden.update=true to accept)", input, golden)
+        .isEqualTo(Files.readString(golden));
+  }
+}
