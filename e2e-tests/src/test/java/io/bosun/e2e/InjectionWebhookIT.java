@@ -1,0 +1,190 @@
+package io.bosun.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.bosun.e2e.cluster.RealCluster;
+import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
+import io.bosun.envoy.Ports;
+import io.bosun.envoy.Waits;
+import io.bosun.inject.InjectionConfig;
+import io.bosun.inject.Injector;
+import io.bosun.inject.KubeInject;
+import io.bosun.runtime.KubeBosun;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admission webhooks as a real kube-apiserver calls them: Bosun creates the webhook
+ * certificate and patches caBundle into the two configurations (registered fail-closed), pods in
+ * a labelled namespace get the sidecar, others do not, nothing is injected twice, and invalid
+ * Istio config is refused with Bosun's message.
+ */
+@WithRealCluster
+class InjectionWebhookIT {
+  static KubernetesClient k;
+  static KubeBosun bosun;
+  static int port;
+
+  @BeforeAll
+  static void start(RealCluster cluster) throws Exception {
+    k = cluster.client();
+    Crds.install(k);
+    Crds.ensureNamespace(k, "istio-system");
+    port = Ports.freePort();
+    // URL webhooks: the API server reaches Bosun on loopback, no Service needed in this cluster
+    Manifests.apply(k, """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: MutatingWebhookConfiguration
+        metadata: {name: bosun-sidecar-injector}
+        webhooks:
+        - name: sidecar-injector.bosun.io
+          clientConfig: {url: "https://127.0.0.1:%1$d/inject"}
+          rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+          failurePolicy: Fail
+          sideEffects: None
+          admissionReviewVersions: [v1]
+          timeoutSeconds: 10
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingWebhookConfiguration
+        metadata: {name: bosun-validator}
+        webhooks:
+        - name: validation.bosun.io
+          clientConfig: {url: "https://127.0.0.1:%1$d/validate"}
+          rules:
+          - operations: [CREATE, UPDATE]
+            apiGroups: [networking.istio.io]
+            apiVersions: ["*"]
+            resources: [virtualservices, destinationrules, gateways, serviceentries]
+          failurePolicy: Fail
+          sideEffects: None
+          admissionReviewVersions: [v1]
+          timeoutSeconds: 10
+        """.formatted(port));
+    bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
+        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "webhook-it", Duration.ofSeconds(5),
+            Map.of("webhook-port", Integer.toString(port), "webhook-address", "127.0.0.1")));
+    Waits.until("caBundle on both webhook configurations", () ->
+        k.admissionRegistration().v1().mutatingWebhookConfigurations().withName("bosun-sidecar-injector").get()
+            .getWebhooks().get(0).getClientConfig().getCaBundle() != null
+        && k.admissionRegistration().v1().validatingWebhookConfigurations().withName("bosun-validator").get()
+            .getWebhooks().get(0).getClientConfig().getCaBundle() != null, Duration.ofSeconds(20));
+    namespace("mesh", Map.of("istio-injection", "enabled"));
+    namespace("plain", Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (bosun != null) {
+      bosun.close();
+    }
+  }
+
+  static void namespace(String name, Map<String, String> labels) {
+    k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+        .build()).createOr(op -> op.update());
+    // the webhook reads namespace labels from its informer: wait until it has seen them
+    Waits.until("namespace " + name, () -> k.namespaces().withName(name).get() != null, Duration.ofSeconds(5));
+    sleep(500);
+  }
+
+  static Pod create(String ns, String name, Map<String, String> labels) {
+    return k.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(name).withLabels(labels)
+        .endMetadata().withNewSpec().addNewContainer().withName("app").withImage("example/app:1").endContainer()
+        .endSpec().build()).create();
+  }
+
+  static List<String> sidecars(Pod p) {
+    return Stream.concat(p.getSpec().getInitContainers().stream(), p.getSpec().getContainers().stream())
+        .map(Container::getName).filter(n -> n.startsWith("istio-")).toList();
+  }
+
+  @Test
+  void podsInALabelledNamespaceGetTheSidecarAndOthersFollowTheirLabels() {
+    Pod injected = create("mesh", "web-1", Map.of("app", "web"));
+    assertThat(sidecars(injected)).containsExactly("istio-init", "istio-proxy");
+    Container proxy = injected.getSpec().getInitContainers().get(1);
+    assertThat(proxy.getRestartPolicy()).as("native sidecar on 1.29+").isEqualTo("Always");
+    assertThat(proxy.getSecurityContext().getRunAsUser()).isEqualTo(1337L);
+    assertThat(injected.getMetadata().getAnnotations()).containsKey("sidecar.istio.io/status");
+    assertThat(injected.getMetadata().getLabels()).containsEntry("security.istio.io/tlsMode", "istio");
+
+    assertThat(sidecars(create("plain", "web-2", Map.of("app", "web")))).as("unlabelled namespace").isEmpty();
+    assertThat(sidecars(create("mesh", "web-3", Map.of("app", "web", "sidecar.istio.io/inject", "false"))))
+        .as("opted out").isEmpty();
+    assertThat(sidecars(create("plain", "web-4", Map.of("app", "web", "sidecar.istio.io/inject", "true"))))
+        .as("opted in").containsExactly("istio-init", "istio-proxy");
+  }
+
+  @Test
+  void anAlreadyInjectedPodIsNotInjectedTwice() {
+    Pod first = create("mesh", "twice-1", Map.of("app", "twice"));
+    Pod again = new KubernetesSerialization().clone(first);
+    again.getMetadata().setName("twice-2");
+    again.getMetadata().setResourceVersion(null);
+    again.getMetadata().setUid(null);
+    again.getMetadata().setCreationTimestamp(null);
+    again.setStatus(null);
+    Pod created = k.pods().inNamespace("mesh").resource(again).create();
+    assertThat(sidecars(created)).containsExactly("istio-init", "istio-proxy");
+  }
+
+  @Test
+  void kubeInjectGivesWhatTheWebhookGave() throws Exception {
+    Pod viaWebhook = create("mesh", "same-1", Map.of("app", "same", "version", "v1"));
+    String manifest = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: same-1, namespace: mesh, labels: {app: same, version: v1}}
+        spec: {containers: [{name: app, image: "example/app:1"}]}
+        """;
+    Pod offline = new KubernetesSerialization().unmarshal(
+        new KubeInject(new Injector(InjectionConfig.defaults(), 33)).run(manifest), Pod.class);
+    for (String name : List.of("istio-init", "istio-proxy")) {
+      Container a = offline.getSpec().getInitContainers().stream().filter(c -> c.getName().equals(name)).findFirst()
+          .orElseThrow();
+      Container b = viaWebhook.getSpec().getInitContainers().stream().filter(c -> c.getName().equals(name))
+          .findFirst().orElseThrow();
+      assertThat(b.getArgs()).as(name + " args").isEqualTo(a.getArgs());
+      assertThat(b.getImage()).isEqualTo(a.getImage());
+      assertThat(b.getSecurityContext()).isEqualTo(a.getSecurityContext());
+    }
+    assertThat(viaWebhook.getMetadata().getAnnotations()).containsAllEntriesOf(offline.getMetadata().getAnnotations());
+  }
+
+  @Test
+  void theApiServerRefusesInvalidIstioConfigWithBosunsMessageAndAcceptsTheSamples() throws Exception {
+    assertThatThrownBy(() -> Manifests.apply(k, """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: bad, namespace: mesh}
+        spec:
+          hosts: [a]
+          http: [{match: [{uri: {regex: "/ratings("}}], route: [{destination: {host: a}}]}]
+        """)).isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("VirtualService mesh/bad: spec.http[0].match[0].uri.regex: invalid RE2 regular expression");
+    assertThat(Crds.applySamples(k)).isPositive();
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
