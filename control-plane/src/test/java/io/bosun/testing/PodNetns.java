@@ -98,6 +98,8 @@ public final class PodNetns implements AutoCloseable {
       Path etc = Path.of("/etc/netns", name);
       Files.createDirectories(etc);
       Files.writeString(etc.resolve("hosts"), sb.toString());
+      // no DNS server for the pod: names come from the hosts file, and nothing is asked of the host's resolver
+      Files.writeString(etc.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
