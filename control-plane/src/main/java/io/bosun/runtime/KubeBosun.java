@@ -50,6 +50,7 @@ public final class KubeBosun implements AutoCloseable {
   }
 
   private final List<AutoCloseable> started = new java.util.ArrayList<>();
+  private volatile boolean closed;
 
   private final KubernetesClient client;
   private final ConfigStore store = new ConfigStore();
@@ -97,17 +98,40 @@ public final class KubeBosun implements AutoCloseable {
     source.start();
     statusExecutor.execute(() -> awaitSync(statusDebouncer));
     leadership.start();
+    // extensions (the webhooks) need the API server; they start in the background, retrying,
+    // so xDS never waits for them and an API server outage at start-up delays only them
     for (KubeExtension ext : extensions()) {
-      try {
-        started.add(ext.start(client, new ConfigParser(), options.leaseNamespace(), options.extensionSettings(),
-            this::isLeader));
-      } catch (Exception e) {
-        // xDS keeps serving; the failure is loud so whoever runs Bosun sees the webhooks are down
-        LOG.error("{} failed to start; Kubernetes mode runs without it", ext.getClass().getSimpleName(), e);
-      }
+      Thread t = new Thread(() -> startExtension(ext, options), "start-" + ext.getClass().getSimpleName());
+      t.setDaemon(true);
+      t.start();
     }
     LOG.info("kubernetes mode: {} on {}, xDS on port {}, monitoring on port {}, lease {}/{}", options.identity(),
         client.getMasterUrl(), xds.port(), monitoring.port(), options.leaseNamespace(), Leadership.LEASE);
+  }
+
+  private void startExtension(KubeExtension ext, Options options) {
+    for (int attempt = 1; !closed; attempt++) {
+      try {
+        AutoCloseable c = ext.start(client, new ConfigParser(), options.leaseNamespace(), options.extensionSettings(),
+            this::isLeader);
+        synchronized (started) {
+          if (closed) {
+            c.close();
+          } else {
+            started.add(c);
+          }
+        }
+        return;
+      } catch (Exception e) {
+        // loud, because admission (and so pod creation) depends on it; retried until it works
+        LOG.error("{} failed to start (attempt {}); retrying in 5 s", ext.getClass().getSimpleName(), attempt, e);
+        try {
+          Thread.sleep(5_000);
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+    }
   }
 
   public static KubeBosun start(KubernetesClient client, Options options) throws IOException {
@@ -154,11 +178,14 @@ public final class KubeBosun implements AutoCloseable {
 
   @Override
   public void close() {
-    for (AutoCloseable c : started) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        LOG.warn("error while stopping {}", c, e);
+    synchronized (started) {
+      closed = true;
+      for (AutoCloseable c : started) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.warn("error while stopping {}", c, e);
+        }
       }
     }
     leadership.close();

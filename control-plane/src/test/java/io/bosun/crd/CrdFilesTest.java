@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 /** crds/ holds exactly what the generator writes (rewrite with -Dgolden.update=true, then review). */
 class CrdFilesTest {
   private static final Path DIR = Path.of("..", "crds");
+  private static final Path CHART = Path.of("..", "charts", "bosun-base", "templates");
 
   @Test
   void committedCrdsAreUpToDate() throws Exception {
@@ -23,6 +24,15 @@ class CrdFilesTest {
       assertThat(Files.readString(file)).as("%s is out of date; run with -Dgolden.update=true", file)
           .isEqualTo(generated);
       assertThat(generated.length()).as("CRD size").isLessThan(256 * 1024);
+      Path chartFile = CHART.resolve(k.fileName());
+      String forHelm = CrdGenerator.yaml(k, true);
+      if (Boolean.getBoolean("golden.update")) {
+        Files.createDirectories(CHART);
+        Files.writeString(chartFile, forHelm);
+      }
+      assertThat(chartFile).as("%s missing; run with -Dgolden.update=true", chartFile).exists();
+      assertThat(Files.readString(chartFile)).as("%s is out of date", chartFile).isEqualTo(forHelm)
+          .contains("helm.sh/resource-policy: keep");
     }
   }
 }

@@ -73,6 +73,22 @@ public final class WebhookExtension implements KubeExtension {
     });
     config.start();
 
+    try {
+      return serve(client, parser, namespace, leader, port, address, service, mutating, validating, validity,
+          checkSeconds, certDir, namespaces, config, state, minor);
+    } catch (Exception | Error e) {
+      config.close();
+      namespaces.close();
+      throw e;
+    }
+  }
+
+  private static AutoCloseable serve(KubernetesClient client, ConfigParser parser, String namespace,
+                                     BooleanSupplier leader, int port, String address, String service,
+                                     String mutating, String validating, Duration validity, long checkSeconds,
+                                     String certDir, SharedIndexInformer<Namespace> namespaces,
+                                     SharedIndexInformer<ConfigMap> config, InjectionState state, int minor)
+      throws Exception {
     List<String> names = List.of(service + "." + namespace + ".svc", service + "." + namespace + ".svc.cluster.local",
         service + "." + namespace, service, "localhost", "127.0.0.1");
     WebhookCerts.Material material = certDir.isEmpty()
