@@ -120,6 +120,9 @@ public final class RealCluster implements AutoCloseable {
         "--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
         "--bind-address", "127.0.0.1", "--secure-port", Integer.toString(Ports.freePort()),
         "--leader-elect=false", "--controllers", "*",
+        // kwok's fake node does not heartbeat the way the node lifecycle controller expects; without
+        // this its pods turn NotReady after 40 s and drop out of every EndpointSlice
+        "--node-monitor-grace-period=1h",
         "--service-account-private-key-file", dir.resolve("sa.key").toString(),
         "--cluster-cidr", POD_CIDR, "--service-cluster-ip-range", SERVICE_CIDR)));
     processes.add(ManagedProcess.start("kube-scheduler", dir, List.of(bin("kube-scheduler"),

@@ -1,0 +1,317 @@
+package io.bosun.e2e.mesh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.e2e.cluster.K8sBinaries;
+import io.bosun.e2e.cluster.RealCluster;
+import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
+import io.bosun.envoy.Waits;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The user's journey with everything real but the container runtime: helm installs Bosun into a
+ * real API server, Bosun runs as its pod's process, a labelled namespace's pods come up (as
+ * network namespaces) with injected sidecars, and Istio config applied with the API steers
+ * real HTTP between them. Each scenario prints a short report.
+ */
+@WithRealCluster(controllers = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MeshIT {
+  static final String NS = "bookinfo";
+  static RealCluster cluster;
+  static KubernetesClient k;
+  static MeshNetwork network;
+  static PodRunner runner;
+
+  @BeforeAll
+  static void start(RealCluster c) throws Exception {
+    cluster = c;
+    k = c.client();
+    network = MeshNetwork.create();
+    runner = new PodRunner(c, network);
+    String kubeconfig = c.kubeconfigPath().toString();
+    helm("install", "bosun-base", chart("bosun-base"), "--kubeconfig", kubeconfig);
+    helm("install", "bosun", chart("bosun"), "-n", "istio-system", "--create-namespace", "--kubeconfig", kubeconfig);
+    Waits.until("Bosun's pod running and ready", () -> {
+      Pod p = k.pods().inNamespace("istio-system").withLabel("app", "bosun").list().getItems().stream().findFirst()
+          .orElse(null);
+      return p != null && p.getStatus().getPodIP() != null && http("http://" + p.getStatus().getPodIP() + ":15014/ready")
+          == 200;
+    }, Duration.ofSeconds(90));
+    Waits.until("caBundle patched", () -> k.admissionRegistration().v1().mutatingWebhookConfigurations()
+        .withName("bosun-sidecar-injector").get().getWebhooks().get(0).getClientConfig().getCaBundle() != null,
+        Duration.ofSeconds(30));
+    apply("""
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: bookinfo, labels: {istio-injection: enabled}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: reviews, namespace: bookinfo}
+        spec: {selector: {app: reviews}, ports: [{name: http, port: 9080, targetPort: 9080}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ratings, namespace: bookinfo}
+        spec: {selector: {app: ratings}, ports: [{name: http, port: 9080, targetPort: 9080}]}
+        """);
+    StringBuilder deployments = new StringBuilder();
+    for (String v : List.of("v1", "v2", "v3")) {
+      deployments.append(deployment("reviews-" + v, "reviews", v, "bosun-e2e/echo:1"));
+    }
+    deployments.append(deployment("ratings-v1", "ratings", "v1", "bosun-e2e/echo:1"));
+    deployments.append(deployment("client", "client", "v1", "bosun-e2e/client:1"));
+    apply(deployments.toString());
+    Waits.until("five pods running with their sidecars ready", () -> readySidecars() == 5, Duration.ofSeconds(120));
+  }
+
+  static String deployment(String name, String app, String version, String image) {
+    return """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: %1$s, namespace: bookinfo}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: %2$s, version: %3$s}}
+          template:
+            metadata: {labels: {app: %2$s, version: %3$s}}
+            spec: {containers: [{name: app, image: "%4$s", ports: [{containerPort: 9080}]}]}
+        ---
+        """.formatted(name, app, version, image);
+  }
+
+  static long readySidecars() {
+    return k.pods().inNamespace(NS).list().getItems().stream().filter(p -> {
+      PodRunner.Running r = runner.pod(NS, p.getMetadata().getName());
+      return r != null && r.netns() != null
+          && MeshNetwork.sh(false, "ip", "netns", "exec", r.netns(), "curl", "-s", "-m", "2", "127.0.0.1:15000/ready")
+          .contains("LIVE");
+    }).count();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (runner != null) {
+      runner.close();
+    }
+    if (network != null) {
+      network.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void everyPodGetsASidecarAndReachesEveryReviewsVersion() {
+    for (Pod p : k.pods().inNamespace(NS).list().getItems()) {
+      assertThat(p.getSpec().getInitContainers()).as(p.getMetadata().getName()).extracting(c -> c.getName())
+          .containsExactly("istio-init", "istio-proxy");
+    }
+    Map<String, Integer> split = split("http://reviews:9080/", 90, Map.of());
+    report("1 bookinfo-shaped mesh, no VirtualService", split);
+    assertThat(split.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2", "reviews v3");
+  }
+
+  @Test
+  @Order(2)
+  void subsetRoutingCanaryAndHeaderMatch() {
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: reviews, namespace: bookinfo}
+        spec:
+          host: reviews
+          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}, {name: v3, labels: {version: v3}}]
+        """ + "---\n" + reviewsVs(100, 0));
+    Waits.until("all traffic on v1", () -> split("http://reviews:9080/", 20, Map.of()).equals(Map.of("reviews v1", 20)),
+        Duration.ofSeconds(10));
+    apply(reviewsVs(80, 20));
+    Waits.until("the 80/20 route", () -> split("http://reviews:9080/", 20, Map.of()).containsKey("reviews v2"),
+        Duration.ofSeconds(10));
+    Map<String, Integer> s80 = split("http://reviews:9080/", 1000, Map.of());
+    report("2 canary 80/20", s80);
+    assertThat(s80.getOrDefault("reviews v1", 0)).isBetween(750, 850);
+    apply(reviewsVs(90, 10));
+    Waits.until("the 90/10 route", () -> true, Duration.ofSeconds(1));
+    sleep(1500);
+    Map<String, Integer> s90 = split("http://reviews:9080/", 1000, Map.of());
+    report("2 canary 90/10", s90);
+    assertThat(s90.getOrDefault("reviews v1", 0)).isBetween(850, 950);
+    Map<String, Integer> jason = split("http://reviews:9080/", 50, Map.of("end-user", "jason"));
+    report("2 end-user: jason", jason);
+    assertThat(jason).isEqualTo(Map.of("reviews v2", 50));
+  }
+
+  static String reviewsVs(int v1, int v2) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews, namespace: bookinfo}
+        spec:
+          hosts: [reviews]
+          http:
+          - match: [{headers: {end-user: {exact: jason}}}]
+            route: [{destination: {host: reviews, subset: v2}}]
+          - route:
+            - {destination: {host: reviews, subset: v1}, weight: %d}
+            - {destination: {host: reviews, subset: v2}, weight: %d}
+        """.formatted(v1, v2);
+  }
+
+  @Test
+  @Order(3)
+  void faultInjectionAndATimeoutOnTheCaller() {
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: ratings, namespace: bookinfo}
+        spec:
+          hosts: [ratings]
+          http:
+          - match: [{headers: {end-user: {exact: jason}}}]
+            fault: {delay: {fixedDelay: 7s, percentage: {value: 100}}}
+            route: [{destination: {host: ratings}}]
+          - match: [{headers: {end-user: {exact: abort}}}]
+            fault: {abort: {httpStatus: 500, percentage: {value: 100}}}
+            route: [{destination: {host: ratings}}]
+          - timeout: 2s
+            route: [{destination: {host: ratings}}]
+        """);
+    Waits.until("the fault routes", () -> curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "end-user: abort",
+        "http://ratings:9080/").equals("500"), Duration.ofSeconds(10));
+    long start = System.nanoTime();
+    String delayed = curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "end-user: jason", "http://ratings:9080/");
+    long delayedMs = (System.nanoTime() - start) / 1_000_000;
+    start = System.nanoTime();
+    String timedOut = curl("-o", "/dev/null", "-w", "%{http_code}", "http://ratings:9080/?delay=7s");
+    long timeoutMs = (System.nanoTime() - start) / 1_000_000;
+    System.out.printf("[scenario 3] jason's 7 s delay: %s after %d ms; abort: 500; a 7 s backend behind a 2 s"
+        + " timeout: %s after %d ms%n", delayed, delayedMs, timedOut, timeoutMs);
+    assertThat(delayed).isEqualTo("200");
+    assertThat(delayedMs).isBetween(6900L, 9000L);
+    assertThat(timedOut).isEqualTo("504");
+    assertThat(timeoutMs).isBetween(1800L, 4000L);
+  }
+
+  @Test
+  @Order(8)
+  void removingTheNamespaceLabelStopsInjectionForNewPodsOnly() {
+    k.namespaces().withName(NS).edit(n -> {
+      n.getMetadata().getLabels().remove("istio-injection");
+      return n;
+    });
+    sleep(1000);
+    apply(deployment("late", "late", "v1", "bosun-e2e/echo:1"));
+    Waits.until("the new pod", () -> !k.pods().inNamespace(NS).withLabel("app", "late").list().getItems().isEmpty(),
+        Duration.ofSeconds(30));
+    Pod late = k.pods().inNamespace(NS).withLabel("app", "late").list().getItems().get(0);
+    assertThat(late.getSpec().getInitContainers()).as("no sidecar for a new pod").isEmpty();
+    assertThat(curl("-s", "http://reviews:9080/")).as("existing pods keep working").startsWith("reviews");
+    System.out.println("[scenario 8] label removed: new pod without sidecar, existing mesh still serving");
+  }
+
+  // --- helpers ---
+
+  static String curl(String... args) {
+    PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", client.netns(), "curl", "-s", "-m", "10"));
+    cmd.addAll(List.of(args));
+    return MeshNetwork.sh(false, cmd.toArray(String[]::new));
+  }
+
+  /** Response first lines over {@code n} requests from the client pod, counted. */
+  static Map<String, Integer> split(String url, int n, Map<String, String> headers) {
+    PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
+    StringBuilder h = new StringBuilder();
+    headers.forEach((k, v) -> h.append(" -H '").append(k).append(": ").append(v).append('\''));
+    String script = "for i in $(seq " + n + "); do curl -s -m 5" + h + " " + url + " | head -1; done";
+    String out = MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "sh", "-c", script);
+    Map<String, Integer> counts = new TreeMap<>();
+    out.lines().filter(l -> !l.isBlank()).forEach(l -> counts.merge(l.trim(), 1, Integer::sum));
+    if (out.contains("no healthy upstream")) {
+      System.out.println("[diagnostics] client's reviews clusters:\n" + MeshNetwork.sh(false, "ip", "netns", "exec",
+          client.netns(), "curl", "-s", "127.0.0.1:15000/clusters").lines().filter(l -> l.contains("|reviews")
+          && (l.contains("health_flags") || l.contains("added_via_api") || l.contains("::hostname"))).toList()
+          + "\nEDS: " + MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "curl", "-s",
+          "127.0.0.1:15000/config_dump?resource=dynamic_endpoint_configs").lines()
+          .filter(l -> l.contains("cluster_name") || l.contains("\"address\"")).toList()
+          + "\nslices: " + k.discovery().v1().endpointSlices().inNamespace(NS).list().getItems().stream()
+              .map(es -> es.getMetadata().getName() + "=" + es.getEndpoints().stream().map(e -> e.getAddresses() + ":"
+                  + e.getConditions().getReady() + "/" + e.getConditions().getServing() + "/"
+                  + e.getConditions().getTerminating()).toList()).toList()
+          + "\npods: " + k.pods().inNamespace(NS).list().getItems().stream().map(pp -> pp.getMetadata().getName() + "="
+              + pp.getStatus().getConditions().stream().map(c -> c.getType() + ":" + c.getStatus()).toList()).toList()
+          + "\nstats: " + MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "curl", "-s",
+          "127.0.0.1:15000/stats?filter=reviews.*(membership_total|update_rejected|update_success)").strip());
+    }
+    return counts;
+  }
+
+  static void report(String scenario, Map<String, Integer> split) {
+    int total = split.values().stream().mapToInt(Integer::intValue).sum();
+    StringBuilder sb = new StringBuilder("[scenario " + scenario + "] " + total + " requests:");
+    split.forEach((k, v) -> sb.append(String.format(" %s %d (%.1f%%)", k, v, 100.0 * v / Math.max(1, total))));
+    System.out.println(sb);
+  }
+
+  static void apply(String yaml) {
+    String trimmed = yaml.strip();
+    while (trimmed.endsWith("---")) {
+      trimmed = trimmed.substring(0, trimmed.length() - 3).strip(); // an empty last document
+    }
+    io.bosun.e2e.ManifestsAccess.apply(k, trimmed + "\n");
+  }
+
+  static String chart(String name) {
+    return K8sBinaries.repoRoot().resolve("charts").resolve(name).toString();
+  }
+
+  static void helm(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(K8sBinaries.require("helm").toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("helm failed: " + out);
+    }
+  }
+
+  static int http(String url) {
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2))
+          .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.bosun.e2e.mesh;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fake node's pod network: a bridge with the node's address in the pod CIDR, one network
+ * namespace per pod plugged into it. Containment: the host drops whatever the bridge would have
+ * it forward elsewhere, so a pod reaches other pods and the host, never anything off the machine.
+ */
+final class MeshNetwork implements AutoCloseable {
+  static final String BRIDGE = "bosunbr0";
+  static final String GATEWAY = "10.214.0.254";
+
+  private final List<String> namespaces = new ArrayList<>();
+  private final List<String> hostAddresses = new ArrayList<>();
+
+  static MeshNetwork create() {
+    sh(false, "ip", "link", "del", BRIDGE);
+    sh(false, "iptables", "-D", "FORWARD", "-i", BRIDGE, "!", "-o", BRIDGE, "-j", "DROP");
+    String routes = sh(true, "ip", "-4", "route", "show", "table", "all");
+    if (routes.contains("10.214.")) {
+      throw new IllegalStateException("refusing to run: 10.214.0.0/16 is in use on this host:\n" + routes);
+    }
+    sh(true, "ip", "link", "add", BRIDGE, "type", "bridge");
+    sh(true, "ip", "addr", "add", GATEWAY + "/24", "dev", BRIDGE);
+    sh(true, "ip", "link", "set", BRIDGE, "up");
+    sh(true, "iptables", "-I", "FORWARD", "-i", BRIDGE, "!", "-o", BRIDGE, "-j", "DROP");
+    return new MeshNetwork();
+  }
+
+  /** A pod's namespace with its IP on the bridge and a hosts file; returns the namespace name. */
+  synchronized String addPod(String ip, Map<String, String> hosts) {
+    String n = Integer.toString(namespaces.size());
+    String ns = "bosun-mesh-" + n;
+    String host = "bmh" + n;
+    sh(false, "ip", "netns", "del", ns);
+    sh(false, "ip", "link", "del", host);
+    try {
+      Path etc = Path.of("/etc/netns", ns);
+      Files.createDirectories(etc);
+      StringBuilder sb = new StringBuilder("127.0.0.1 localhost\n");
+      hosts.forEach((name, addr) -> sb.append(addr).append(' ').append(name).append('\n'));
+      Files.writeString(etc.resolve("hosts"), sb.toString());
+      Files.writeString(etc.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    sh(true, "ip", "netns", "add", ns);
+    namespaces.add(ns);
+    sh(true, "ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns);
+    sh(true, "ip", "link", "set", host, "master", BRIDGE);
+    sh(true, "ip", "link", "set", host, "up");
+    sh(true, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+    sh(true, "ip", "netns", "exec", ns, "ip", "addr", "add", ip + "/24", "dev", "eth0");
+    sh(true, "ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up");
+    sh(true, "ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", GATEWAY);
+    return ns;
+  }
+
+  /** Gives the host one more address on the bridge (a pod whose process runs on the host). */
+  synchronized void addHostAddress(String ip) {
+    sh(true, "ip", "addr", "add", ip + "/32", "dev", BRIDGE);
+    hostAddresses.add(ip);
+  }
+
+  @Override
+  public synchronized void close() {
+    for (String ns : namespaces) {
+      sh(false, "ip", "netns", "del", ns);
+      sh(false, "rm", "-rf", "/etc/netns/" + ns);
+    }
+    for (int i = 0; i < namespaces.size(); i++) {
+      sh(false, "ip", "link", "del", "bmh" + i);
+    }
+    sh(false, "ip", "link", "del", BRIDGE);
+    sh(false, "iptables", "-D", "FORWARD", "-i", BRIDGE, "!", "-o", BRIDGE, "-j", "DROP");
+  }
+
+  static String sh(boolean check, String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("timed out: " + String.join(" ", cmd));
+      }
+      if (check && p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,288 @@
+package io.bosun.e2e.mesh;
+
+import io.bosun.e2e.cluster.RealCluster;
+import io.bosun.envoy.EnvoyBinary;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kubelet of the fake node: for every pod kwok runs, a network namespace with the pod's IP,
+ * and in it what the (injected) pod spec says: init containers in order (the interception rules),
+ * the native sidecar, the app. Images map to this project's programs: the Bosun image is the
+ * Bosun CLI, the Envoy image the pinned Envoy (as the uid its securityContext names),
+ * {@code bosun-e2e/echo} an echo server answering with its pod's app and version labels, and
+ * {@code bosun-e2e/client} nothing (tests run curl in it). Bosun's own pod runs on the host with
+ * its pod IP added to the bridge, so the API server and the sidecars reach it at that IP.
+ */
+final class PodRunner implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PodRunner.class);
+
+  record Running(String namespace, String netns, String ip, List<Process> processes) {
+  }
+
+  private final KubernetesClient k;
+  private final RealCluster cluster;
+  private final MeshNetwork network;
+  private final Path dir;
+  private final Path envoy;
+  private final Map<String, Running> pods = new ConcurrentHashMap<>();
+  private final SharedIndexInformer<Pod> informer;
+  private volatile String bosunIp = "";
+
+  PodRunner(RealCluster cluster, MeshNetwork network) throws IOException {
+    this.cluster = cluster;
+    this.k = cluster.client();
+    this.network = network;
+    this.dir = Files.createTempDirectory("bosun-mesh-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    this.envoy = dir.resolve("envoy");
+    try {
+      Files.createLink(envoy, EnvoyBinary.require());
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.copy(EnvoyBinary.require(), envoy, StandardCopyOption.REPLACE_EXISTING);
+    }
+    informer = k.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod p) {
+        maybeStart(p);
+      }
+
+      @Override
+      public void onUpdate(Pod old, Pod p) {
+        if (p.getStatus() != null && old.getStatus() != null
+            && !java.util.Objects.equals(old.getStatus().getPhase(), p.getStatus().getPhase())) {
+          LOG.info("Pod {}: {} -> {}", key(p), old.getStatus().getPhase(), p.getStatus().getPhase());
+        }
+        maybeStart(p);
+      }
+
+      @Override
+      public void onDelete(Pod p, boolean unknown) {
+        LOG.info("Pod {}: deleted; stopping its processes", key(p));
+        Running r = pods.remove(key(p));
+        if (r != null) {
+          stop(r);
+        }
+      }
+    });
+  }
+
+  static String key(Pod p) {
+    return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+  }
+
+  Running pod(String namespace, String name) {
+    return pods.get(namespace + "/" + name);
+  }
+
+  List<Running> podsWithPrefix(String namespace, String prefix) {
+    return pods.entrySet().stream().filter(e -> e.getKey().startsWith(namespace + "/" + prefix))
+        .map(Map.Entry::getValue).toList();
+  }
+
+  private synchronized void maybeStart(Pod p) {
+    if (!RealCluster.NODE.equals(p.getSpec().getNodeName()) || p.getStatus() == null
+        || p.getStatus().getPodIP() == null || pods.containsKey(key(p)) || p.getMetadata().getDeletionTimestamp() != null) {
+      return;
+    }
+    try {
+      pods.put(key(p), start(p));
+    } catch (RuntimeException e) {
+      LOG.error("Pod {}: cannot start", key(p), e);
+    }
+  }
+
+  private Running start(Pod p) {
+    String ip = p.getStatus().getPodIP();
+    Map<String, String> env = new TreeMap<>(Map.of("metadata.name", p.getMetadata().getName(),
+        "metadata.namespace", p.getMetadata().getNamespace(), "status.podIP", ip,
+        "spec.serviceAccountName", p.getSpec().getServiceAccountName() == null ? "default"
+            : p.getSpec().getServiceAccountName()));
+    List<Process> processes = new ArrayList<>();
+    if ("bosun".equals(p.getMetadata().getLabels().get("app"))) {
+      network.addHostAddress(ip);
+      bosunIp = ip;
+      Container c = p.getSpec().getContainers().get(0);
+      List<String> cmd = new ArrayList<>(javaMain());
+      cmd.addAll(expand(c.getArgs(), c, env));
+      cmd.addAll(List.of("--kubeconfig", cluster.kubeconfigPath().toString()));
+      processes.add(launch(null, null, key(p) + "-" + c.getName(), cmd, Map.of("POD_NAME", p.getMetadata().getName(),
+          "POD_NAMESPACE", p.getMetadata().getNamespace())));
+      LOG.info("Pod {}: Bosun on the host at {}", key(p), ip);
+      return new Running(p.getMetadata().getNamespace(), null, ip, processes);
+    }
+    String netns = network.addPod(ip, hosts(p.getMetadata().getNamespace()));
+    Running r = new Running(p.getMetadata().getNamespace(), netns, ip, processes);
+    for (Container c : list(p.getSpec().getInitContainers())) {
+      boolean sidecar = "Always".equals(c.getRestartPolicy());
+      Process proc = run(netns, c, env, key(p));
+      if (proc == null) {
+        continue;
+      }
+      processes.add(proc);
+      if (!sidecar) {
+        try {
+          if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0) {
+            throw new IllegalStateException("init container " + c.getName() + " of " + key(p) + " failed");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    for (Container c : list(p.getSpec().getContainers())) {
+      Process proc = run(netns, c, env, key(p));
+      if (proc != null) {
+        processes.add(proc);
+      }
+    }
+    LOG.info("Pod {}: running in {} at {} ({} processes)", key(p), netns, ip, processes.size());
+    return r;
+  }
+
+  /** Service names as a pod's resolver would answer them; Bosun's own name to its pod IP (no kube-proxy here). */
+  private Map<String, String> hosts(String podNamespace) {
+    Map<String, String> out = new TreeMap<>();
+    for (Service s : k.services().inAnyNamespace().list().getItems()) {
+      String ip = s.getSpec().getClusterIP();
+      if (ip == null || ip.equals("None")) {
+        continue;
+      }
+      String n = s.getMetadata().getName();
+      String ns = s.getMetadata().getNamespace();
+      if (n.equals("bosun") && !bosunIp.isEmpty()) {
+        ip = bosunIp;
+      }
+      out.put(n + "." + ns + ".svc.cluster.local", ip);
+      out.put(n + "." + ns + ".svc", ip);
+      out.put(n + "." + ns, ip);
+      if (ns.equals(podNamespace)) {
+        out.put(n, ip);
+      }
+    }
+    return out;
+  }
+
+  private Process run(String netns, Container c, Map<String, String> fields, String pod) {
+    String image = c.getImage();
+    Integer uid = c.getSecurityContext() == null || c.getSecurityContext().getRunAsUser() == null ? null
+        : c.getSecurityContext().getRunAsUser().intValue();
+    List<String> cmd = new ArrayList<>();
+    if (image.startsWith("ghcr.io/bosun-mesh/bosun")) {
+      cmd.addAll(javaMain());
+      cmd.addAll(expand(c.getArgs(), c, fields));
+      uid = null; // the init container's root
+    } else if (image.startsWith("envoyproxy/envoy")) {
+      cmd.add(envoy.toString());
+      cmd.addAll(expand(c.getArgs(), c, fields));
+    } else if (image.startsWith("bosun-e2e/echo")) {
+      Map<String, String> labels = k.pods().inNamespace(fields.get("metadata.namespace"))
+          .withName(fields.get("metadata.name")).get().getMetadata().getLabels();
+      int port = c.getPorts() == null || c.getPorts().isEmpty() ? 8080 : c.getPorts().get(0).getContainerPort();
+      cmd.addAll(List.of(java(), "-cp", System.getProperty("java.class.path"), "io.bosun.demo.EchoServer",
+          labels.getOrDefault("app", "app"), labels.getOrDefault("version", "v1"), Integer.toString(port), "0.0.0.0"));
+      uid = null;
+    } else {
+      return null; // bosun-e2e/client and anything else: nothing runs
+    }
+    return launch(netns, uid, pod + "-" + c.getName(), cmd, Map.of());
+  }
+
+  private Process launch(String netns, Integer uid, String name, List<String> cmd, Map<String, String> env) {
+    List<String> full = new ArrayList<>();
+    if (netns != null) {
+      full.addAll(List.of("ip", "netns", "exec", netns));
+    }
+    if (uid != null) {
+      full.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+    }
+    full.addAll(cmd);
+    try {
+      ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true)
+          .redirectOutput(dir.resolve(name.replace('/', '_') + ".log").toFile());
+      pb.environment().putAll(env);
+      return pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  String log(String namespace, String podContainer) {
+    try {
+      return Files.readString(dir.resolve(namespace + "_" + podContainer + ".log"));
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private static List<String> expand(List<String> args, Container c, Map<String, String> fields) {
+    List<String> out = new ArrayList<>();
+    for (String a : list(args)) {
+      String s = a;
+      for (EnvVar e : list(c.getEnv())) {
+        String v = e.getValue() != null ? e.getValue()
+            : e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null
+                ? fields.getOrDefault(e.getValueFrom().getFieldRef().getFieldPath(), "") : "";
+        s = s.replace("$(" + e.getName() + ")", v);
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static List<String> javaMain() {
+    return List.of(java(), "-cp", System.getProperty("java.class.path"), "io.bosun.cli.Main");
+  }
+
+  private static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  private static <T> List<T> list(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+
+  private static void stop(Running r) {
+    for (Process p : r.processes()) {
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+    }
+    for (Process p : r.processes()) {
+      try {
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+    pods.values().forEach(PodRunner::stop);
+    pods.clear();
+  }
+}
