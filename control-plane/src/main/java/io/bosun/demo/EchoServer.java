@@ -127,6 +127,10 @@ public final class EchoServer implements AutoCloseable {
         return;
       }
       StringBuilder body = new StringBuilder().append(name).append(' ').append(version).append('\n');
+      if ("1".equals(query.get("count"))) {
+        // how many requests this server has seen (this one included): lets a test count retries from afar
+        body.append("requests: ").append(requests.get()).append('\n');
+      }
       if ("1".equals(query.get("path"))) {
         body.append("path: ").append(exchange.getRequestURI().getRawPath()).append('\n');
       }

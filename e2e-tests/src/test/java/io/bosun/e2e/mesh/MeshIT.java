@@ -213,6 +213,109 @@ class MeshIT {
   }
 
   @Test
+  @Order(4)
+  void retriesAreSeenByTheBackend() {
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: ratings, namespace: bookinfo}
+        spec:
+          hosts: [ratings]
+          http:
+          - match: [{headers: {x-retry: {exact: "1"}}}]
+            retries: {attempts: 3, perTryTimeout: 2s, retryOn: 5xx}
+            route: [{destination: {host: ratings}}]
+          - retries: {attempts: 0}
+            route: [{destination: {host: ratings}}]
+        """);
+    Waits.until("the retry route", () -> {
+      long before = ratingsRequests();
+      curl("-o", "/dev/null", "http://ratings:9080/?status=503");
+      return ratingsRequests() - before == 2; // one failing request, no retries, plus the count itself
+    }, Duration.ofSeconds(10));
+    long before = ratingsRequests();
+    String status = curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "x-retry: 1", "http://ratings:9080/?status=503");
+    long attempts = ratingsRequests() - before - 1;
+    System.out.printf("[scenario 4] retries attempts 3 on 5xx: the backend saw %d attempts, the caller got %s%n",
+        attempts, status);
+    assertThat(status).isEqualTo("503");
+    assertThat(attempts).isEqualTo(4);
+  }
+
+  /** The ratings server's own count of requests (the counting request included). */
+  static long ratingsRequests() {
+    String body = curl("http://ratings:9080/?count=1");
+    return body.lines().filter(l -> l.startsWith("requests: ")).map(l -> Long.parseLong(l.substring(10).trim()))
+        .findFirst().orElseThrow(() -> new AssertionError("no count in " + body));
+  }
+
+  @Test
+  @Order(5)
+  void aTinyConnectionPoolOverflowsWith503() {
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: ratings, namespace: bookinfo}
+        spec:
+          host: ratings
+          trafficPolicy:
+            connectionPool:
+              tcp: {maxConnections: 1}
+              http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1}
+        """);
+    Waits.until("the circuit breaker", () -> overflow().getOrDefault("503", 0) > 0, Duration.ofSeconds(15));
+    Map<String, Integer> codes = overflow();
+    report("5 maxConnections 1, 2 concurrent clients", codes);
+    assertThat(codes.getOrDefault("503", 0)).isPositive();
+    assertThat(codes.getOrDefault("200", 0)).isPositive();
+  }
+
+  /** 200 requests from 2 concurrent clients in the client pod (as Istio's walk-through), by status code. */
+  static Map<String, Integer> overflow() {
+    PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
+    String out = MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "sh", "-c",
+        "seq 200 | xargs -P 2 -I{} curl -s -m 10 -o /dev/null -w '%{http_code}\\n' 'http://ratings:9080/'");
+    Map<String, Integer> counts = new TreeMap<>();
+    out.lines().filter(l -> !l.isBlank()).forEach(l -> counts.merge(l.trim(), 1, Integer::sum));
+    return counts;
+  }
+
+  @Test
+  @Order(7)
+  void egressUnderRegistryOnlyNeedsAServiceEntry() throws Exception {
+    try (io.bosun.demo.EchoServer external = new io.bosun.demo.EchoServer("external", "v1", MeshNetwork.GATEWAY, 0)) {
+      String url = "http://" + MeshNetwork.GATEWAY + ":" + external.port() + "/";
+      k.configMaps().inNamespace("istio-system").withName("istio").edit(cm -> {
+        cm.getData().put("mesh", "outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n");
+        return cm;
+      });
+      Waits.until("REGISTRY_ONLY blocks the unknown host", () -> !curl("-H", "Host: api.partner.example", url)
+          .startsWith("external"), Duration.ofSeconds(15));
+      apply("""
+          apiVersion: networking.istio.io/v1
+          kind: ServiceEntry
+          metadata: {name: partner, namespace: bookinfo}
+          spec:
+            hosts: [api.partner.example]
+            location: MESH_EXTERNAL
+            resolution: STATIC
+            ports: [{name: http, number: %d, protocol: HTTP}]
+            endpoints: [{address: %s}]
+          """.formatted(external.port(), MeshNetwork.GATEWAY));
+      Waits.until("the ServiceEntry opens it", () -> curl("-H", "Host: api.partner.example", url)
+          .startsWith("external v1"), Duration.ofSeconds(15));
+      assertThat(curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: other.example", url))
+          .as("another host on the same address and port stays blocked").isEqualTo("502");
+      System.out.println("[scenario 7] REGISTRY_ONLY: blocked until the ServiceEntry, then served; others 502");
+    } finally {
+      k.configMaps().inNamespace("istio-system").withName("istio").edit(cm -> {
+        cm.getData().put("mesh", "outboundTrafficPolicy: {mode: ALLOW_ANY}\n");
+        return cm;
+      });
+    }
+  }
+
+  @Test
   @Order(8)
   void removingTheNamespaceLabelStopsInjectionForNewPodsOnly() {
     k.namespaces().withName(NS).edit(n -> {
@@ -227,6 +330,13 @@ class MeshIT {
     assertThat(late.getSpec().getInitContainers()).as("no sidecar for a new pod").isEmpty();
     assertThat(curl("-s", "http://reviews:9080/")).as("existing pods keep working").startsWith("reviews");
     System.out.println("[scenario 8] label removed: new pod without sidecar, existing mesh still serving");
+    // containment: a pod nobody intercepts still cannot send a packet off the machine
+    Waits.until("the unmeshed pod running", () -> !runner.podsWithPrefix(NS, "late").isEmpty(), Duration.ofSeconds(30));
+    PodRunner.Running plain = runner.podsWithPrefix(NS, "late").get(0);
+    assertThat(MeshNetwork.sh(false, "ip", "netns", "exec", plain.netns(), "curl", "-s", "-m", "3", "-o", "/dev/null",
+        "-w", "%{http_code}", "http://198.51.100.7/")).isEqualTo("000");
+    assertThat(MeshNetwork.sh(true, "iptables", "-S", "FORWARD")).contains("-i " + MeshNetwork.BRIDGE + " ! -o "
+        + MeshNetwork.BRIDGE + " -j DROP");
   }
 
   // --- helpers ---
