@@ -145,14 +145,14 @@ class MeshIT {
     Waits.until("all traffic on v1", () -> split("http://reviews:9080/", 20, Map.of()).equals(Map.of("reviews v1", 20)),
         Duration.ofSeconds(10));
     apply(reviewsVs(80, 20));
-    Waits.until("the 80/20 route", () -> split("http://reviews:9080/", 20, Map.of()).containsKey("reviews v2"),
+    Waits.until("the 80/20 route at the client's sidecar", () -> clientConfig().contains("\"weight\": 80"),
         Duration.ofSeconds(10));
     Map<String, Integer> s80 = split("http://reviews:9080/", 1000, Map.of());
     report("2 canary 80/20", s80);
     assertThat(s80.getOrDefault("reviews v1", 0)).isBetween(750, 850);
     apply(reviewsVs(90, 10));
-    Waits.until("the 90/10 route", () -> true, Duration.ofSeconds(1));
-    sleep(1500);
+    Waits.until("the 90/10 route at the client's sidecar", () -> clientConfig().contains("\"weight\": 90"),
+        Duration.ofSeconds(10));
     Map<String, Integer> s90 = split("http://reviews:9080/", 1000, Map.of());
     report("2 canary 90/10", s90);
     assertThat(s90.getOrDefault("reviews v1", 0)).isBetween(850, 950);
@@ -263,8 +263,12 @@ class MeshIT {
               tcp: {maxConnections: 1}
               http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1}
         """);
-    Waits.until("the circuit breaker", () -> overflow().getOrDefault("503", 0) > 0, Duration.ofSeconds(15));
-    Map<String, Integer> codes = overflow();
+    // overflow needs a request to arrive while one is active and one pending: rare with 2 clients
+    // (as in Istio's walk-through), so rounds are added up until it has shown
+    Map<String, Integer> codes = new TreeMap<>();
+    for (int round = 0; round < 10 && codes.getOrDefault("503", 0) == 0; round++) {
+      overflow().forEach((code, n) -> codes.merge(code, n, Integer::sum));
+    }
     report("5 maxConnections 1, 2 concurrent clients", codes);
     assertThat(codes.getOrDefault("503", 0)).isPositive();
     assertThat(codes.getOrDefault("200", 0)).isPositive();
@@ -278,6 +282,87 @@ class MeshIT {
     Map<String, Integer> counts = new TreeMap<>();
     out.lines().filter(l -> !l.isBlank()).forEach(l -> counts.merge(l.trim(), 1, Integer::sum));
     return counts;
+  }
+
+  @Test
+  @Order(6)
+  void ingressThroughTheGatewayChartWithHostRoutesAndATlsSecret() throws Exception {
+    io.bosun.certs.Certificates ca = io.bosun.certs.Certificates.newAuthority("ingress-ca", Duration.ofDays(1));
+    io.bosun.certs.Certificates.Issued cert = ca.issue(List.of("bookinfo.example.com"), Duration.ofDays(1));
+    k.secrets().inNamespace("istio-system").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName("bookinfo-cert").endMetadata().withType("kubernetes.io/tls")
+        .addToStringData("tls.crt", cert.certificatePem()).addToStringData("tls.key", cert.privateKeyPem())
+        .build()).create();
+    helm("install", "istio-ingressgateway", chart("bosun-gateway"), "-n", "istio-system", "--set",
+        "service.type=ClusterIP", "--kubeconfig", cluster.kubeconfigPath().toString());
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: bookinfo-gateway, namespace: bookinfo}
+        spec:
+          selector: {istio: ingressgateway}
+          servers:
+          - port: {number: 8080, name: http, protocol: HTTP}
+            hosts: [bookinfo.example.com]
+          - port: {number: 8443, name: https, protocol: HTTPS}
+            hosts: [bookinfo.example.com]
+            tls: {mode: SIMPLE, credentialName: bookinfo-cert}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: bookinfo, namespace: bookinfo}
+        spec:
+          hosts: [bookinfo.example.com]
+          gateways: [bookinfo-gateway]
+          http:
+          - match: [{uri: {exact: /reviews}}]
+            route: [{destination: {host: reviews, subset: v1}}]
+          - match: [{uri: {prefix: /ratings}}]
+            route: [{destination: {host: ratings}}]
+        """);
+    Waits.until("the gateway pod", () -> !runner.podsWithPrefix("istio-system", "istio-ingressgateway").isEmpty(),
+        Duration.ofSeconds(60));
+    String gw = runner.podsWithPrefix("istio-system", "istio-ingressgateway").get(0).ip();
+    Waits.until("the gateway routing", () -> raw(gw, 8080, "bookinfo.example.com", "/reviews").contains("reviews v1"),
+        Duration.ofSeconds(60));
+    assertThat(raw(gw, 8080, "bookinfo.example.com", "/ratings/7")).contains("ratings v1");
+    assertThat(raw(gw, 8080, "bookinfo.example.com", "/reviewsx")).as("exact match only").startsWith("HTTP/1.1 404");
+    assertThat(raw(gw, 8080, "other.example.com", "/reviews")).as("host matching").startsWith("HTTP/1.1 404");
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", ca.authority().certificate());
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    tls.init(null, tmf.getTrustManagers(), null);
+    String https;
+    try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(gw, 8443)) {
+      javax.net.ssl.SSLParameters params = socket.getSSLParameters();
+      params.setServerNames(List.of(new javax.net.ssl.SNIHostName("bookinfo.example.com")));
+      socket.setSSLParameters(params);
+      socket.setSoTimeout(10_000);
+      socket.startHandshake();
+      assertThat(((java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0])
+          .getSubjectX500Principal().getName()).isEqualTo("CN=bookinfo.example.com");
+      socket.getOutputStream().write("GET /reviews HTTP/1.1\r\nHost: bookinfo.example.com\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      https = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertThat(https).startsWith("HTTP/1.1 200").contains("reviews v1");
+    System.out.println("[scenario 6] ingress via bosun-gateway: exact and prefix routes, host matching, HTTPS with"
+        + " the Secret's certificate");
+  }
+
+  static String raw(String host, int port, String hostHeader, String path) {
+    try (java.net.Socket s = new java.net.Socket(host, port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "failed: " + e;
+    }
   }
 
   @Test
@@ -340,6 +425,13 @@ class MeshIT {
   }
 
   // --- helpers ---
+
+  /** The client sidecar's route configuration, as its Envoy reports it. */
+  static String clientConfig() {
+    PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
+    return MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "curl", "-s",
+        "127.0.0.1:15000/config_dump?resource=dynamic_route_configs");
+  }
 
   static String curl(String... args) {
     PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
