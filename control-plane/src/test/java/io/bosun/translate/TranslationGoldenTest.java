@@ -9,11 +9,6 @@ import io.bosun.model.Proxy;
 import io.bosun.testing.Golden;
 import io.bosun.testing.Proxies;
 import io.bosun.testing.Samples;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
-import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,22 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The bookinfo sample's xDS, as golden files (update with -Dgolden.update=true and review the diff). */
 class TranslationGoldenTest {
   static final JsonFormat.Printer PRINTER = JsonFormat.printer()
-      .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
-          .add(HttpConnectionManager.getDescriptor())
-          .add(Router.getDescriptor())
-          .add(TcpProxy.getDescriptor())
-          .add(PreviousHostsPredicate.getDescriptor())
-          .add(HttpProtocolOptions.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
-          .add(io.envoyproxy.envoy.config.trace.v3.ZipkinConfig.getDescriptor())
-          .build());
+      .usingTypeRegistry(io.bosun.testing.EnvoyTypes.REGISTRY);
 
   @Test
   void sidecarInDefaultNamespace() throws Exception {

@@ -41,15 +41,11 @@ public final class AdmissionHandler {
 
   /** {@code /inject}: a JSON patch that adds the sidecar, or nothing. */
   public byte[] inject(byte[] body) {
-    JsonNode review;
+    JsonNode request;
     try {
-      review = JSON.readTree(body);
-    } catch (Exception e) {
-      return deny("", "malformed AdmissionReview: " + firstLine(e.getMessage()));
-    }
-    JsonNode request = review == null ? null : review.get("request");
-    if (request == null || !request.isObject()) {
-      return deny("", "malformed AdmissionReview: no request");
+      request = request(body);
+    } catch (IllegalArgumentException e) {
+      return deny("", e.getMessage());
     }
     String uid = request.path("uid").asText("");
     if (!"CREATE".equals(request.path("operation").asText()) || !"Pod".equals(request.path("kind").path("kind").asText())) {
@@ -87,15 +83,11 @@ public final class AdmissionHandler {
 
   /** {@code /validate}: the four Istio kinds through Bosun's own validator. */
   public byte[] validate(byte[] body) {
-    JsonNode review;
+    JsonNode request;
     try {
-      review = JSON.readTree(body);
-    } catch (Exception e) {
-      return deny("", "malformed AdmissionReview: " + firstLine(e.getMessage()));
-    }
-    JsonNode request = review == null ? null : review.get("request");
-    if (request == null || !request.isObject()) {
-      return deny("", "malformed AdmissionReview: no request");
+      request = request(body);
+    } catch (IllegalArgumentException e) {
+      return deny("", e.getMessage());
     }
     String uid = request.path("uid").asText("");
     JsonNode object = request.get("object");
@@ -114,6 +106,21 @@ public final class AdmissionHandler {
       return deny(uid, String.join("; ", errors));
     }
     return allow(uid, null, warnings);
+  }
+
+  /** The review's {@code request}; throws with the reason a review is malformed. */
+  private static JsonNode request(byte[] body) {
+    JsonNode review;
+    try {
+      review = JSON.readTree(body);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("malformed AdmissionReview: " + firstLine(e.getMessage()));
+    }
+    JsonNode request = review == null ? null : review.get("request");
+    if (request == null || !request.isObject()) {
+      throw new IllegalArgumentException("malformed AdmissionReview: no request");
+    }
+    return request;
   }
 
   /** {@code Kind ns/name: field: problem}, without the source prefix that means nothing to kubectl users. */
