@@ -23,7 +23,10 @@ public final class Main {
         kube [--kubeconfig PATH] [--xds-port 15010] [--xds-address 0.0.0.0]
              [--monitoring-port 15014] [--monitoring-address 0.0.0.0]
              [--lease-namespace $POD_NAMESPACE|istio-system] [--identity $POD_NAME|host-pid] [--lease-duration-seconds 15]
-            Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster).
+             [--webhook-port 15017] [--webhook-address 0.0.0.0] [--webhook-cert-dir DIR] [--webhook-service bosun]
+             [--webhook-cert-validity-hours 8760] [--injection-configmap bosun-sidecar-injector]
+            Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster),
+            and the sidecar-injection and validation webhooks (when the injector is on the class path).
         demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
             Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
         intercept [--proxy-uid 1337] [--proxy-gid 1337] [--inbound-capture-port 15006] [--outbound-capture-port 15001]
