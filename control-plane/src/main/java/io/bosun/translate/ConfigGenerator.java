@@ -23,6 +23,7 @@ public final class ConfigGenerator {
   private final Map<String, ConfigGenerator> views = new ConcurrentHashMap<>();
   private volatile List<Cluster> clusters;
   private volatile List<ClusterLoadAssignment> endpoints;
+  private volatile Map<String, Map<Integer, Boolean>> inboundByIp;
   /** Clusters whose endpoints depend on the client's locality (localityLbSetting), by name. */
   private volatile Map<String, OutboundCluster> localityAware;
   private final Map<String, List<ClusterLoadAssignment>> endpointsByLocality = new ConcurrentHashMap<>();
@@ -48,7 +49,7 @@ public final class ConfigGenerator {
       return new ProxyConfig(clusters, endpoints, listeners, RouteBuilder.gateway(snapshot, proxy),
           SecretBuilder.build(snapshot, proxy, clusters, listeners));
     }
-    Map<Integer, Boolean> inbound = InboundBuilder.ports(snapshot, proxy);
+    Map<Integer, Boolean> inbound = inboundByIp.getOrDefault(proxy.ip(), Map.of());
     List<Listener> listeners = new ArrayList<>(ListenerBuilder.sidecar(snapshot, proxy));
     List<Cluster> all = new ArrayList<>(clusters);
     all.addAll(InboundBuilder.clusters(inbound, snapshot.mesh()));
@@ -77,6 +78,7 @@ public final class ConfigGenerator {
     List<Cluster> all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
     all.addAll(ClusterBuilder.special(snapshot.mesh()));
     endpoints = EndpointBuilder.build(outbound);
+    inboundByIp = InboundBuilder.byIp(snapshot);
     Map<String, OutboundCluster> aware = new java.util.TreeMap<>();
     outbound.stream().filter(oc -> oc.policy().locality() != null && oc.policy().locality().enabled())
         .forEach(oc -> aware.put(oc.name(), oc));

@@ -15,8 +15,6 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
-import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -92,8 +90,7 @@ final class GatewayListenerBuilder {
           .setTrafficDirection(TrafficDirection.OUTBOUND)
           .addAllFilterChains(chains);
       if (tls) {
-        l.addListenerFilters(ListenerFilter.newBuilder().setName("envoy.filters.listener.tls_inspector")
-            .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
+        l.addListenerFilters(Protos.tlsInspector());
       }
       out.add(l.build());
     });

@@ -41,15 +41,18 @@ final class InboundBuilder {
 
   /** The pod's ports that belong to a service, with whether each speaks HTTP; by port. */
   static Map<Integer, Boolean> ports(MeshSnapshot snapshot, Proxy proxy) {
-    Map<Integer, Boolean> ports = new TreeMap<>();
-    if (proxy.ip().isEmpty()) {
-      return ports;
-    }
+    return byIp(snapshot).getOrDefault(proxy.ip(), Map.of());
+  }
+
+  /**
+   * Every endpoint IP's service ports, in one pass over the registry: computed once per snapshot
+   * view rather than once per proxy, since every sidecar needs its own entry.
+   */
+  static Map<String, Map<Integer, Boolean>> byIp(MeshSnapshot snapshot) {
+    Map<String, Map<Integer, Boolean>> out = new java.util.HashMap<>();
     for (Service svc : snapshot.registry().services()) {
       for (Endpoint e : snapshot.registry().endpoints(svc.hostname())) {
-        if (!e.address().equals(proxy.ip())) {
-          continue;
-        }
+        Map<Integer, Boolean> ports = out.computeIfAbsent(e.address(), ip -> new TreeMap<>());
         for (ServicePort p : svc.ports()) {
           int port = e.portFor(p);
           if (!Names.isCapturePort(port)) {
@@ -58,7 +61,7 @@ final class InboundBuilder {
         }
       }
     }
-    return ports;
+    return out;
   }
 
   /** {@code inbound|<port>||}: to the original destination (the pod's own IP and port), from 127.0.0.6. */

@@ -120,10 +120,7 @@ public final class ListenerBuilder {
     if (!chains.isEmpty()) {
       FilterChain catchAll = l.getFilterChains(0);
       l.clearFilterChains().addAllFilterChains(chains).addFilterChains(catchAll)
-          .addListenerFilters(io.envoyproxy.envoy.config.listener.v3.ListenerFilter.newBuilder()
-              .setName("envoy.filters.listener.tls_inspector")
-              .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
-                  .getDefaultInstance())));
+          .addListenerFilters(Protos.tlsInspector());
     }
   }
 

@@ -35,4 +35,12 @@ final class Protos {
   static Duration seconds(long s) {
     return Duration.newBuilder().setSeconds(s).build();
   }
+
+  /** The listener filter that reads SNI, for filter chains chosen by server name. */
+  static io.envoyproxy.envoy.config.listener.v3.ListenerFilter tlsInspector() {
+    return io.envoyproxy.envoy.config.listener.v3.ListenerFilter.newBuilder().setName("envoy.filters.listener.tls_inspector")
+        .setTypedConfig(com.google.protobuf.Any.pack(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+            .getDefaultInstance()))
+        .build();
+  }
 }
