@@ -25,8 +25,10 @@ public final class Main {
              [--lease-namespace $POD_NAMESPACE|istio-system] [--identity $POD_NAME|host-pid] [--lease-duration-seconds 15]
              [--webhook-port 15017] [--webhook-address 0.0.0.0] [--webhook-cert-dir DIR] [--webhook-service bosun]
              [--webhook-cert-validity-hours 8760] [--injection-configmap bosun-sidecar-injector]
+             [--xds-tls-port 15012 (0: off)] [--xds-tls-address 0.0.0.0]
             Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster),
-            and the sidecar-injection and validation webhooks (when the injector is on the class path).
+            and the sidecar-injection and validation webhooks (when the injector is on the class path),
+            whose certificate also serves xDS over TLS.
         demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
             Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
         intercept [--proxy-uid 1337] [--proxy-gid 1337] [--inbound-capture-port 15006] [--outbound-capture-port 15001]

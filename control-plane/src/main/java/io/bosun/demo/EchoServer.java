@@ -8,8 +8,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * <p>Query parameters: {@code path=1} appends the request path as {@code path: /x}; {@code headers=1} appends the request headers as {@code key: value} lines
  * (lower-case keys, sorted); {@code status=503} answers with that status; {@code delay=200ms} (or
  * {@code 1s}, or plain milliseconds) waits before answering.
+ *
+ * <p>Given upstream URLs (as Bookinfo's productpage calls reviews, and reviews calls ratings), every
+ * request also calls each of them in turn, passing on the {@code end-user} and tracing headers, and
+ * appends their answers indented under {@code -> }; an upstream that fails shows as
+ * {@code -> <url> unavailable: <status>} while this server still answers 200.
  */
 public final class EchoServer implements AutoCloseable {
 
@@ -50,6 +60,8 @@ public final class EchoServer implements AutoCloseable {
   private final AtomicLong requests = new AtomicLong();
   private volatile int forcedStatus;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final List<URI> upstreams;
+  private final HttpClient client;
 
   /** Serves on 127.0.0.1:{@code port} ({@code 0} picks a free port; see {@link #port()}). */
   public EchoServer(String name, String version, int port) {
@@ -58,8 +70,17 @@ public final class EchoServer implements AutoCloseable {
 
   /** Serves on {@code host:port}, e.g. a pod IP inside a network namespace. */
   public EchoServer(String name, String version, String host, int port) {
+    this(name, version, host, port, List.of());
+  }
+
+  /** Serves on {@code host:port} and calls {@code upstreams} for every request. */
+  public EchoServer(String name, String version, String host, int port, List<URI> upstreams) {
     this.name = name;
     this.version = version;
+    this.upstreams = List.copyOf(upstreams);
+    // HTTP/1.1 as Bookinfo's apps speak it: no h2c upgrade for the sidecar to see
+    this.client = upstreams.isEmpty() ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
     AtomicInteger threadCount = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(THREADS, r -> {
       Thread t = new Thread(r, "echo-" + name + "-" + threadCount.incrementAndGet());
@@ -91,12 +112,12 @@ public final class EchoServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** Number of requests answered so far. */
   /** Makes every later answer use {@code status} (0 restores normal answers), e.g. to play a failing backend. */
   public void forceStatus(int status) {
     this.forcedStatus = status;
   }
 
+  /** Number of requests answered so far. */
   public long requests() {
     return requests.get();
   }
@@ -137,7 +158,39 @@ public final class EchoServer implements AutoCloseable {
       if ("1".equals(query.get("headers"))) {
         appendHeaders(body, exchange.getRequestHeaders());
       }
+      for (URI upstream : upstreams) {
+        body.append(callUpstream(upstream, exchange.getRequestHeaders()));
+      }
       reply(exchange, status, body.toString());
+    }
+  }
+
+  /** Headers a Bookinfo app passes on to the services it calls (user identity and tracing). */
+  private static final List<String> PROPAGATED = List.of("end-user", "x-request-id", "x-b3-traceid", "x-b3-spanid",
+      "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "b3", "traceparent", "tracestate");
+
+  private String callUpstream(URI upstream, Headers incoming) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(upstream).timeout(Duration.ofSeconds(30)).GET();
+    for (String h : PROPAGATED) {
+      String v = incoming.getFirst(h);
+      if (v != null) {
+        request.header(h, v);
+      }
+    }
+    try {
+      HttpResponse<String> r = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() / 100 != 2) {
+        return "-> " + upstream + " unavailable: " + r.statusCode() + "\n";
+      }
+      // the upstream's own first line after "-> ", the rest of its answer indented under it
+      StringBuilder out = new StringBuilder();
+      r.body().lines().forEach(l -> out.append(out.isEmpty() ? "-> " : "  ").append(l).append('\n'));
+      return out.toString();
+    } catch (IOException e) {
+      return "-> " + upstream + " unavailable: " + e.getClass().getSimpleName() + "\n";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "-> " + upstream + " unavailable: interrupted\n";
     }
   }
 
@@ -203,14 +256,25 @@ public final class EchoServer implements AutoCloseable {
     LOG.info("Echo server {} {} stopped after {} requests", name, version, requests());
   }
 
-  /** {@code java -cp ... io.bosun.demo.EchoServer NAME VERSION PORT [HOST]} */
+  /**
+   * {@code java -cp ... io.bosun.demo.EchoServer NAME VERSION PORT [HOST]}; environment variable
+   * {@code ECHO_UPSTREAMS} (URLs separated by spaces or commas) names the services to call, and
+   * {@code ECHO_STATUS} makes every answer use that status.
+   */
   public static void main(String[] args) throws InterruptedException {
     if (args.length < 3 || args.length > 4) {
       System.err.println("usage: EchoServer NAME VERSION PORT [HOST]");
       System.exit(2);
     }
     String host = args.length == 4 ? args[3] : "127.0.0.1";
-    EchoServer server = new EchoServer(args[0], args[1], host, Integer.parseInt(args[2]));
+    String upstreams = System.getenv().getOrDefault("ECHO_UPSTREAMS", "");
+    List<URI> uris = java.util.Arrays.stream(upstreams.split("[ ,]+")).filter(u -> !u.isBlank()).map(URI::create)
+        .toList();
+    EchoServer server = new EchoServer(args[0], args[1], host, Integer.parseInt(args[2]), uris);
+    String forced = System.getenv("ECHO_STATUS");
+    if (forced != null && !forced.isBlank()) {
+      server.forceStatus(Integer.parseInt(forced.trim())); // a pod that plays a failing backend
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "echo-shutdown"));
     Thread.currentThread().join();
   }

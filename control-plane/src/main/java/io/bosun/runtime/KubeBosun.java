@@ -113,7 +113,7 @@ public final class KubeBosun implements AutoCloseable {
     for (int attempt = 1; !closed; attempt++) {
       try {
         AutoCloseable c = ext.start(client, new ConfigParser(), options.leaseNamespace(), options.extensionSettings(),
-            this::isLeader);
+            this::isLeader, xds);
         synchronized (started) {
           if (closed) {
             c.close();

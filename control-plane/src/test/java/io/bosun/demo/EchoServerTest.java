@@ -95,4 +95,25 @@ class EchoServerTest {
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(java.io.IOException.class);
   }
+
+  @Test
+  void callsItsUpstreamsInTurnPassingOnTheUserAndShowsWhatTheyAnswered() throws Exception {
+    try (EchoServer ratings = new EchoServer("ratings", "v1", 0);
+        EchoServer reviews = new EchoServer("reviews", "v3", "127.0.0.1", 0,
+            java.util.List.of(URI.create("http://127.0.0.1:" + ratings.port() + "/?headers=1")));
+        EchoServer down = new EchoServer("details", "v1", 0);
+        EchoServer page = new EchoServer("productpage", "v1", "127.0.0.1", 0, java.util.List.of(
+            URI.create("http://127.0.0.1:" + reviews.port() + "/"),
+            URI.create("http://127.0.0.1:" + down.port() + "/"),
+            URI.create("http://127.0.0.1:" + down.port() + "/?status=503")))) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + page.port() + "/"))
+          .header("end-user", "jason").header("x-not-passed", "1").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).startsWith("productpage v1\n-> reviews v3\n  -> ratings v1\n")
+          .contains("  end-user: jason\n").doesNotContain("x-not-passed")
+          .contains("-> details v1\n")
+          .endsWith("-> http://127.0.0.1:" + down.port() + "/?status=503 unavailable: 503\n");
+      assertThat(ratings.requests()).isEqualTo(1);
+    }
+  }
 }

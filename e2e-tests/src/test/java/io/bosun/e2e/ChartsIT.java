@@ -87,7 +87,10 @@ class ChartsIT {
     List<HasMetadata> objs = render("bosun");
     Deployment d = one(objs, Deployment.class, "bosun");
     assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("kube",
-        "--xds-port=15010", "--webhook-port=15017");
+        "--xds-port=15010", "--xds-tls-port=15012", "--webhook-port=15017");
+    assertThat(one(objs, io.fabric8.kubernetes.api.model.Service.class, "bosun").getSpec().getPorts())
+        .extracting(p -> p.getPort() + "->" + p.getTargetPort().getIntVal())
+        .containsExactly("15010->15010", "15012->15012", "443->15017", "15014->15014");
     assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("sidecar.istio.io/inject", "false");
     for (var w : one(objs, MutatingWebhookConfiguration.class, "bosun-sidecar-injector").getWebhooks()) {
       assertThat(w.getFailurePolicy()).isEqualTo("Fail");

@@ -58,6 +58,11 @@ final class WebhookServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** The key manager behind this server's TLS: it always holds the current certificate. */
+  javax.net.ssl.X509KeyManager keyManager() {
+    return keys;
+  }
+
   /** Serves {@code m} from the next handshake on. */
   void use(WebhookCerts.Material m) {
     keys.set(m.privateKey(), WebhookCerts.certificates(m.certPem()).toArray(X509Certificate[]::new));

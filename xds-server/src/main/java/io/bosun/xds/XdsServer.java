@@ -10,7 +10,10 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.X509KeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +41,8 @@ public final class XdsServer implements AutoCloseable {
   private final ProxyStreamInterceptor interceptor;
   private final HealthStatusManager health = new HealthStatusManager();
   private Server server;
+  private List<ServerServiceDefinition> services = List.of();
+  private final List<Server> tlsServers = new java.util.ArrayList<>();
 
   /** Listens on all interfaces; port 0 picks a free one (see {@link #port()}). */
   public XdsServer(int port, ProxyGrouping grouping, NewGroupListener listener) {
@@ -63,18 +69,36 @@ public final class XdsServer implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    server = builder
-        .addService(intercepted(discovery.getAggregatedDiscoveryServiceImpl()))
-        .addService(intercepted(discovery.getClusterDiscoveryServiceImpl()))
-        .addService(intercepted(discovery.getEndpointDiscoveryServiceImpl()))
-        .addService(intercepted(discovery.getListenerDiscoveryServiceImpl()))
-        .addService(intercepted(discovery.getRouteDiscoveryServiceImpl()))
-        .addService(health.getHealthService())
-        .build()
-        .start();
+    services = List.of(
+        intercepted(discovery.getAggregatedDiscoveryServiceImpl()),
+        intercepted(discovery.getClusterDiscoveryServiceImpl()),
+        intercepted(discovery.getEndpointDiscoveryServiceImpl()),
+        intercepted(discovery.getListenerDiscoveryServiceImpl()),
+        intercepted(discovery.getRouteDiscoveryServiceImpl()),
+        health.getHealthService().bindService());
+    services.forEach(builder::addService);
+    server = builder.build().start();
     health.setStatus(AggregatedDiscoveryServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("xDS server listening on port {}", server.getPort());
     return this;
+  }
+
+  /**
+   * Also serves the same xDS over TLS on {@code address} (Istio's 15012), presenting whatever
+   * certificate {@code keys} holds at each handshake, so a renewed certificate needs no restart.
+   * Returns the bound port.
+   */
+  public synchronized int startTls(InetSocketAddress address, X509KeyManager keys) throws IOException {
+    if (server == null) {
+      throw new IllegalStateException("start() the plaintext server first");
+    }
+    SslContext ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(keys)).build();
+    NettyServerBuilder b = nettyBuilder(address).sslContext(ssl);
+    services.forEach(b::addService);
+    Server tls = b.build().start();
+    tlsServers.add(tls);
+    log.info("xDS server listening with TLS on port {}", tls.getPort());
+    return tls.getPort();
   }
 
   /** The bound port; -1 for an in-process server. */
@@ -123,6 +147,7 @@ public final class XdsServer implements AutoCloseable {
       return;
     }
     health.enterTerminalState();
+    tlsServers.forEach(Server::shutdownNow);
     server.shutdownNow();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -138,7 +163,7 @@ public final class XdsServer implements AutoCloseable {
     return ServerInterceptors.intercept(service, interceptor);
   }
 
-  private static ServerBuilder<?> nettyBuilder(InetSocketAddress address) {
+  private static NettyServerBuilder nettyBuilder(InetSocketAddress address) {
     return NettyServerBuilder.forAddress(address)
         // Envoy bootstraps commonly ping every 30 s; the 5 min default would GOAWAY them.
         .permitKeepAliveTime(10, TimeUnit.SECONDS)

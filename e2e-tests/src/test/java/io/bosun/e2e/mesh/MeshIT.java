@@ -14,6 +14,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,28 +66,45 @@ class MeshIT {
         apiVersion: v1
         kind: Namespace
         metadata: {name: bookinfo, labels: {istio-injection: enabled}}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: reviews, namespace: bookinfo}
-        spec: {selector: {app: reviews}, ports: [{name: http, port: 9080, targetPort: 9080}]}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: ratings, namespace: bookinfo}
-        spec: {selector: {app: ratings}, ports: [{name: http, port: 9080, targetPort: 9080}]}
-        """);
+        """ + service("reviews") + service("ratings") + service("details") + service("productpage"));
+    // Bookinfo's call graph: productpage calls reviews and details, reviews v2 and v3 call ratings
     StringBuilder deployments = new StringBuilder();
-    for (String v : List.of("v1", "v2", "v3")) {
-      deployments.append(deployment("reviews-" + v, "reviews", v, "bosun-e2e/echo:1"));
+    deployments.append(deployment("productpage-v1", "productpage", "v1", "bosun-e2e/echo:1",
+        "http://reviews:9080/ http://details:9080/"));
+    deployments.append(deployment("details-v1", "details", "v1", "bosun-e2e/echo:1", ""));
+    deployments.append(deployment("reviews-v1", "reviews", "v1", "bosun-e2e/echo:1", ""));
+    for (String v : List.of("v2", "v3")) {
+      deployments.append(deployment("reviews-" + v, "reviews", v, "bosun-e2e/echo:1", "http://ratings:9080/"));
     }
-    deployments.append(deployment("ratings-v1", "ratings", "v1", "bosun-e2e/echo:1"));
-    deployments.append(deployment("client", "client", "v1", "bosun-e2e/client:1"));
+    deployments.append(deployment("ratings-v1", "ratings", "v1", "bosun-e2e/echo:1", ""));
+    deployments.append(deployment("client", "client", "v1", "bosun-e2e/client:1", ""));
     apply(deployments.toString());
-    Waits.until("five pods running with their sidecars ready", () -> readySidecars() == 5, Duration.ofSeconds(120));
+    Waits.until("seven pods running with their sidecars ready", () -> readySidecars() == 7, Duration.ofSeconds(150));
+  }
+
+  static String service(String name) {
+    return """
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: %1$s, namespace: bookinfo}
+        spec: {selector: {app: %1$s}, ports: [{name: http, port: 9080, targetPort: 9080}]}
+        """.formatted(name);
   }
 
   static String deployment(String name, String app, String version, String image) {
+    return deployment(name, app, version, image, "");
+  }
+
+  /** An app Deployment; {@code upstreams} (the echo app's ECHO_UPSTREAMS) are the services it calls. */
+  static String deployment(String name, String app, String version, String image, String upstreams) {
+    return deployment(name, app, version, image, Map.of("ECHO_UPSTREAMS", upstreams));
+  }
+
+  static String deployment(String name, String app, String version, String image, Map<String, String> env) {
+    StringBuilder envYaml = new StringBuilder();
+    new TreeMap<>(env).forEach((n, v) -> envYaml.append(envYaml.isEmpty() ? "" : ", ")
+        .append("{name: ").append(n).append(", value: \"").append(v).append("\"}"));
     return """
         apiVersion: apps/v1
         kind: Deployment
@@ -95,9 +114,14 @@ class MeshIT {
           selector: {matchLabels: {app: %2$s, version: %3$s}}
           template:
             metadata: {labels: {app: %2$s, version: %3$s}}
-            spec: {containers: [{name: app, image: "%4$s", ports: [{containerPort: 9080}]}]}
+            spec:
+              containers:
+              - name: app
+                image: "%4$s"
+                ports: [{containerPort: 9080}]
+                env: [%5$s]
         ---
-        """.formatted(name, app, version, image);
+        """.formatted(name, app, version, image, envYaml);
   }
 
   static long readySidecars() {
@@ -126,8 +150,24 @@ class MeshIT {
       assertThat(p.getSpec().getInitContainers()).as(p.getMetadata().getName()).extracting(c -> c.getName())
           .containsExactly("istio-init", "istio-proxy");
     }
+    // the whole chain: client -> productpage -> reviews (-> ratings) and details, every hop sidecar to sidecar
+    Map<String, Integer> pages = new TreeMap<>();
+    List<String> failed = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String page = curl("-w", "status %{http_code}\n", "http://productpage:9080/");
+      String reviews = page.lines().filter(l -> l.startsWith("-> reviews")).findFirst().orElse("-> no reviews");
+      boolean ratings = page.contains("\n  -> ratings v1\n");
+      pages.merge(reviews.substring(3) + (ratings ? " + ratings" : ""), 1, Integer::sum);
+      if (!page.startsWith("productpage v1\n") || !page.contains("\n-> details v1\n") || page.contains("unavailable")
+          || !page.endsWith("status 200\n") || ratings == reviews.equals("-> reviews v1")) {
+        failed.add(page);
+      }
+    }
+    report("1 productpage through the mesh, no VirtualService", pages);
+    assertThat(failed).as("pages without the whole call graph").isEmpty();
+    assertThat(pages.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2 + ratings", "reviews v3 + ratings");
     Map<String, Integer> split = split("http://reviews:9080/", 90, Map.of());
-    report("1 bookinfo-shaped mesh, no VirtualService", split);
+    report("1 reviews from the client, no VirtualService", split);
     assertThat(split.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2", "reviews v3");
   }
 
@@ -274,18 +314,68 @@ class MeshIT {
     assertThat(codes.getOrDefault("200", 0)).isPositive();
   }
 
+  @Test
+  @Order(6)
+  void outlierDetectionEjectsAFailingPod() {
+    apply(deployment("ratings-broken", "ratings", "broken", "bosun-e2e/echo:1", Map.of("ECHO_STATUS", "503")));
+    try {
+      Waits.until("the failing ratings pod with its sidecar", () -> readySidecars() == 8, Duration.ofSeconds(90));
+      Waits.until("both ratings pods reached", () -> {
+        String s = curl("-w", " %{http_code}", "http://ratings:9080/?x=1");
+        return s.startsWith("ratings broken") && s.endsWith(" 503");
+      }, Duration.ofSeconds(30));
+      apply("""
+          apiVersion: networking.istio.io/v1
+          kind: DestinationRule
+          metadata: {name: ratings, namespace: bookinfo}
+          spec:
+            host: ratings
+            trafficPolicy:
+              outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 3m, maxEjectionPercent: 100}
+          """);
+      Waits.until("the outlier detection at the client's sidecar", () -> MeshNetwork.sh(false, "ip", "netns", "exec",
+          runner.podsWithPrefix(NS, "client").get(0).netns(), "curl", "-s",
+          "127.0.0.1:15000/config_dump?resource=dynamic_active_clusters").contains("\"consecutive_5xx\": 1"),
+          Duration.ofSeconds(15));
+      // the first failure from the broken pod ejects it; afterwards only the healthy pod answers
+      Map<String, Integer> warmup = statusCodes(50, true);
+      Map<String, Integer> after = statusCodes(100, false);
+      String ejections = MeshNetwork.sh(false, "ip", "netns", "exec", runner.podsWithPrefix(NS, "client").get(0)
+          .netns(), "curl", "-s", "127.0.0.1:15000/stats?filter=outbound.9080..ratings.*ejections_enforced_total")
+          .strip();
+      report("5 outlier detection: until the first failure", warmup);
+      report("5 outlier detection: the next 100", after);
+      System.out.println("[scenario 5] client sidecar: " + ejections);
+      assertThat(after).isEqualTo(Map.of("200", 100));
+      assertThat(ejections).matches("(?s).*ejections_enforced_total: [1-9].*");
+    } finally {
+      k.apps().deployments().inNamespace(NS).withName("ratings-broken").delete();
+      k.resources(io.fabric8.istio.api.networking.v1.DestinationRule.class).inNamespace(NS).withName("ratings")
+          .delete();
+      Waits.until("the failing pod gone", () -> runner.podsWithPrefix(NS, "ratings-broken").isEmpty()
+          && readySidecars() == 7, Duration.ofSeconds(60));
+    }
+  }
+
+  /** Status codes of up to {@code n} sequential requests to ratings from the client pod, counted. */
+  static Map<String, Integer> statusCodes(int n, boolean untilA503) {
+    PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
+    String out = MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "sh", "-c",
+        "for i in $(seq " + n + "); do c=$(curl -s -m 10 -o /dev/null -w '%{http_code}' http://ratings:9080/);"
+            + " echo $c; " + (untilA503 ? "[ \"$c\" = 503 ] && break; " : "") + "done");
+    return tally(out);
+  }
+
   /** 200 requests from 2 concurrent clients in the client pod (as Istio's walk-through), by status code. */
   static Map<String, Integer> overflow() {
     PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
     String out = MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "sh", "-c",
         "seq 200 | xargs -P 2 -I{} curl -s -m 10 -o /dev/null -w '%{http_code}\\n' 'http://ratings:9080/'");
-    Map<String, Integer> counts = new TreeMap<>();
-    out.lines().filter(l -> !l.isBlank()).forEach(l -> counts.merge(l.trim(), 1, Integer::sum));
-    return counts;
+    return tally(out);
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void ingressThroughTheGatewayChartWithHostRoutesAndATlsSecret() throws Exception {
     io.bosun.certs.Certificates ca = io.bosun.certs.Certificates.newAuthority("ingress-ca", Duration.ofDays(1));
     io.bosun.certs.Certificates.Issued cert = ca.issue(List.of("bookinfo.example.com"), Duration.ofDays(1));
@@ -366,7 +456,7 @@ class MeshIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void egressUnderRegistryOnlyNeedsAServiceEntry() throws Exception {
     try (io.bosun.demo.EchoServer external = new io.bosun.demo.EchoServer("external", "v1", MeshNetwork.GATEWAY, 0)) {
       String url = "http://" + MeshNetwork.GATEWAY + ":" + external.port() + "/";
@@ -401,7 +491,7 @@ class MeshIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void removingTheNamespaceLabelStopsInjectionForNewPodsOnly() {
     k.namespaces().withName(NS).edit(n -> {
       n.getMetadata().getLabels().remove("istio-injection");
@@ -422,6 +512,87 @@ class MeshIT {
         "-w", "%{http_code}", "http://198.51.100.7/")).isEqualTo("000");
     assertThat(MeshNetwork.sh(true, "iptables", "-S", "FORWARD")).contains("-i " + MeshNetwork.BRIDGE + " ! -o "
         + MeshNetwork.BRIDGE + " -j DROP");
+  }
+
+  @Test
+  @Order(10)
+  void aRollingRestartOfBosunFailsNoRequest() throws Exception {
+    Pod old = bosunPods().get(0);
+    String routesBefore = routeVersion();
+    PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
+    Path stop = Files.createTempFile("bosun-steady-traffic-", ".stop");
+    Files.delete(stop);
+    // steady traffic from the client pod until told to stop: one status code per line
+    Process traffic = new ProcessBuilder("ip", "netns", "exec", client.netns(), "sh", "-c",
+        "while [ ! -e " + stop + " ]; do curl -s -m 5 -o /dev/null -w '%{http_code} %{time_total}\\n'"
+            + " http://reviews:9080/; sleep 0.05; done").redirectErrorStream(true).start();
+    try {
+      sleep(2000);
+      k.apps().deployments().inNamespace("istio-system").withName("bosun").rolling().restart();
+      Waits.until("a new Bosun pod serving and the old one gone", () -> {
+        List<Pod> now = bosunPods();
+        return now.size() == 1 && !now.get(0).getMetadata().getUid().equals(old.getMetadata().getUid())
+            && now.get(0).getStatus().getPodIP() != null
+            && http("http://" + now.get(0).getStatus().getPodIP() + ":15014/ready") == 200;
+      }, Duration.ofSeconds(120));
+      Waits.until("the client's sidecar back on an xDS stream", () -> MeshNetwork.sh(false, "ip", "netns", "exec",
+          client.netns(), "curl", "-s", "127.0.0.1:15000/stats?filter=control_plane.connected_state")
+          .contains("control_plane.connected_state: 1"), Duration.ofSeconds(60));
+      sleep(2000);
+      String routesAfter = routeVersion();
+      // a change made after the restart reaches the sidecars: they follow the new Bosun
+      apply("""
+          apiVersion: networking.istio.io/v1
+          kind: VirtualService
+          metadata: {name: reviews, namespace: bookinfo}
+          spec:
+            hosts: [reviews]
+            http: [{route: [{destination: {host: reviews, subset: v3}}]}]
+          """);
+      Waits.until("the new Bosun's push", () -> split("http://reviews:9080/", 10, Map.of())
+          .equals(Map.of("reviews v3", 10)), Duration.ofSeconds(30));
+      sleep(1000);
+      Files.writeString(stop, "");
+      if (!traffic.waitFor(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("the traffic loop did not stop");
+      }
+      Map<String, Integer> codes = new TreeMap<>();
+      List<Double> seconds = new ArrayList<>();
+      new String(traffic.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank())
+          .forEach(l -> {
+            String[] f = l.trim().split(" ");
+            codes.merge(f[0], 1, Integer::sum);
+            seconds.add(Double.parseDouble(f[1]));
+          });
+      report("9 rolling restart of Bosun under steady traffic", codes);
+      System.out.printf("[scenario 9] slowest request %.0f ms; route version before %s, after reconnecting %s%n",
+          seconds.stream().mapToDouble(Double::doubleValue).max().orElse(0) * 1000, routesBefore, routesAfter);
+      assertThat(codes.keySet()).as("every request answered 200").containsExactly("200");
+      assertThat(codes.get("200")).isGreaterThan(50);
+      assertThat(routesAfter).as("the new Bosun serves the same config under the same version").isEqualTo(routesBefore);
+    } finally {
+      Files.writeString(stop, "");
+      if (!traffic.waitFor(10, TimeUnit.SECONDS)) {
+        traffic.destroyForcibly();
+      }
+      Files.deleteIfExists(stop);
+    }
+  }
+
+  static List<Pod> bosunPods() {
+    return k.pods().inNamespace("istio-system").withLabel("app", "bosun").list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+  }
+
+  /** The version the client's sidecar holds for its RDS route "9080". */
+  static String routeVersion() {
+    String dump = clientConfig();
+    int at = dump.indexOf("\"name\": \"9080\"");
+    if (at < 0) {
+      throw new AssertionError("no route 9080 at the client: " + dump);
+    }
+    int v = dump.lastIndexOf("\"version_info\": \"", at);
+    return dump.substring(v + 17, dump.indexOf('"', v + 17));
   }
 
   // --- helpers ---
@@ -447,8 +618,7 @@ class MeshIT {
     headers.forEach((k, v) -> h.append(" -H '").append(k).append(": ").append(v).append('\''));
     String script = "for i in $(seq " + n + "); do curl -s -m 5" + h + " " + url + " | head -1; done";
     String out = MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "sh", "-c", script);
-    Map<String, Integer> counts = new TreeMap<>();
-    out.lines().filter(l -> !l.isBlank()).forEach(l -> counts.merge(l.trim(), 1, Integer::sum));
+    Map<String, Integer> counts = tally(out);
     if (out.contains("no healthy upstream")) {
       System.out.println("[diagnostics] client's reviews clusters:\n" + MeshNetwork.sh(false, "ip", "netns", "exec",
           client.netns(), "curl", "-s", "127.0.0.1:15000/clusters").lines().filter(l -> l.contains("|reviews")
@@ -465,6 +635,13 @@ class MeshIT {
           + "\nstats: " + MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "curl", "-s",
           "127.0.0.1:15000/stats?filter=reviews.*(membership_total|update_rejected|update_success)").strip());
     }
+    return counts;
+  }
+
+  /** Non-blank lines of {@code out}, counted. */
+  static Map<String, Integer> tally(String out) {
+    Map<String, Integer> counts = new TreeMap<>();
+    out.lines().filter(l -> !l.isBlank()).forEach(l -> counts.merge(l.trim(), 1, Integer::sum));
     return counts;
   }
 

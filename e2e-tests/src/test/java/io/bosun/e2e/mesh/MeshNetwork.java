@@ -46,9 +46,7 @@ final class MeshNetwork implements AutoCloseable {
     try {
       Path etc = Path.of("/etc/netns", ns);
       Files.createDirectories(etc);
-      StringBuilder sb = new StringBuilder("127.0.0.1 localhost\n");
-      hosts.forEach((name, addr) -> sb.append(addr).append(' ').append(name).append('\n'));
-      Files.writeString(etc.resolve("hosts"), sb.toString());
+      writeHosts(ns, hosts);
       Files.writeString(etc.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -63,6 +61,20 @@ final class MeshNetwork implements AutoCloseable {
     sh(true, "ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up");
     sh(true, "ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", GATEWAY);
     return ns;
+  }
+
+  /**
+   * (Re)writes a pod's hosts file in place: {@code ip netns exec} bind-mounts it over /etc/hosts,
+   * so processes already running see the new names on their next lookup.
+   */
+  void writeHosts(String ns, Map<String, String> hosts) {
+    StringBuilder sb = new StringBuilder("127.0.0.1 localhost\n");
+    hosts.forEach((name, addr) -> sb.append(addr).append(' ').append(name).append('\n'));
+    try {
+      Files.writeString(Path.of("/etc/netns", ns, "hosts"), sb.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Gives the host one more address on the bridge (a pod whose process runs on the host). */

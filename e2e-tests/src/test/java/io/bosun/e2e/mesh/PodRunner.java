@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * Bosun CLI, the Envoy image the pinned Envoy (as the uid its securityContext names),
  * {@code bosun-e2e/echo} an echo server answering with its pod's app and version labels, and
  * {@code bosun-e2e/client} nothing (tests run curl in it). Bosun's own pod runs on the host with
- * its pod IP added to the bridge, so the API server and the sidecars reach it at that IP.
+ * its pod IP added to the bridge and its ports bound to that IP, so the API server and the
+ * sidecars reach it there, and a second Bosun pod can run beside it.
  */
 final class PodRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodRunner.class);
@@ -81,6 +82,11 @@ final class PodRunner implements AutoCloseable {
         Running r = pods.remove(key(p));
         if (r != null) {
           stop(r);
+          if (r.ip().equals(bosunIp)) {
+            // what the Service's name answers moves to a Bosun pod still running, if any
+            pods.values().stream().filter(o -> o.netns() == null).reduce((a, b) -> b)
+                .ifPresent(o -> resolveBosun(o.ip()));
+          }
         }
       }
     });
@@ -105,7 +111,8 @@ final class PodRunner implements AutoCloseable {
       return;
     }
     try {
-      pods.put(key(p), start(p));
+      Running r = start(p);
+      pods.put(key(p), r);
     } catch (RuntimeException e) {
       LOG.error("Pod {}: cannot start", key(p), e);
     }
@@ -120,15 +127,23 @@ final class PodRunner implements AutoCloseable {
     List<Process> processes = new ArrayList<>();
     if ("bosun".equals(p.getMetadata().getLabels().get("app"))) {
       network.addHostAddress(ip);
-      bosunIp = ip;
       Container c = p.getSpec().getContainers().get(0);
       List<String> cmd = new ArrayList<>(javaMain());
       cmd.addAll(expand(c.getArgs(), c, env));
       cmd.addAll(List.of("--kubeconfig", cluster.kubeconfigPath().toString()));
+      // the pod's own address only, as in its own network namespace: a second Bosun pod (a rolling
+      // restart) binds the same ports on its own IP
+      for (String option : List.of("--xds-address", "--xds-tls-address", "--monitoring-address",
+          "--webhook-address")) {
+        cmd.addAll(List.of(option, ip));
+      }
       processes.add(launch(null, null, key(p) + "-" + c.getName(), cmd, Map.of("POD_NAME", p.getMetadata().getName(),
           "POD_NAMESPACE", p.getMetadata().getNamespace())));
       LOG.info("Pod {}: Bosun on the host at {}", key(p), ip);
-      return new Running(p.getMetadata().getNamespace(), null, ip, processes);
+      Running r = new Running(p.getMetadata().getNamespace(), null, ip, processes);
+      pods.put(key(p), r);
+      resolveBosun(ip);
+      return r;
     }
     String netns = network.addPod(ip, hosts(p.getMetadata().getNamespace()));
     Running r = new Running(p.getMetadata().getNamespace(), netns, ip, processes);
@@ -160,6 +175,20 @@ final class PodRunner implements AutoCloseable {
     return r;
   }
 
+  /**
+   * Points Bosun's Service name at {@code ip} in every pod's resolver (a DNS answer for the one
+   * ready endpoint, as there is no kube-proxy here); sidecars re-resolve their xDS address.
+   */
+  private synchronized void resolveBosun(String ip) {
+    bosunIp = ip;
+    pods.forEach((key, r) -> {
+      if (r.netns() != null) {
+        network.writeHosts(r.netns(), hosts(r.namespace()));
+      }
+    });
+    LOG.info("Bosun's Service name now resolves to {}", ip);
+  }
+
   /** Service names as a pod's resolver would answer them; Bosun's own name to its pod IP (no kube-proxy here). */
   private Map<String, String> hosts(String podNamespace) {
     Map<String, String> out = new TreeMap<>();
@@ -188,6 +217,7 @@ final class PodRunner implements AutoCloseable {
     Integer uid = c.getSecurityContext() == null || c.getSecurityContext().getRunAsUser() == null ? null
         : c.getSecurityContext().getRunAsUser().intValue();
     List<String> cmd = new ArrayList<>();
+    Map<String, String> env = new TreeMap<>();
     if (image.startsWith("ghcr.io/bosun-mesh/bosun")) {
       cmd.addAll(javaMain());
       cmd.addAll(expand(c.getArgs(), c, fields));
@@ -201,11 +231,16 @@ final class PodRunner implements AutoCloseable {
       int port = c.getPorts() == null || c.getPorts().isEmpty() ? 8080 : c.getPorts().get(0).getContainerPort();
       cmd.addAll(List.of(java(), "-cp", System.getProperty("java.class.path"), "io.bosun.demo.EchoServer",
           labels.getOrDefault("app", "app"), labels.getOrDefault("version", "v1"), Integer.toString(port), "0.0.0.0"));
+      for (EnvVar e : list(c.getEnv())) {
+        if (e.getValue() != null) {
+          env.put(e.getName(), e.getValue());
+        }
+      }
       uid = null;
     } else {
       return null; // bosun-e2e/client and anything else: nothing runs
     }
-    return launch(netns, uid, pod + "-" + c.getName(), cmd, Map.of());
+    return launch(netns, uid, pod + "-" + c.getName(), cmd, env);
   }
 
   private Process launch(String netns, Integer uid, String name, List<String> cmd, Map<String, String> env) {
