@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A sample backend that says who it is: every response is {@code <name> <version>\n} with header
- * {@code x-backend: <name>-<version>}, so tests and the demo can see where traffic went.
+ * {@code x-backend: <name>-<version>}, so tests and the demo can see where traffic went. Given a
+ * pod name (environment variable {@code POD_NAME} for {@link #main}), the second line is
+ * {@code pod: <pod>} and header {@code x-pod} names it too.
  *
  * <p>Query parameters: {@code path=1} appends the request path as {@code path: /x}; {@code headers=1} appends the request headers as {@code key: value} lines
  * (lower-case keys, sorted); {@code status=503} answers with that status; {@code delay=200ms} (or
@@ -59,6 +61,7 @@ public final class EchoServer implements AutoCloseable {
   private final ExecutorService executor;
   private final AtomicLong requests = new AtomicLong();
   private volatile int forcedStatus;
+  private volatile String pod = "";
   private final AtomicBoolean closed = new AtomicBoolean();
   private final List<URI> upstreams;
   private final HttpClient client;
@@ -117,6 +120,11 @@ public final class EchoServer implements AutoCloseable {
     this.forcedStatus = status;
   }
 
+  /** Names the pod this server runs in, in every later answer ({@code ""}: none). */
+  public void pod(String podName) {
+    this.pod = podName == null ? "" : podName;
+  }
+
   /** Number of requests answered so far. */
   public long requests() {
     return requests.get();
@@ -148,6 +156,9 @@ public final class EchoServer implements AutoCloseable {
         return;
       }
       StringBuilder body = new StringBuilder().append(name).append(' ').append(version).append('\n');
+      if (!pod.isEmpty()) {
+        body.append("pod: ").append(pod).append('\n');
+      }
       if ("1".equals(query.get("count"))) {
         // how many requests this server has seen (this one included): lets a test count retries from afar
         body.append("requests: ").append(requests.get()).append('\n');
@@ -198,6 +209,9 @@ public final class EchoServer implements AutoCloseable {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("content-type", "text/plain; charset=utf-8");
     exchange.getResponseHeaders().set("x-backend", name + "-" + version);
+    if (!pod.isEmpty()) {
+      exchange.getResponseHeaders().set("x-pod", pod);
+    }
     boolean noBody = status == 204 || status == 304 || "HEAD".equals(exchange.getRequestMethod());
     exchange.sendResponseHeaders(status, noBody ? -1 : bytes.length);
     if (!noBody) {
@@ -258,8 +272,8 @@ public final class EchoServer implements AutoCloseable {
 
   /**
    * {@code java -cp ... io.bosun.demo.EchoServer NAME VERSION PORT [HOST]}; environment variable
-   * {@code ECHO_UPSTREAMS} (URLs separated by spaces or commas) names the services to call, and
-   * {@code ECHO_STATUS} makes every answer use that status.
+   * {@code ECHO_UPSTREAMS} (URLs separated by spaces or commas) names the services to call,
+   * {@code ECHO_STATUS} makes every answer use that status, {@code POD_NAME} names the pod.
    */
   public static void main(String[] args) throws InterruptedException {
     if (args.length < 3 || args.length > 4) {
@@ -271,6 +285,7 @@ public final class EchoServer implements AutoCloseable {
     List<URI> uris = java.util.Arrays.stream(upstreams.split("[ ,]+")).filter(u -> !u.isBlank()).map(URI::create)
         .toList();
     EchoServer server = new EchoServer(args[0], args[1], host, Integer.parseInt(args[2]), uris);
+    server.pod(System.getenv("POD_NAME"));
     String forced = System.getenv("ECHO_STATUS");
     if (forced != null && !forced.isBlank()) {
       server.forceStatus(Integer.parseInt(forced.trim())); // a pod that plays a failing backend

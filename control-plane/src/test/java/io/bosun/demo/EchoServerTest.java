@@ -116,4 +116,12 @@ class EchoServerTest {
       assertThat(ratings.requests()).isEqualTo(1);
     }
   }
+
+  @Test
+  void namesItsPodWhenGivenOne() throws Exception {
+    server.pod("reviews-v2-5d8f-abcde");
+    HttpResponse<String> r = get("/");
+    assertThat(r.body()).isEqualTo("reviews v2\npod: reviews-v2-5d8f-abcde\n");
+    assertThat(r.headers().firstValue("x-pod")).hasValue("reviews-v2-5d8f-abcde");
+  }
 }

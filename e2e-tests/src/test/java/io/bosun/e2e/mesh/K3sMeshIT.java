@@ -117,7 +117,9 @@ class K3sMeshIT {
                 command: [java, -cp, "/opt/bosun/bosun.jar:/opt/bosun/lib/*", io.bosun.demo.EchoServer]
                 args: [%2$s, %3$s, "9080", 0.0.0.0]
                 ports: [{containerPort: 9080}]
-                env: [{name: ECHO_UPSTREAMS, value: "%5$s"}]
+                env:
+                - {name: ECHO_UPSTREAMS, value: "%5$s"}
+                - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
                 # not the image's uid 1337: that one is the proxy's, whose traffic is never intercepted
                 securityContext: {runAsUser: 1000}
         ---

@@ -103,7 +103,7 @@ class MeshIT {
 
   static String deployment(String name, String app, String version, String image, Map<String, String> env) {
     StringBuilder envYaml = new StringBuilder();
-    new TreeMap<>(env).forEach((n, v) -> envYaml.append(envYaml.isEmpty() ? "" : ", ")
+    new TreeMap<>(env).forEach((n, v) -> envYaml.append(", ")
         .append("{name: ").append(n).append(", value: \"").append(v).append("\"}"));
     return """
         apiVersion: apps/v1
@@ -119,7 +119,7 @@ class MeshIT {
               - name: app
                 image: "%4$s"
                 ports: [{containerPort: 9080}]
-                env: [%5$s]
+                env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}%5$s]
         ---
         """.formatted(name, app, version, image, envYaml);
   }
@@ -150,7 +150,17 @@ class MeshIT {
       assertThat(p.getSpec().getInitContainers()).as(p.getMetadata().getName()).extracting(c -> c.getName())
           .containsExactly("istio-init", "istio-proxy");
     }
-    // the whole chain: client -> productpage -> reviews (-> ratings) and details, every hop sidecar to sidecar
+    // the whole chain: client -> productpage -> reviews (-> ratings) and details, every hop sidecar to sidecar;
+    // first until every sidecar has its peers' endpoints (a pod that just started may not have them yet)
+    Waits.until("20 whole pages in a row", () -> {
+      for (int i = 0; i < 20; i++) {
+        String page = curl("http://productpage:9080/");
+        if (!page.contains("\n-> details v1\n") || page.contains("unavailable")) {
+          return false;
+        }
+      }
+      return true;
+    }, Duration.ofSeconds(60));
     Map<String, Integer> pages = new TreeMap<>();
     List<String> failed = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
@@ -166,6 +176,8 @@ class MeshIT {
     report("1 productpage through the mesh, no VirtualService", pages);
     assertThat(failed).as("pages without the whole call graph").isEmpty();
     assertThat(pages.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2 + ratings", "reviews v3 + ratings");
+    assertThat(curl("http://details:9080/")).as("the app names its pod")
+        .matches("details v1\npod: details-v1-[a-z0-9]+-[a-z0-9]+\n");
     Map<String, Integer> split = split("http://reviews:9080/", 90, Map.of());
     report("1 reviews from the client, no VirtualService", split);
     assertThat(split.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2", "reviews v3");

@@ -234,6 +234,8 @@ final class PodRunner implements AutoCloseable {
       for (EnvVar e : list(c.getEnv())) {
         if (e.getValue() != null) {
           env.put(e.getName(), e.getValue());
+        } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+          env.put(e.getName(), fields.getOrDefault(e.getValueFrom().getFieldRef().getFieldPath(), ""));
         }
       }
       uid = null;
