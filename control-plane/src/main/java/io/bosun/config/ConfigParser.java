@@ -87,6 +87,8 @@ public final class ConfigParser {
         case "v1/ConfigMap" -> MeshConfigConverter.convert(ref, source, doc);
         case "v1/Secret" -> SecretConverter.convert(ref, source,
             serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Secret.class));
+        case "v1/Node" -> KubeConverter.node(ref, source,
+            serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Node.class));
         case "v1/Pod" -> KubeConverter.pod(ref, source,
             serialization.convertValue(doc, io.fabric8.kubernetes.api.model.Pod.class));
         case "discovery.k8s.io/v1/EndpointSlice" -> KubeConverter.endpointSlice(ref, source,

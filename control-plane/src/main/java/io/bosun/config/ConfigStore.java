@@ -167,7 +167,7 @@ public final class ConfigStore {
       }
     }
     ServiceRegistry registry = ServiceRegistry.build(of(byType, KubeService.class), of(byType, EndpointSlice.class),
-        of(byType, PodInfo.class), of(byType, ServiceEntry.class));
+        of(byType, PodInfo.class), of(byType, io.bosun.model.NodeInfo.class), of(byType, ServiceEntry.class));
     // one mesh config is expected; if several namespaces hold one (standalone), the first in order wins
     MeshConfig mesh = of(byType, MeshConfig.class).stream().findFirst().orElse(MeshConfig.DEFAULT);
     return new MeshSnapshot(registry, of(byType, VirtualService.class), of(byType, DestinationRule.class),

@@ -2,6 +2,8 @@ package io.bosun.config;
 
 import io.bosun.model.Endpoint;
 import io.bosun.model.EndpointSlice;
+import io.bosun.model.Localities;
+import io.bosun.model.NodeInfo;
 import io.bosun.model.KubeService;
 import io.bosun.model.NamespaceInfo;
 import io.bosun.model.PodInfo;
@@ -78,7 +80,13 @@ final class KubeConverter {
     Problems problems = new Problems(source, ref);
     Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
     String ip = pod.getStatus() == null || pod.getStatus().getPodIP() == null ? "" : pod.getStatus().getPodIP();
-    return Conversion.of(ref, new PodInfo(ref, ip, labels), problems);
+    String node = pod.getSpec() == null ? "" : pod.getSpec().getNodeName();
+    return Conversion.of(ref, new PodInfo(ref, ip, labels, node), problems);
+  }
+
+  static Conversion node(ResourceRef ref, String source, io.fabric8.kubernetes.api.model.Node node) {
+    Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
+    return Conversion.of(ref, new NodeInfo(ref, Localities.ofNode(labels)), new Problems(source, ref));
   }
 
   static Conversion endpointSlice(ResourceRef ref, String source, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {

@@ -31,6 +31,10 @@ public record Endpoint(String address, Map<String, Integer> ports, Map<String, S
     return new Endpoint(address, ports, newLabels, ready, locality, weight, pod);
   }
 
+  public Endpoint withLocality(String newLocality) {
+    return new Endpoint(address, ports, labels, ready, newLocality, weight, pod);
+  }
+
   public boolean matches(Map<String, String> selector) {
     return labels.entrySet().containsAll(selector.entrySet());
   }

@@ -16,14 +16,17 @@ public final class ServiceRegistry {
 
   private final Map<String, Service> services;
   private final Map<String, List<Endpoint>> endpoints;
+  private final Map<String, String> podLocalities;
 
-  private ServiceRegistry(Map<String, Service> services, Map<String, List<Endpoint>> endpoints) {
+  private ServiceRegistry(Map<String, Service> services, Map<String, List<Endpoint>> endpoints,
+                          Map<String, String> podLocalities) {
     this.services = services;
     this.endpoints = endpoints;
+    this.podLocalities = podLocalities;
   }
 
   public static ServiceRegistry empty() {
-    return new ServiceRegistry(Map.of(), Map.of());
+    return new ServiceRegistry(Map.of(), Map.of(), Map.of());
   }
 
   /**
@@ -31,9 +34,19 @@ public final class ServiceRegistry {
    * order wins, so the outcome never depends on arrival order.
    */
   public static ServiceRegistry build(Collection<KubeService> kubeServices, Collection<EndpointSlice> slices,
-                                      Collection<PodInfo> pods, Collection<ServiceEntry> serviceEntries) {
+                                      Collection<PodInfo> pods, Collection<NodeInfo> nodes,
+                                      Collection<ServiceEntry> serviceEntries) {
     Map<String, PodInfo> podsByName = new TreeMap<>();
     pods.forEach(p -> podsByName.put(p.ref().namespace() + "/" + p.ref().name(), p));
+    Map<String, String> nodeLocality = new TreeMap<>();
+    nodes.forEach(n -> nodeLocality.put(n.ref().name(), n.locality()));
+    Map<String, String> podLocalities = new TreeMap<>();
+    podsByName.forEach((key, p) -> {
+      String locality = Localities.ofPod(p.labels(), nodeLocality.get(p.nodeName()), "");
+      if (!locality.isEmpty()) {
+        podLocalities.put(key, locality);
+      }
+    });
     Map<String, Service> services = new TreeMap<>();
     Map<String, List<Endpoint>> endpoints = new TreeMap<>();
 
@@ -47,9 +60,12 @@ public final class ServiceRegistry {
       Service svc = services.get(host);
       if (svc != null && svc.kubernetes()) {
         for (Endpoint e : slice.endpoints()) {
-          // Subsets select by the labels of the Pod behind the endpoint.
-          PodInfo pod = e.pod().isEmpty() ? null : podsByName.get(slice.ref().namespace() + "/" + e.pod());
-          endpoints.computeIfAbsent(host, h -> new ArrayList<>()).add(pod == null ? e : e.withLabels(pod.labels()));
+          // Subsets select by the labels of the Pod behind the endpoint; its locality is the pod's
+          // node's (or the pod's own override), else the zone the slice reports.
+          String key = slice.ref().namespace() + "/" + e.pod();
+          PodInfo pod = e.pod().isEmpty() ? null : podsByName.get(key);
+          endpoints.computeIfAbsent(host, h -> new ArrayList<>()).add(pod == null ? e
+              : e.withLabels(pod.labels()).withLocality(podLocalities.getOrDefault(key, e.locality())));
         }
       }
     });
@@ -64,23 +80,25 @@ public final class ServiceRegistry {
         services.put(host, new Service(host, se.ref().namespace(), address, se.ports(), se.resolution(),
             se.meshExternal(), false, se.ref(), se.exportTo()));
         endpoints.put(host, new ArrayList<>(se.workloadSelector() == null ? se.endpoints()
-            : selectedPods(se, podsByName.values())));
+            : selectedPods(se, podsByName.values(), podLocalities)));
       }
     });
     Map<String, List<Endpoint>> sorted = new TreeMap<>();
     endpoints.forEach((host, eps) -> sorted.put(host, eps.stream()
         .sorted(Comparator.comparing(Endpoint::address).thenComparing(e -> e.ports().toString()))
         .toList()));
-    return new ServiceRegistry(Map.copyOf(services), Map.copyOf(sorted));
+    return new ServiceRegistry(Map.copyOf(services), Map.copyOf(sorted), Map.copyOf(podLocalities));
   }
 
   /** A ServiceEntry's workloadSelector: the Pods of its namespace with those labels and an IP. */
-  private static List<Endpoint> selectedPods(ServiceEntry se, Collection<PodInfo> pods) {
+  private static List<Endpoint> selectedPods(ServiceEntry se, Collection<PodInfo> pods,
+                                             Map<String, String> podLocalities) {
     List<Endpoint> out = new ArrayList<>();
     for (PodInfo pod : pods) {
       if (pod.ref().namespace().equals(se.ref().namespace()) && !pod.ip().isEmpty()
           && pod.labels().entrySet().containsAll(se.workloadSelector().entrySet())) {
-        out.add(new Endpoint(pod.ip(), Map.of(), pod.labels(), true, "", 0, pod.ref().name()));
+        out.add(new Endpoint(pod.ip(), Map.of(), pod.labels(), true,
+            podLocalities.getOrDefault(pod.ref().namespace() + "/" + pod.ref().name(), ""), 0, pod.ref().name()));
       }
     }
     return out;
@@ -98,7 +116,7 @@ public final class ServiceRegistry {
         }
       }
     });
-    return new ServiceRegistry(Map.copyOf(s), Map.copyOf(e));
+    return new ServiceRegistry(Map.copyOf(s), Map.copyOf(e), podLocalities);
   }
 
   /** True when some service is hidden from some namespace. */
@@ -122,5 +140,10 @@ public final class ServiceRegistry {
 
   public List<Endpoint> endpoints(String hostname) {
     return endpoints.getOrDefault(hostname, List.of());
+  }
+
+  /** The locality of pod {@code namespace/name} (its override label, else its node's), or empty. */
+  public String podLocality(String namespace, String name) {
+    return podLocalities.getOrDefault(namespace + "/" + name, "");
   }
 }

@@ -59,7 +59,21 @@ public final class PushController implements AutoCloseable {
 
   /** Groups proxies for the xDS server: everything translation reads from a proxy. */
   public String groupOf(Node node) {
-    return ProxyIdentity.group(ProxyIdentity.of(node));
+    return ProxyIdentity.group(proxyOf(node));
+  }
+
+  /**
+   * The proxy a node describes; in Kubernetes a sidecar's locality is its pod's (the node it was
+   * scheduled to), which its bootstrap cannot know at injection time.
+   */
+  private Proxy proxyOf(Node node) {
+    Proxy p = ProxyIdentity.of(node);
+    if (!p.locality().isEmpty() || p.podName().isEmpty()) {
+      return p;
+    }
+    String locality = generator.snapshot().registry().podLocality(p.namespace(), p.podName());
+    return locality.isEmpty() ? p
+        : new Proxy(p.id(), p.type(), p.ip(), p.podName(), p.namespace(), p.labels(), locality);
   }
 
   public void attach(XdsServer server) {
@@ -68,7 +82,7 @@ public final class PushController implements AutoCloseable {
 
   /** A proxy of a group not seen before connected: give it config now, on the caller's thread. */
   public synchronized void onNewGroup(String group, Node node) {
-    Proxy proxy = ProxyIdentity.of(node);
+    Proxy proxy = proxyOf(node);
     groups.put(group, proxy);
     LOG.info("proxy {} connected: new group {}", node.getId(), group);
     if (complete.getAsBoolean()) {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes mode's config source: shared informers for the four Istio networking kinds,
- * Services, EndpointSlices, Pods and Namespaces in all namespaces, and the mesh config ConfigMap. Every object goes through the
+ * Services, EndpointSlices, Pods, Namespaces and Secrets in all namespaces, Nodes (localities), and the mesh config ConfigMap. Every object goes through the
  * same {@link ConfigParser} as a file would, into the same {@link ConfigStore}.
  */
 public final class KubeConfigSource implements AutoCloseable {
@@ -38,7 +38,8 @@ public final class KubeConfigSource implements AutoCloseable {
       io.fabric8.istio.api.networking.v1.DestinationRule.class,
       io.fabric8.istio.api.networking.v1.Gateway.class,
       io.fabric8.istio.api.networking.v1.ServiceEntry.class,
-      Service.class, EndpointSlice.class, Pod.class, Namespace.class, io.fabric8.kubernetes.api.model.Secret.class);
+      Service.class, EndpointSlice.class, Pod.class, Namespace.class, io.fabric8.kubernetes.api.model.Secret.class,
+      io.fabric8.kubernetes.api.model.Node.class);
 
   private final KubernetesClient client;
   private final ConfigParser parser;

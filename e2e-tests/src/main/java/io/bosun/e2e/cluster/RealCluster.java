@@ -196,6 +196,20 @@ public final class RealCluster implements AutoCloseable {
     return client().getKubernetesVersion().getGitVersion();
   }
 
+  /**
+   * A kubeconfig that authenticates as ServiceAccount {@code namespace/name} (a bound token from
+   * the TokenRequest API, as a pod's projected token), so a process has exactly that account's RBAC.
+   */
+  public Path serviceAccountKubeconfig(String namespace, String name) throws java.io.IOException {
+    String token = client().serviceAccounts().inNamespace(namespace).withName(name)
+        .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withNewSpec()
+            .withExpirationSeconds(86_400L).endSpec().build()).getStatus().getToken();
+    Path p = dir.resolve("kubeconfig-" + namespace + "-" + name);
+    Files.writeString(p, kubeconfig().replace(TOKEN, token).replace("user: admin", "user: " + name)
+        .replace("- name: admin", "- name: " + name).replace("namespace: default", "namespace: " + namespace));
+    return p;
+  }
+
   private String kubeconfig() {
     return """
         apiVersion: v1

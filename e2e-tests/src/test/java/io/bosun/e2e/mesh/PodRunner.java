@@ -130,7 +130,13 @@ final class PodRunner implements AutoCloseable {
       Container c = p.getSpec().getContainers().get(0);
       List<String> cmd = new ArrayList<>(javaMain());
       cmd.addAll(expand(c.getArgs(), c, env));
-      cmd.addAll(List.of("--kubeconfig", cluster.kubeconfigPath().toString()));
+      // the pod's ServiceAccount token, as in the pod: Bosun gets exactly the chart's RBAC
+      try {
+        cmd.addAll(List.of("--kubeconfig", cluster.serviceAccountKubeconfig(p.getMetadata().getNamespace(),
+            env.get("spec.serviceAccountName")).toString()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
       // the pod's own address only, as in its own network namespace: a second Bosun pod (a rolling
       // restart) binds the same ports on its own IP
       for (String option : List.of("--xds-address", "--xds-tls-address", "--monitoring-address",
