@@ -59,28 +59,8 @@ class SidecarIT {
     reviews = new EchoServer("reviews", "v1", pod.hostIp(), 0);
     outside = new EchoServer("outside", "v1", pod.hostIp(), 0);
     Files.writeString(config.resolve("mesh.yaml"), mesh("ALLOW_ANY"));
-    Files.writeString(config.resolve("services.yaml"), """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: reviews}
-        spec:
-          hosts: [reviews.default.svc.cluster.local]
-          addresses: [%s]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 9080, protocol: HTTP}]
-          endpoints: [{address: %s, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: app}
-        spec:
-          hosts: [app.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 8080, protocol: HTTP}]
-          endpoints: [{address: %s, ports: {http: 8080}}]
-        ---
+    Files.writeString(config.resolve("services.yaml"),
+        io.bosun.testing.PodMesh.reviewsAndApp(VIP, pod.hostIp(), reviews.port(), pod.ip()) + """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
         metadata: {name: reviews}

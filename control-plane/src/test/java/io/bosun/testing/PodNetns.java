@@ -188,7 +188,8 @@ public final class PodNetns implements AutoCloseable {
     return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
   }
 
-  static String sh(boolean check, String... cmd) {
+  /** Runs {@code cmd}, returns its output (stderr included); {@code check}: fail unless it exits 0. */
+  public static String sh(boolean check, String... cmd) {
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -49,35 +49,15 @@ class InjectedPodIT {
     pod = PodNetns.create(78);
     pod.hosts(Map.of("bosun.istio-system.svc", pod.hostIp()));
     reviews = new EchoServer("reviews", "v1", pod.hostIp(), 0);
-    Files.writeString(config.resolve("mesh.yaml"), """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: reviews}
-        spec:
-          hosts: [reviews.default.svc.cluster.local]
-          addresses: [%s]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 9080, protocol: HTTP}]
-          endpoints: [{address: %s, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: app}
-        spec:
-          hosts: [app.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{name: http, number: 8080, protocol: HTTP}]
-          endpoints: [{address: %s, ports: {http: 8080}}]
-        ---
+    Files.writeString(config.resolve("mesh.yaml"),
+        io.bosun.testing.PodMesh.reviewsAndApp(VIP, pod.hostIp(), reviews.port(), pod.ip()) + """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
         metadata: {name: reviews}
         spec:
           hosts: [reviews.default.svc.cluster.local]
           http: [{headers: {response: {add: {x-injected-sidecar: "yes"}}}, route: [{destination: {host: reviews.default.svc.cluster.local}}]}]
-        """.formatted(VIP, pod.hostIp(), reviews.port(), pod.ip()));
+        """);
     bosun = StandaloneBosun.start(config, pod.hostIp(), 0, "127.0.0.1", 0);
 
     InjectionConfig defaults = InjectionConfig.defaults();

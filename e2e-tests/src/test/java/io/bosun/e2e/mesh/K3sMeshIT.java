@@ -205,6 +205,21 @@ class K3sMeshIT {
     assertThat(timedOut).isEqualTo("504");
   }
 
+  @Test
+  @Order(9)
+  void aRollingRestartOfBosunFailsNoRequest() throws Exception {
+    // 300 requests, one every 50 ms, while the control plane is replaced under them
+    java.util.concurrent.CompletableFuture<String> traffic = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        clientShell("for i in $(seq 300); do curl -s -m 5 -o /dev/null -w '%{http_code}\\n' http://reviews:9080/;"
+            + " sleep 0.05; done"));
+    Thread.sleep(2000);
+    exec("kubectl", "rollout", "restart", "-n", "istio-system", "deployment/bosun");
+    exec("kubectl", "rollout", "status", "-n", "istio-system", "deployment/bosun", "--timeout=180s");
+    Map<String, Integer> codes = MeshIT.tally(traffic.get(5, TimeUnit.MINUTES));
+    MeshIT.report("9 on k3s: rolling restart of Bosun under steady traffic", codes);
+    assertThat(codes).isEqualTo(Map.of("200", 300));
+  }
+
   /** First lines of {@code n} answers (with whether ratings was reached, for pages), counted. */
   static Map<String, Integer> count(int n, String url, String curlArgs, boolean pages) {
     String each = pages ? "curl -s -m 10 " + curlArgs + " " + url + " | grep -E '^-> reviews|^  -> ratings' | tr '\\n' ' '"

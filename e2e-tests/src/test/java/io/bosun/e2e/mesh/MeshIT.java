@@ -178,9 +178,9 @@ class MeshIT {
     assertThat(pages.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2 + ratings", "reviews v3 + ratings");
     assertThat(curl("http://details:9080/")).as("the app names its pod")
         .matches("details v1\npod: details-v1-[a-z0-9]+-[a-z0-9]+\n");
-    Map<String, Integer> split = split("http://reviews:9080/", 90, Map.of());
-    report("1 reviews from the client, no VirtualService", split);
-    assertThat(split.keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2", "reviews v3");
+    Sample reviews = sample("http://reviews:9080/", 90, Map.of());
+    report("1 reviews from the client, no VirtualService", reviews);
+    assertThat(reviews.counts().keySet()).containsExactlyInAnyOrder("reviews v1", "reviews v2", "reviews v3");
   }
 
   @Test
@@ -199,15 +199,15 @@ class MeshIT {
     apply(reviewsVs(80, 20));
     Waits.until("the 80/20 route at the client's sidecar", () -> clientConfig().contains("\"weight\": 80"),
         Duration.ofSeconds(10));
-    Map<String, Integer> s80 = split("http://reviews:9080/", 1000, Map.of());
+    Sample s80 = sample("http://reviews:9080/", 1000, Map.of());
     report("2 canary 80/20", s80);
-    assertThat(s80.getOrDefault("reviews v1", 0)).isBetween(750, 850);
+    assertThat(s80.counts().getOrDefault("reviews v1", 0)).isBetween(750, 850);
     apply(reviewsVs(90, 10));
     Waits.until("the 90/10 route at the client's sidecar", () -> clientConfig().contains("\"weight\": 90"),
         Duration.ofSeconds(10));
-    Map<String, Integer> s90 = split("http://reviews:9080/", 1000, Map.of());
+    Sample s90 = sample("http://reviews:9080/", 1000, Map.of());
     report("2 canary 90/10", s90);
-    assertThat(s90.getOrDefault("reviews v1", 0)).isBetween(850, 950);
+    assertThat(s90.counts().getOrDefault("reviews v1", 0)).isBetween(850, 950);
     Map<String, Integer> jason = split("http://reviews:9080/", 50, Map.of("end-user", "jason"));
     report("2 end-user: jason", jason);
     assertThat(jason).isEqualTo(Map.of("reviews v2", 50));
@@ -625,11 +625,23 @@ class MeshIT {
 
   /** Response first lines over {@code n} requests from the client pod, counted. */
   static Map<String, Integer> split(String url, int n, Map<String, String> headers) {
+    return sample(url, n, headers).counts();
+  }
+
+  /** Answers' first lines, counted, and each request's time. */
+  record Sample(Map<String, Integer> counts, List<Double> seconds) {
+  }
+
+  static Sample sample(String url, int n, Map<String, String> headers) {
     PodRunner.Running client = runner.podsWithPrefix(NS, "client").get(0);
     StringBuilder h = new StringBuilder();
     headers.forEach((k, v) -> h.append(" -H '").append(k).append(": ").append(v).append('\''));
-    String script = "for i in $(seq " + n + "); do curl -s -m 5" + h + " " + url + " | head -1; done";
-    String out = MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "sh", "-c", script);
+    String script = "for i in $(seq " + n + "); do curl -s -m 5 -w 'TIME %{time_total}\\n'" + h + " " + url
+        + " | sed -n '1p;/^TIME /p'; done";
+    String raw = MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "sh", "-c", script);
+    List<Double> seconds = raw.lines().filter(l -> l.startsWith("TIME ")).map(l -> Double.parseDouble(l.substring(5)))
+        .toList();
+    String out = raw.lines().filter(l -> !l.startsWith("TIME ")).collect(java.util.stream.Collectors.joining("\n"));
     Map<String, Integer> counts = tally(out);
     if (out.contains("no healthy upstream")) {
       System.out.println("[diagnostics] client's reviews clusters:\n" + MeshNetwork.sh(false, "ip", "netns", "exec",
@@ -647,7 +659,7 @@ class MeshIT {
           + "\nstats: " + MeshNetwork.sh(false, "ip", "netns", "exec", client.netns(), "curl", "-s",
           "127.0.0.1:15000/stats?filter=reviews.*(membership_total|update_rejected|update_success)").strip());
     }
-    return counts;
+    return new Sample(counts, seconds);
   }
 
   /** Non-blank lines of {@code out}, counted. */
@@ -655,6 +667,17 @@ class MeshIT {
     Map<String, Integer> counts = new TreeMap<>();
     out.lines().filter(l -> !l.isBlank()).forEach(l -> counts.merge(l.trim(), 1, Integer::sum));
     return counts;
+  }
+
+  /** The split and the latencies (p50, p99, max) of a sample. */
+  static void report(String scenario, Sample sample) {
+    report(scenario, sample.counts());
+    List<Double> sorted = sample.seconds().stream().sorted().toList();
+    if (!sorted.isEmpty()) {
+      System.out.printf("[scenario %s] latency p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", scenario,
+          1000 * sorted.get(sorted.size() / 2), 1000 * sorted.get(Math.min(sorted.size() - 1, sorted.size() * 99 / 100)),
+          1000 * sorted.get(sorted.size() - 1));
+    }
   }
 
   static void report(String scenario, Map<String, Integer> split) {

@@ -2,13 +2,11 @@ package io.bosun.e2e.mesh;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The fake node's pod network: a bridge with the node's address in the pod CIDR, one network
@@ -65,13 +63,27 @@ final class MeshNetwork implements AutoCloseable {
 
   /**
    * (Re)writes a pod's hosts file in place: {@code ip netns exec} bind-mounts it over /etc/hosts,
-   * so processes already running see the new names on their next lookup.
+   * so processes already running see the new names on their next lookup. Addresses are padded to
+   * a fixed width, so a rewrite with the same names keeps the size and is one write at offset 0,
+   * never a truncation a concurrent lookup could see as an empty file.
    */
   void writeHosts(String ns, Map<String, String> hosts) {
-    StringBuilder sb = new StringBuilder("127.0.0.1 localhost\n");
-    hosts.forEach((name, addr) -> sb.append(addr).append(' ').append(name).append('\n'));
+    StringBuilder sb = new StringBuilder(String.format("%-15s localhost%n", "127.0.0.1"));
+    hosts.forEach((name, addr) -> sb.append(String.format("%-15s %s%n", addr, name)));
+    byte[] bytes = sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Path file = Path.of("/etc/netns", ns, "hosts");
     try {
-      Files.writeString(Path.of("/etc/netns", ns, "hosts"), sb.toString());
+      if (Files.exists(file) && Files.size(file) == bytes.length) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.WRITE)) {
+          java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+          while (buf.hasRemaining()) {
+            ch.write(buf, buf.position());
+          }
+        }
+      } else {
+        Files.write(file, bytes);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -97,22 +109,6 @@ final class MeshNetwork implements AutoCloseable {
   }
 
   static String sh(boolean check, String... cmd) {
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("timed out: " + String.join(" ", cmd));
-      }
-      if (check && p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return io.bosun.testing.PodNetns.sh(check, cmd);
   }
 }

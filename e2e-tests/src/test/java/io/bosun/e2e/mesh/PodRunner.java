@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 final class PodRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodRunner.class);
 
-  record Running(String namespace, String netns, String ip, List<Process> processes) {
+  /** A running pod; {@code hosts} is what its resolver answers (empty for Bosun's pod, on the host). */
+  record Running(String namespace, String netns, String ip, List<Process> processes, Map<String, String> hosts) {
   }
 
   private final KubernetesClient k;
@@ -146,13 +147,14 @@ final class PodRunner implements AutoCloseable {
       processes.add(launch(null, null, key(p) + "-" + c.getName(), cmd, Map.of("POD_NAME", p.getMetadata().getName(),
           "POD_NAMESPACE", p.getMetadata().getNamespace())));
       LOG.info("Pod {}: Bosun on the host at {}", key(p), ip);
-      Running r = new Running(p.getMetadata().getNamespace(), null, ip, processes);
+      Running r = new Running(p.getMetadata().getNamespace(), null, ip, processes, Map.of());
       pods.put(key(p), r);
       resolveBosun(ip);
       return r;
     }
-    String netns = network.addPod(ip, hosts(p.getMetadata().getNamespace()));
-    Running r = new Running(p.getMetadata().getNamespace(), netns, ip, processes);
+    Map<String, String> hosts = hosts(p.getMetadata().getNamespace());
+    String netns = network.addPod(ip, hosts);
+    Running r = new Running(p.getMetadata().getNamespace(), netns, ip, processes, hosts);
     for (Container c : list(p.getSpec().getInitContainers())) {
       boolean sidecar = "Always".equals(c.getRestartPolicy());
       Process proc = run(netns, c, env, key(p));
@@ -187,12 +189,20 @@ final class PodRunner implements AutoCloseable {
    */
   private synchronized void resolveBosun(String ip) {
     bosunIp = ip;
+    // only Bosun's names change, so each file keeps its size and is rewritten in place: a
+    // resolver reading it meanwhile never sees it empty (the other names' bytes never move)
     pods.forEach((key, r) -> {
       if (r.netns() != null) {
-        network.writeHosts(r.netns(), hosts(r.namespace()));
+        Map<String, String> next = new TreeMap<>(r.hosts());
+        next.replaceAll((name, addr) -> isBosunName(name) ? ip : addr);
+        network.writeHosts(r.netns(), next);
       }
     });
     LOG.info("Bosun's Service name now resolves to {}", ip);
+  }
+
+  private static boolean isBosunName(String name) {
+    return name.equals("bosun") || name.startsWith("bosun.");
   }
 
   /** Service names as a pod's resolver would answer them; Bosun's own name to its pod IP (no kube-proxy here). */
