@@ -65,7 +65,7 @@ public final class ConfigParser {
     String kind = doc.path("kind").asText("");
     String name = doc.path("metadata").path("name").asText("");
     String namespace = doc.path("metadata").path("namespace").asText("");
-    if (namespace.isEmpty() && !kind.equals("Namespace")) {
+    if (namespace.isEmpty() && !kind.equals("Namespace") && !kind.equals("Node")) { // cluster-scoped
       namespace = "default";
     }
     if (kind.isEmpty() || apiVersion.isEmpty()) {

@@ -159,6 +159,20 @@ public final class ConfigStore {
     return all;
   }
 
+  /**
+   * The locality of pod {@code namespace/name} as the store holds it now (its override label, else
+   * its node's), or empty: what a connecting sidecar's locality is, before any push has run.
+   */
+  public synchronized String podLocality(String namespace, String name) {
+    Entry e = entries.get(new ResourceRef("Pod", namespace, name));
+    if (e == null || !(e.serving() instanceof PodInfo pod)) {
+      return "";
+    }
+    Entry n = pod.nodeName().isEmpty() ? null : entries.get(new ResourceRef("Node", "", pod.nodeName()));
+    String node = n != null && n.serving() instanceof io.bosun.model.NodeInfo info ? info.locality() : "";
+    return io.bosun.model.Localities.ofPod(pod.labels(), node, "");
+  }
+
   public synchronized MeshSnapshot snapshot() {
     Map<Class<?>, List<Object>> byType = new LinkedHashMap<>();
     for (Entry e : entries.values()) {

@@ -34,6 +34,8 @@ public final class PushController implements AutoCloseable {
   private final AtomicLong translations = new AtomicLong();
   private volatile XdsServer xds;
   private volatile ConfigGenerator generator;
+  /** The store generation {@link #generator} was built from. */
+  private long generatorGeneration = -1;
   private final java.util.function.BooleanSupplier complete;
 
   public PushController(ConfigStore store) {
@@ -71,7 +73,7 @@ public final class PushController implements AutoCloseable {
     if (!p.locality().isEmpty() || p.podName().isEmpty()) {
       return p;
     }
-    String locality = generator.snapshot().registry().podLocality(p.namespace(), p.podName());
+    String locality = store.podLocality(p.namespace(), p.podName());
     return locality.isEmpty() ? p
         : new Proxy(p.id(), p.type(), p.ip(), p.podName(), p.namespace(), p.labels(), locality);
   }
@@ -86,7 +88,9 @@ public final class PushController implements AutoCloseable {
     groups.put(group, proxy);
     LOG.info("proxy {} connected: new group {}", node.getId(), group);
     if (complete.getAsBoolean()) {
-      send(group, proxy, generator);
+      // the store may have moved on since the last push (e.g. it just became complete): a new
+      // proxy gets the current config, not the one of the last push
+      send(group, proxy, current());
     } else {
       LOG.info("proxy {}: config not complete yet, it gets its config once it is", node.getId());
     }
@@ -102,8 +106,7 @@ public final class PushController implements AutoCloseable {
       return; // the push requested on completion covers everything deferred until then
     }
     long start = System.nanoTime();
-    ConfigGenerator next = new ConfigGenerator(store.snapshot());
-    generator = next;
+    ConfigGenerator next = current();
     XdsServer server = xds;
     if (server == null) {
       return;
@@ -118,6 +121,16 @@ public final class PushController implements AutoCloseable {
     pushes.incrementAndGet();
     LOG.info("push: config generation {} translated for {} proxy groups, {} changed, in {} ms",
         store.generation(), groups.size(), changed, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** A generator for the store's current generation (the last one if nothing changed since). */
+  private synchronized ConfigGenerator current() {
+    long generation = store.generation(); // read first: a later change triggers another push anyway
+    if (generation != generatorGeneration) {
+      generator = new ConfigGenerator(store.snapshot());
+      generatorGeneration = generation;
+    }
+    return generator;
   }
 
   private boolean send(String group, Proxy proxy, ConfigGenerator gen) {

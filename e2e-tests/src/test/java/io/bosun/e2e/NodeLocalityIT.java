@@ -84,18 +84,34 @@ class NodeLocalityIT {
             new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "locality-it",
                 Duration.ofSeconds(5)))) {
       // Bosun must know the caller's pod before the caller connects: its group is decided then
-      Waits.until("Bosun has the pods", () -> !bosun.store().snapshot().registry().podLocality("shop", "client-1")
-          .isEmpty(), Duration.ofSeconds(30));
+      Waits.until("Bosun has the pods", () -> !bosun.store().podLocality("shop", "client-1").isEmpty(),
+          Duration.ofSeconds(30));
       try (EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
               "sidecar~10.214.0.201~client-1.shop~shop.svc.cluster.local")
           .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
-        Waits.until("Envoy has the three endpoints", () -> hosts(envoy).size() == 3, Duration.ofSeconds(30));
+        waitForThree(envoy);
         Map<String, String> hosts = hosts(envoy);
         System.out.println("[locality] client-1 on node-east sees " + hosts);
         assertThat(hosts).containsEntry("10.214.1.1", "us-east/us-east-1a/rack1 priority 0")
             .containsEntry("10.214.1.2", "us-west/us-west-1b/ priority 1")
             .containsEntry("10.214.1.3", "eu-central/eu-central-1a/ priority 1");
       }
+      // a proxy whose pod Bosun does not know has no locality: every endpoint, one priority
+      try (EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
+              "sidecar~10.214.0.202~ghost-1.shop~shop.svc.cluster.local")
+          .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
+        waitForThree(envoy);
+        assertThat(hosts(envoy).values()).allMatch(h -> h.endsWith(" priority 0"));
+      }
+    }
+  }
+
+  static void waitForThree(EnvoyProcess envoy) {
+    try {
+      Waits.until("Envoy has the three endpoints", () -> hosts(envoy).size() == 3, Duration.ofSeconds(30));
+    } catch (IllegalStateException e) {
+      throw new AssertionError(e.getMessage() + "; Envoy's clusters:\n" + envoy.adminGet("/clusters").lines()
+          .filter(l -> l.contains("geo")).collect(java.util.stream.Collectors.joining("\n")), e);
     }
   }
 
