@@ -7,8 +7,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Something Kubernetes mode also runs, provided by another module (found with ServiceLoader):
- * the admission webhooks and xDS over TLS with their certificate. {@code settings} are the {@code bosun kube} options the extension
- * declares in {@link #options()}.
+ * the admission webhooks and xDS over TLS with their certificate. {@code settings} are the
+ * {@code bosun kube} options the extension declares in {@link #options()}.
  */
 public interface KubeExtension {
   /** Option names (without {@code --}) this extension reads. */

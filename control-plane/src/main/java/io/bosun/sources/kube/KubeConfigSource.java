@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes mode's config source: shared informers for the four Istio networking kinds,
- * Services, EndpointSlices, Pods, Namespaces and Secrets in all namespaces, Nodes (localities), and the mesh config ConfigMap. Every object goes through the
- * same {@link ConfigParser} as a file would, into the same {@link ConfigStore}.
+ * Services, EndpointSlices, Pods, Namespaces and Secrets in all namespaces, Nodes (localities),
+ * and the mesh config ConfigMap. Every object goes through the same {@link ConfigParser} as a
+ * file would, into the same {@link ConfigStore}.
  */
 public final class KubeConfigSource implements AutoCloseable {
   public static final String SOURCE = "kubernetes";
