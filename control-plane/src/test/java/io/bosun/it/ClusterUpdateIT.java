@@ -1,0 +1,70 @@
+package io.bosun.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.demo.EchoServer;
+import io.bosun.envoy.Ports;
+import io.bosun.envoy.Waits;
+import io.bosun.testing.GatewayHarness;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A DestinationRule edit that changes a cluster but not its endpoints: Envoy re-creates and
+ * warms the cluster, so its endpoints must be sent again at once, or the new policy waits for
+ * Envoy's initial fetch timeout (15 s).
+ */
+class ClusterUpdateIT {
+  @TempDir
+  static Path config;
+
+  static String yaml(int port, int backend, String policy) {
+    return GatewayHarness.serviceEntry("svc", backend) + GatewayHarness.gateway(port) + """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: svc}
+        spec:
+          hosts: ["*"]
+          gateways: [gw]
+          http: [{route: [{destination: {host: svc.default.svc.cluster.local}}]}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: svc}
+        spec:
+          host: svc.default.svc.cluster.local
+          trafficPolicy: %s
+        """.formatted(policy);
+  }
+
+  @Test
+  void aPolicyChangeThatKeepsTheEndpointsAppliesAtOnce() throws Exception {
+    int port = Ports.freePort();
+    try (EchoServer backend = new EchoServer("svc", "v1", 0);
+         GatewayHarness h = GatewayHarness.start(config, yaml(port, backend.port(),
+             "{connectionPool: {tcp: {maxConnections: 7}}}"))) {
+      Waits.until("the first policy", () -> h.gateway.adminGet("/config_dump?resource=dynamic_active_clusters")
+          .contains("\"max_connections\": 7"), Duration.ofSeconds(20));
+      List<Long> millis = new ArrayList<>();
+      for (int i = 1; i <= 6; i++) {
+        String marker = i % 2 == 1 ? "\"consecutive_5xx\": " + (10 + i) : "\"max_connections\": " + (10 + i);
+        String policy = i % 2 == 1 ? "{outlierDetection: {consecutive5xxErrors: " + (10 + i) + "}}"
+            : "{connectionPool: {tcp: {maxConnections: " + (10 + i) + "}}}";
+        long start = System.nanoTime();
+        Files.writeString(config.resolve("config.yaml"), yaml(port, backend.port(), policy));
+        Waits.until("policy " + i + " active", () -> h.gateway.adminGet(
+            "/config_dump?resource=dynamic_active_clusters").contains(marker), Duration.ofSeconds(30));
+        millis.add((System.nanoTime() - start) / 1_000_000);
+        assertThat(h.gateway.adminGet("/clusters")).as("the endpoint after update " + i)
+            .contains("outbound|80||svc.default.svc.cluster.local::127.0.0.1:" + backend.port() + "::cx_active");
+      }
+      System.out.println("[cluster update] a changed cluster active after (ms): " + millis);
+      assertThat(millis).allMatch(ms -> ms < 5000);
+    }
+  }
+}
