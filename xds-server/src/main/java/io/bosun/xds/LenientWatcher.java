@@ -36,7 +36,18 @@ final class LenientWatcher implements ConfigWatcher {
                            Consumer<Response> responseConsumer, boolean hasClusterChanged,
                            boolean allowDefaultEmptyEdsUpdate) {
     Consumer<Response> consumer = responseConsumer;
-    if (request.getResourceType() == Resources.ResourceType.ENDPOINT) {
+    if (request.getResourceType() == Resources.ResourceType.CLUSTER) {
+      // Envoy re-creates every cluster a CDS response changes and warms it until its assignment
+      // arrives; the next endpoint response must carry them all. Without this, an EDS response
+      // of the same push (sent after the CDS one, resetting java-control-plane's "clusters
+      // changed" flag) carries only the changed assignments, and a re-created cluster whose
+      // endpoints did not change waits for Envoy's initial fetch timeout.
+      String node = request.v3Request().getNode().getId();
+      consumer = response -> {
+        sentEndpoints.remove(node);
+        responseConsumer.accept(response);
+      };
+    } else if (request.getResourceType() == Resources.ResourceType.ENDPOINT) {
       String node = request.v3Request().getNode().getId();
       if (request.getResponseNonce().isEmpty() || request.hasErrorDetail() || hasClusterChanged) {
         // a new stream, a rejected update, or clusters Envoy re-creates and must warm: send everything

@@ -84,6 +84,18 @@ final class FakeEnvoy implements AutoCloseable {
     return response;
   }
 
+  /** The next response of any type, within 5 s. */
+  DiscoveryResponse next() {
+    try {
+      DiscoveryResponse response = responses.poll(5, TimeUnit.SECONDS);
+      assertThat(response).as("a response within 5 s").isNotNull();
+      return response;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** Ends the stream from the client side, as Envoy does on shutdown. */
   void hangUp() {
     if (!hungUp) {

@@ -235,6 +235,53 @@ class XdsServerTest {
   }
 
   @Test
+  void aClusterChangedInTheSamePushAsAnotherClustersEndpointsGetsItsEndpointsAgain() {
+    // Envoy re-creates a changed cluster and warms it until its assignment arrives; sent in the
+    // same push as another cluster's new endpoints, that assignment must come along too
+    XdsResources before = new XdsResources(List.of(cluster("c1", 1), cluster("c2", 1)),
+        List.of(Fixtures.endpoints("c1", "10.0.0.1"), Fixtures.endpoints("c2", "10.0.0.2")),
+        Fixtures.basic().listeners(), Fixtures.basic().routes());
+    computed.put("g1", before);
+    try (FakeEnvoy envoy = new FakeEnvoy(channel, ENVOY)) {
+      envoy.request(CDS);
+      envoy.ack(envoy.expect(CDS));
+      envoy.request(EDS, "c1", "c2");
+      DiscoveryResponse eds = envoy.expect(EDS);
+      envoy.ack(eds, "c1", "c2");
+      eventually(() -> assertThat(sync(ENVOY.getId(), "EDS").state()).isEqualTo(SyncState.SYNCED));
+
+      XdsResources after = new XdsResources(List.of(cluster("c1", 2), cluster("c2", 1)),
+          List.of(Fixtures.endpoints("c1", "10.0.0.1"), Fixtures.endpoints("c2", "10.0.0.3")),
+          before.listeners(), before.routes());
+      assertThat(server.setResources("g1", after)).isTrue();
+      DiscoveryResponse first = envoy.next();
+      DiscoveryResponse second = envoy.next();
+      DiscoveryResponse edsAfterCds;
+      if (first.getTypeUrl().equals(CDS)) {
+        assertThat(second.getTypeUrl()).isEqualTo(EDS);
+        edsAfterCds = second;
+      } else {
+        // endpoints first: Envoy acks both, then asks again for the re-created cluster
+        assertThat(second.getTypeUrl()).isEqualTo(CDS);
+        envoy.ack(first, "c1", "c2");
+        envoy.ack(second);
+        envoy.ack(first, "c1", "c2");
+        edsAfterCds = envoy.expect(EDS);
+      }
+      assertThat(edsAfterCds.getResourcesList()).extracting(a -> unpackCla(a).getClusterName())
+          .as("the re-created cluster's assignment follows its CDS").contains("c1", "c2");
+    }
+  }
+
+  private static io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment unpackCla(com.google.protobuf.Any a) {
+    try {
+      return a.unpack(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void deltaWildcardCdsIsServedAndAcked() {
     try (FakeDeltaEnvoy envoy = new FakeDeltaEnvoy(channel, ENVOY)) {
       envoy.subscribe(CDS, "*");
