@@ -30,6 +30,8 @@ public final class PushController implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final Debouncer debouncer;
   private final Map<String, Proxy> groups = new ConcurrentHashMap<>();
+  /** Proxies by the node they announced (id and metadata), while connected. */
+  private final Map<Node, Proxy> proxies = new ConcurrentHashMap<>();
   private final AtomicLong pushes = new AtomicLong();
   private final AtomicLong translations = new AtomicLong();
   private volatile XdsServer xds;
@@ -65,10 +67,15 @@ public final class PushController implements AutoCloseable {
   }
 
   /**
-   * The proxy a node describes; in Kubernetes a sidecar's locality is its pod's (the node it was
-   * scheduled to), which its bootstrap cannot know at injection time.
+   * The proxy a node describes, worked out once per node: the xDS server asks on every request,
+   * and a stream's group must not change under it. In Kubernetes a sidecar's locality is its
+   * pod's (the node it was scheduled to), which its bootstrap cannot know at injection time.
    */
   private Proxy proxyOf(Node node) {
+    return proxies.computeIfAbsent(node, this::identify);
+  }
+
+  private Proxy identify(Node node) {
     Proxy p = ProxyIdentity.of(node);
     if (!p.locality().isEmpty() || p.podName().isEmpty()) {
       return p;
@@ -111,7 +118,9 @@ public final class PushController implements AutoCloseable {
     if (server == null) {
       return;
     }
-    groups.keySet().retainAll(server.connectedGroups());
+    java.util.Set<String> connected = server.connectedGroups();
+    groups.keySet().retainAll(connected);
+    proxies.values().removeIf(p -> !connected.contains(ProxyIdentity.group(p)));
     int changed = 0;
     for (Map.Entry<String, Proxy> e : groups.entrySet()) {
       if (send(e.getKey(), e.getValue(), next)) {

@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,23 +53,10 @@ class ClusterUpdateIT {
   void aPolicyChangeThatKeepsTheEndpointsAppliesAtOnce() throws Exception {
     int port = Ports.freePort();
     try (EchoServer backend = new EchoServer("svc", "v1", 0);
-         GatewayHarness h = GatewayHarness.start(config, yaml(port, backend.port(),
-             "{connectionPool: {tcp: {maxConnections: 7}}}"))) {
-      Waits.until("the first policy", () -> h.gateway.adminGet("/config_dump?resource=dynamic_active_clusters")
-          .contains("\"max_connections\": 7"), Duration.ofSeconds(20));
-      List<Long> millis = new ArrayList<>();
-      for (int i = 1; i <= 6; i++) {
-        String marker = i % 2 == 1 ? "\"consecutive_5xx\": " + (10 + i) : "\"max_connections\": " + (10 + i);
-        String policy = i % 2 == 1 ? "{outlierDetection: {consecutive5xxErrors: " + (10 + i) + "}}"
-            : "{connectionPool: {tcp: {maxConnections: " + (10 + i) + "}}}";
-        long start = System.nanoTime();
-        Files.writeString(config.resolve("config.yaml"), yaml(port, backend.port(), policy));
-        Waits.until("policy " + i + " active", () -> h.gateway.adminGet(
-            "/config_dump?resource=dynamic_active_clusters").contains(marker), Duration.ofSeconds(30));
-        millis.add((System.nanoTime() - start) / 1_000_000);
-        assertThat(h.gateway.adminGet("/clusters")).as("the endpoint after update " + i)
-            .contains("outbound|80||svc.default.svc.cluster.local::127.0.0.1:" + backend.port() + "::cx_active");
-      }
+         GatewayHarness h = started(port, backend.port())) {
+      List<Long> millis = edits(h, port, i -> new int[] {backend.port()}, i -> true, i ->
+          assertThat(h.gateway.adminGet("/clusters")).as("the endpoint after update " + i)
+              .contains("outbound|80||svc.default.svc.cluster.local::127.0.0.1:" + backend.port() + "::cx_active"));
       System.out.println("[cluster update] a changed cluster active after (ms): " + millis);
       assertThat(millis).allMatch(ms -> ms < 5000);
     }
@@ -77,27 +67,45 @@ class ClusterUpdateIT {
     int port = Ports.freePort();
     try (EchoServer one = new EchoServer("svc", "v1", 0);
          EchoServer two = new EchoServer("svc", "v2", 0);
-         GatewayHarness h = GatewayHarness.start(config, yaml(port, one.port(),
-             "{connectionPool: {tcp: {maxConnections: 7}}}"))) {
-      Waits.until("the first policy", () -> h.gateway.adminGet("/config_dump?resource=dynamic_active_clusters")
-          .contains("\"max_connections\": 7"), Duration.ofSeconds(20));
-      List<Long> millis = new ArrayList<>();
-      for (int i = 1; i <= 6; i++) {
-        String marker = i % 2 == 1 ? "\"consecutive_5xx\": " + (10 + i) : "\"max_connections\": " + (10 + i);
-        String policy = i % 2 == 1 ? "{outlierDetection: {consecutive5xxErrors: " + (10 + i) + "}}"
-            : "{connectionPool: {tcp: {maxConnections: " + (10 + i) + "}}}";
-        int[] backends = i % 2 == 1 ? new int[] {one.port(), two.port()} : new int[] {one.port()};
-        long start = System.nanoTime();
-        Files.writeString(config.resolve("config.yaml"), yaml(port, backends, policy));
-        int n = i;
-        Waits.until("policy " + i + " active with its endpoints", () -> h.gateway.adminGet(
-            "/config_dump?resource=dynamic_active_clusters").contains(marker)
-            && h.gateway.adminGet("/clusters").contains("svc.default.svc.cluster.local::127.0.0.1:" + two.port()
-            + "::cx_active") == (n % 2 == 1), Duration.ofSeconds(30));
-        millis.add((System.nanoTime() - start) / 1_000_000);
-      }
+         GatewayHarness h = started(port, one.port())) {
+      List<Long> millis = edits(h, port,
+          i -> i % 2 == 1 ? new int[] {one.port(), two.port()} : new int[] {one.port()},
+          i -> h.gateway.adminGet("/clusters").contains("svc.default.svc.cluster.local::127.0.0.1:" + two.port()
+              + "::cx_active") == (i % 2 == 1),
+          i -> { });
       System.out.println("[cluster update] a changed cluster with changed endpoints active after (ms): " + millis);
       assertThat(millis).allMatch(ms -> ms < 5000);
     }
+  }
+
+  /** Bosun and a gateway on one backend, with a first policy active. */
+  private static GatewayHarness started(int port, int backend) throws Exception {
+    GatewayHarness h = GatewayHarness.start(config, yaml(port, backend, "{connectionPool: {tcp: {maxConnections: 7}}}"));
+    Waits.until("the first policy", () -> h.gateway.adminGet("/config_dump?resource=dynamic_active_clusters")
+        .contains("\"max_connections\": 7"), Duration.ofSeconds(20));
+    return h;
+  }
+
+  /**
+   * Six edits, alternating outlier detection and a connection pool (each changes the cluster),
+   * with {@code backends} as the endpoints of edit i; how long each took to be active at Envoy
+   * (and {@code settled}), with {@code after} checked once it is.
+   */
+  private static List<Long> edits(GatewayHarness h, int port, IntFunction<int[]> backends, IntPredicate settled,
+                                  IntConsumer after) throws Exception {
+    List<Long> millis = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      int n = i;
+      String marker = i % 2 == 1 ? "\"consecutive_5xx\": " + (10 + i) : "\"max_connections\": " + (10 + i);
+      String policy = i % 2 == 1 ? "{outlierDetection: {consecutive5xxErrors: " + (10 + i) + "}}"
+          : "{connectionPool: {tcp: {maxConnections: " + (10 + i) + "}}}";
+      long start = System.nanoTime();
+      Files.writeString(config.resolve("config.yaml"), yaml(port, backends.apply(i), policy));
+      Waits.until("policy " + i + " active", () -> h.gateway.adminGet(
+          "/config_dump?resource=dynamic_active_clusters").contains(marker) && settled.test(n), Duration.ofSeconds(30));
+      millis.add((System.nanoTime() - start) / 1_000_000);
+      after.accept(i);
+    }
+    return millis;
   }
 }

@@ -144,10 +144,7 @@ class K3sMeshIT {
   @Test
   @Order(1)
   void everyPodGetsASidecarAndTheCallGraphWorks() {
-    for (Pod p : k.pods().inNamespace(NS).list().getItems()) {
-      assertThat(p.getSpec().getInitContainers()).as(p.getMetadata().getName()).extracting(c -> c.getName())
-          .containsExactly("istio-init", "istio-proxy");
-    }
+    MeshIT.assertInjected(k.pods().inNamespace(NS).list().getItems());
     Map<String, Integer> pages = count(30, "http://productpage:9080/", "", true);
     MeshIT.report("1 on k3s: productpage through the mesh", pages);
     String page = curl("http://productpage:9080/");

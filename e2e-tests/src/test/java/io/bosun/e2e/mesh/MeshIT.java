@@ -146,10 +146,7 @@ class MeshIT {
   @Test
   @Order(1)
   void everyPodGetsASidecarAndReachesEveryReviewsVersion() {
-    for (Pod p : k.pods().inNamespace(NS).list().getItems()) {
-      assertThat(p.getSpec().getInitContainers()).as(p.getMetadata().getName()).extracting(c -> c.getName())
-          .containsExactly("istio-init", "istio-proxy");
-    }
+    assertInjected(k.pods().inNamespace(NS).list().getItems());
     // the whole chain: client -> productpage -> reviews (-> ratings) and details, every hop sidecar to sidecar;
     // first until every sidecar has its peers' endpoints (a pod that just started may not have them yet)
     Waits.until("20 whole pages in a row", () -> {
@@ -665,6 +662,14 @@ class MeshIT {
           "127.0.0.1:15000/stats?filter=reviews.*(membership_total|update_rejected|update_success)").strip());
     }
     return new Sample(counts, seconds);
+  }
+
+  /** Every pod has the init container and the native sidecar, in that order. */
+  static void assertInjected(List<Pod> pods) {
+    for (Pod p : pods) {
+      assertThat(p.getSpec().getInitContainers()).as(p.getMetadata().getName()).extracting(c -> c.getName())
+          .containsExactly("istio-init", "istio-proxy");
+    }
   }
 
   /** Non-blank lines of {@code out}, counted. */

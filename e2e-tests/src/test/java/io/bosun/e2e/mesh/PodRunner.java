@@ -112,8 +112,7 @@ final class PodRunner implements AutoCloseable {
       return;
     }
     try {
-      Running r = start(p);
-      pods.put(key(p), r);
+      pods.put(key(p), start(p));
     } catch (RuntimeException e) {
       LOG.error("Pod {}: cannot start", key(p), e);
     }
@@ -147,10 +146,8 @@ final class PodRunner implements AutoCloseable {
       processes.add(launch(null, null, key(p) + "-" + c.getName(), cmd, Map.of("POD_NAME", p.getMetadata().getName(),
           "POD_NAMESPACE", p.getMetadata().getNamespace())));
       LOG.info("Pod {}: Bosun on the host at {}", key(p), ip);
-      Running r = new Running(p.getMetadata().getNamespace(), null, ip, processes, Map.of());
-      pods.put(key(p), r);
       resolveBosun(ip);
-      return r;
+      return new Running(p.getMetadata().getNamespace(), null, ip, processes, Map.of());
     }
     Map<String, String> hosts = hosts(p.getMetadata().getNamespace());
     String netns = network.addPod(ip, hosts);
