@@ -68,6 +68,67 @@ final class Args {
     }
   }
 
+  /** A positive whole number. */
+  int count(String name, int fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new UsageException("option --" + name + ": \"" + v + "\" is not a positive number");
+    }
+  }
+
+  boolean bool(String name, boolean fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new UsageException("option --" + name + ": \"" + v + "\" is not true or false");
+    };
+  }
+
+  /** A duration such as {@code 90s}, {@code 30m}, {@code 24h}. */
+  java.time.Duration duration(String name, java.time.Duration fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})(s|m|h)").matcher(v);
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new UsageException("option --" + name + ": \"" + v + "\" is not a duration such as 90s, 30m or 24h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> java.time.Duration.ofSeconds(n);
+      case "m" -> java.time.Duration.ofMinutes(n);
+      default -> java.time.Duration.ofHours(n);
+    };
+  }
+
+  /** A comma-separated list. */
+  java.util.List<String> list(String name, java.util.List<String> fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    java.util.List<String> out = java.util.Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty())
+        .toList();
+    if (out.isEmpty()) {
+      throw new UsageException("option --" + name + " needs at least one value");
+    }
+    return out;
+  }
+
   static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

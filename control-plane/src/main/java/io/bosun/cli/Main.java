@@ -2,6 +2,7 @@ package io.bosun.cli;
 
 import io.bosun.runtime.KubeBosun;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.xds.auth.XdsSecurity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Files;
@@ -17,18 +18,26 @@ public final class Main {
       usage: bosun <command> [options]
 
       commands:
-        standalone --config DIR [--xds-port 15010] [--xds-address 0.0.0.0]
+        standalone --config DIR [--xds-port 15010] [--xds-address 127.0.0.1]
                    [--monitoring-port 15014] [--monitoring-address 127.0.0.1]
-            Serve xDS for the Istio config in DIR (*.yaml, *.yml; watched for changes).
-        kube [--kubeconfig PATH] [--xds-port 15010] [--xds-address 0.0.0.0]
+                   [--ca-dir DIR] [--workload-cert-ttl 24h]
+                   [--xds-max-streams-per-client 64] [--xds-max-groups-per-client 1024]
+            Serve xDS for the Istio config in DIR (*.yaml, *.yml; watched for changes). Proxies on
+            loopback are trusted as they claim (they get Secrets and workload certificates); others
+            get config only. The CA is ephemeral unless --ca-dir holds ca-cert.pem and ca-key.pem.
+        kube [--kubeconfig PATH] [--xds-tls-port 15012 (0: off)] [--xds-tls-address 0.0.0.0]
+             [--xds-plaintext false] [--xds-port 15010] [--xds-address 0.0.0.0]
+             [--service-name bosun] [--token-audiences istio-ca] [--workload-cert-ttl 24h]
+             [--xds-max-streams-per-client 64] [--xds-max-groups-per-client 16]
              [--monitoring-port 15014] [--monitoring-address 0.0.0.0]
              [--lease-namespace $POD_NAMESPACE|istio-system] [--identity $POD_NAME|host-pid] [--lease-duration-seconds 15]
              [--webhook-port 15017] [--webhook-address 0.0.0.0] [--webhook-cert-dir DIR] [--webhook-service bosun]
              [--webhook-cert-validity-hours 8760] [--injection-configmap bosun-sidecar-injector]
-             [--xds-tls-port 15012 (0: off)] [--xds-tls-address 0.0.0.0]
-            Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster),
-            and the sidecar-injection and validation webhooks (when the injector is on the class path),
-            whose certificate also serves xDS over TLS.
+            Serve xDS for the Istio config of a Kubernetes cluster (kubeconfig, $KUBECONFIG or in-cluster)
+            over TLS, to proxies that prove their workload identity (a service-account token or a
+            certificate from Bosun's CA, kept in Secret cacerts or bosun-ca), plus certificate signing;
+            plaintext xDS (anonymous, no Secrets) only with --xds-plaintext true. Also the
+            sidecar-injection and validation webhooks (when the injector is on the class path).
         demo [--config DIR] [--xds-port 15010] [--monitoring-port 15014]
             Run standalone Bosun on samples/demo with sample backends and an Envoy ingress gateway.
         intercept [--proxy-uid 1337] [--proxy-gid 1337] [--inbound-capture-port 15006] [--outbound-capture-port 15001]
@@ -65,7 +74,8 @@ public final class Main {
       switch (argv[0]) {
         case "standalone":
           return standalone(new Args(rest, Set.of("config", "xds-port", "xds-address", "monitoring-port",
-              "monitoring-address")));
+              "monitoring-address", "ca-dir", "workload-cert-ttl", "xds-max-streams-per-client",
+              "xds-max-groups-per-client")));
         case "kube":
           return kube(new Args(rest, kubeOptions()));
         case "demo":
@@ -98,7 +108,7 @@ public final class Main {
 
   private static int standalone(Args args) throws Exception {
     Path dir = Path.of(args.require("config"));
-    String xdsHost = args.get("xds-address", "0.0.0.0");
+    String xdsHost = args.get("xds-address", "127.0.0.1");
     int xdsPort = args.port("xds-port", 15010);
     String monitoringHost = args.get("monitoring-address", "127.0.0.1");
     int monitoringPort = args.port("monitoring-port", 15014);
@@ -106,7 +116,12 @@ public final class Main {
       System.err.println("bosun: config directory " + dir + " does not exist");
       return 2;
     }
-    StandaloneBosun bosun = StandaloneBosun.start(dir, xdsHost, xdsPort, monitoringHost, monitoringPort);
+    String caDir = args.get("ca-dir", "");
+    StandaloneBosun.Options options = new StandaloneBosun.Options(
+        caDir.isEmpty() ? null : Path.of(caDir), args.duration("workload-cert-ttl", java.time.Duration.ofHours(24)),
+        args.count("xds-max-streams-per-client", XdsSecurity.DEFAULT_STREAMS_PER_PRINCIPAL),
+        args.count("xds-max-groups-per-client", StandaloneBosun.Options.DEFAULT_GROUPS_PER_CLIENT));
+    StandaloneBosun bosun = StandaloneBosun.start(dir, xdsHost, xdsPort, monitoringHost, monitoringPort, options);
     awaitShutdown(bosun);
     return 0;
   }
@@ -117,28 +132,43 @@ public final class Main {
     return out;
   }
 
-  private static Set<String> kubeOptions() {
+  static Set<String> kubeOptions() {
     Set<String> known = new java.util.TreeSet<>(Set.of("kubeconfig", "xds-port", "xds-address", "monitoring-port",
-        "monitoring-address", "lease-namespace", "identity", "lease-duration-seconds"));
+        "monitoring-address", "lease-namespace", "identity", "lease-duration-seconds", "xds-plaintext",
+        "xds-tls-port", "xds-tls-address", "service-name", "token-audiences", "workload-cert-ttl",
+        "xds-max-streams-per-client", "xds-max-groups-per-client"));
     KubeBosun.extensions().forEach(e -> known.addAll(e.options()));
     return known;
   }
 
   private static int kube(Args args) throws Exception {
     String kubeconfig = args.get("kubeconfig", "");
-    KubeBosun.Options options = new KubeBosun.Options(
-        args.get("xds-address", "0.0.0.0"), args.port("xds-port", 15010),
-        args.get("monitoring-address", "0.0.0.0"), args.port("monitoring-port", 15014),
-        args.get("lease-namespace", System.getenv().getOrDefault("POD_NAMESPACE", "istio-system")),
-        args.get("identity", System.getenv().getOrDefault("POD_NAME",
-            java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid())),
-        java.time.Duration.ofSeconds(args.port("lease-duration-seconds", 15)), args.all());
+    KubeBosun.Options options = kubeOptions(args);
     io.fabric8.kubernetes.client.Config config = kubeconfig.isEmpty()
         ? io.fabric8.kubernetes.client.Config.autoConfigure(null)
         : io.fabric8.kubernetes.client.Config.fromKubeconfig(Files.readString(Path.of(kubeconfig)));
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     awaitShutdown(KubeBosun.start(client, options));
     return 0;
+  }
+
+  /** {@code bosun kube}'s options, defaults filled in (plaintext xDS off, TLS on 15012). */
+  static KubeBosun.Options kubeOptions(Args args) throws java.net.UnknownHostException {
+    KubeBosun.Security defaults = KubeBosun.Security.DEFAULTS;
+    KubeBosun.Security security = new KubeBosun.Security(
+        args.get("service-name", args.get("webhook-service", defaults.serviceName())),
+        args.list("token-audiences", defaults.tokenAudiences()),
+        args.duration("workload-cert-ttl", defaults.workloadCertTtl()), defaults.rootValidity(),
+        args.count("xds-max-streams-per-client", defaults.streamsPerClient()),
+        args.count("xds-max-groups-per-client", defaults.groupsPerClient()));
+    return new KubeBosun.Options(
+        args.get("xds-address", "0.0.0.0"), args.port("xds-port", 15010), args.bool("xds-plaintext", false),
+        args.get("xds-tls-address", "0.0.0.0"), args.port("xds-tls-port", 15012),
+        args.get("monitoring-address", "0.0.0.0"), args.port("monitoring-port", 15014),
+        args.get("lease-namespace", System.getenv().getOrDefault("POD_NAMESPACE", "istio-system")),
+        args.get("identity", System.getenv().getOrDefault("POD_NAME",
+            java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid())),
+        java.time.Duration.ofSeconds(args.port("lease-duration-seconds", 15)), security, args.all());
   }
 
   /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code resource}. */

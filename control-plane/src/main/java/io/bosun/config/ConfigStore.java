@@ -173,6 +173,18 @@ public final class ConfigStore {
     return io.bosun.model.Localities.ofPod(pod.labels(), node, "");
   }
 
+  /** Pod {@code namespace/name} as the store holds it now, if it does. */
+  public synchronized java.util.Optional<PodInfo> pod(String namespace, String name) {
+    Entry e = entries.get(new ResourceRef("Pod", namespace, name));
+    return e != null && e.serving() instanceof PodInfo pod ? java.util.Optional.of(pod) : java.util.Optional.empty();
+  }
+
+  /** The mesh config serving now (Istio's defaults when there is none). */
+  public synchronized MeshConfig mesh() {
+    return entries.values().stream().map(Entry::serving).filter(MeshConfig.class::isInstance)
+        .map(MeshConfig.class::cast).findFirst().orElse(MeshConfig.DEFAULT);
+  }
+
   public synchronized MeshSnapshot snapshot() {
     Map<Class<?>, List<Object>> byType = new LinkedHashMap<>();
     for (Entry e : entries.values()) {

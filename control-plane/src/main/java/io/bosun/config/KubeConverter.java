@@ -81,7 +81,8 @@ final class KubeConverter {
     Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
     String ip = pod.getStatus() == null || pod.getStatus().getPodIP() == null ? "" : pod.getStatus().getPodIP();
     String node = pod.getSpec() == null ? "" : pod.getSpec().getNodeName();
-    return Conversion.of(ref, new PodInfo(ref, ip, labels, node), problems);
+    String serviceAccount = pod.getSpec() == null ? "" : pod.getSpec().getServiceAccountName();
+    return Conversion.of(ref, new PodInfo(ref, ip, labels, node, serviceAccount), problems);
   }
 
   static Conversion node(ResourceRef ref, String source, io.fabric8.kubernetes.api.model.Node node) {

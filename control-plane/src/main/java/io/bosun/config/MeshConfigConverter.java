@@ -21,7 +21,8 @@ public final class MeshConfigConverter {
   public static final String CONFIGMAP_NAME = "istio";
   public static final String KEY = "mesh";
   private static final Set<String> HANDLED = Set.of("outboundTrafficPolicy", "defaultHttpRetryPolicy",
-      "accessLogFile", "accessLogEncoding", "accessLogFormat", "enableTracing", "defaultConfig", "connectTimeout");
+      "accessLogFile", "accessLogEncoding", "accessLogFormat", "enableTracing", "defaultConfig", "connectTimeout",
+      "trustDomain");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private MeshConfigConverter() {
@@ -94,8 +95,15 @@ public final class MeshConfigConverter {
     }
     Duration connectTimeout = Durations.check(m.path("connectTimeout").isMissingNode() ? null
         : m.get("connectTimeout").asText(), "data.mesh.connectTimeout", problems);
+    String trustDomain = text(m, "trustDomain", d.trustDomain());
+    // a DNS-like name: it becomes the host part of every workload's SPIFFE id
+    if (!trustDomain.matches("[a-z0-9]([a-z0-9.-]{0,253}[a-z0-9])?")) {
+      problems.error("data.mesh.trustDomain",
+          "must be a lower-case DNS-like name (letters, digits, '.', '-'), e.g. cluster.local, not \""
+              + Problems.truncate(trustDomain) + "\"");
+    }
     return new MeshConfig(registryOnly, retry, accessLogFile, encoding.equals("JSON"), text(m, "accessLogFormat", ""),
-        enableTracing, zipkin, sampling, connectTimeout);
+        enableTracing, zipkin, sampling, connectTimeout, trustDomain);
   }
 
   private static RouteActions.Retry retry(JsonNode r, Problems problems) {

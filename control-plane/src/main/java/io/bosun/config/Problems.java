@@ -34,4 +34,9 @@ final class Problems {
   List<ConfigError> all() {
     return List.copyOf(list);
   }
+
+  /** A user's value as quoted in a message: long values are cut, so a message never echoes a huge input. */
+  static String truncate(String value) {
+    return value.length() <= 120 ? value : value.substring(0, 100) + "... (" + value.length() + " characters)";
+  }
 }

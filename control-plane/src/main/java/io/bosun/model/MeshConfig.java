@@ -14,18 +14,22 @@ import java.time.Duration;
  * @param zipkinAddress      {@code host:port} of a Zipkin collector (Jaeger's Zipkin endpoint works); empty = no tracing
  * @param samplingPercent    share of requests traced, 0-100
  * @param connectTimeout     upstream connect timeout for clusters that set none
+ * @param trustDomain        the SPIFFE trust domain of workload identities ({@code spiffe://<trustDomain>/ns/..})
  */
 public record MeshConfig(boolean registryOnly, RouteActions.Retry defaultRetry, String accessLogFile,
                          boolean accessLogJson, String accessLogFormat, boolean enableTracing, String zipkinAddress,
-                         double samplingPercent, Duration connectTimeout) {
+                         double samplingPercent, Duration connectTimeout, String trustDomain) {
+  /** Istio's default trust domain. */
+  public static final String DEFAULT_TRUST_DOMAIN = "cluster.local";
   public static final MeshConfig DEFAULT = new MeshConfig(false, null, "", false, "", true, "", 1.0,
-      Duration.ofSeconds(10));
+      Duration.ofSeconds(10), DEFAULT_TRUST_DOMAIN);
 
   public MeshConfig {
     accessLogFile = accessLogFile == null ? "" : accessLogFile;
     accessLogFormat = accessLogFormat == null ? "" : accessLogFormat;
     zipkinAddress = zipkinAddress == null ? "" : zipkinAddress;
     connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
+    trustDomain = trustDomain == null || trustDomain.isEmpty() ? DEFAULT_TRUST_DOMAIN : trustDomain;
   }
 
   public boolean tracing() {

@@ -1,17 +1,25 @@
 package io.bosun.push;
 
+import io.bosun.ca.WorkloadCertificates;
 import io.bosun.config.ConfigStore;
+import io.bosun.identity.SecretAccess;
 import io.bosun.model.Proxy;
 import io.bosun.translate.ConfigGenerator;
 import io.bosun.translate.ProxyConfig;
 import io.bosun.translate.ProxyIdentity;
 import io.bosun.xds.XdsResources;
 import io.bosun.xds.XdsServer;
+import io.bosun.xds.auth.Identity;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,18 +47,30 @@ public final class PushController implements AutoCloseable {
   /** The store generation {@link #generator} was built from. */
   private long generatorGeneration = -1;
   private final java.util.function.BooleanSupplier complete;
+  private final SecretAccess secretAccess;
+  /** null: workload certificates are not issued */
+  private final WorkloadCertificates certificates;
 
   public PushController(ConfigStore store) {
     this(store, () -> true);
   }
 
-  /**
-   * @param complete whether the store holds the whole config yet (e.g. all informers synced);
-   *                 until then proxies get nothing rather than a partial config
-   */
   public PushController(ConfigStore store, java.util.function.BooleanSupplier complete) {
+    this(store, complete, SecretAccess.ANY_IDENTITY, null);
+  }
+
+  /**
+   * @param complete     whether the store holds the whole config yet (e.g. all informers synced);
+   *                     until then proxies get nothing rather than a partial config
+   * @param secretAccess decides which proxies get the Secrets config names (credentialName)
+   * @param certificates the workload certificates proxies with an identity get over SDS; null for none
+   */
+  public PushController(ConfigStore store, java.util.function.BooleanSupplier complete, SecretAccess secretAccess,
+                        WorkloadCertificates certificates) {
     this.store = store;
     this.complete = complete;
+    this.secretAccess = secretAccess;
+    this.certificates = certificates;
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "push");
       t.setDaemon(true);
@@ -59,6 +79,32 @@ public final class PushController implements AutoCloseable {
     this.debouncer = new Debouncer(executor, QUIET_MILLIS, MAX_MILLIS, this::push);
     this.generator = new ConfigGenerator(store.snapshot());
     store.addListener(debouncer::trigger);
+    long every = certificates == null ? 60_000
+        : Math.max(1_000, Math.min(60_000, certificates.ttl().toMillis() / 20));
+    executor.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Renews workload certificates due for it (or signed by a CA that changed) and re-asks who may
+   * read Secrets; pushes when either changed anything a connected proxy holds.
+   */
+  private void maintain() {
+    try {
+      Set<String> inUse = new HashSet<>();
+      groups.values().forEach(p -> {
+        if (!p.identity().isEmpty()) {
+          inUse.add(p.identity());
+        }
+      });
+      boolean renewed = certificates != null && certificates.rotate(inUse);
+      boolean access = !secretAccess.recheck(inUse).isEmpty();
+      if (renewed || access) {
+        LOG.info("pushing: {}", renewed ? "workload certificates renewed" : "access to Secrets changed");
+        debouncer.trigger();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("certificate and access maintenance failed; retrying at the next round", e);
+    }
   }
 
   /** Groups proxies for the xDS server: everything translation reads from a proxy. */
@@ -82,7 +128,7 @@ public final class PushController implements AutoCloseable {
     }
     String locality = store.podLocality(p.namespace(), p.podName());
     return locality.isEmpty() ? p
-        : new Proxy(p.id(), p.type(), p.ip(), p.podName(), p.namespace(), p.labels(), locality);
+        : p.withLocality(locality);
   }
 
   public void attach(XdsServer server) {
@@ -148,10 +194,16 @@ public final class PushController implements AutoCloseable {
       return false;
     }
     try {
-      ProxyConfig config = gen.generate(proxy);
+      Proxy served = proxy.withSecretAccess(secretAccess.allowed(proxy.identity()));
+      ProxyConfig config = gen.generate(served);
       translations.incrementAndGet();
+      List<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret> secrets = config.secrets();
+      if (certificates != null && !proxy.identity().isEmpty()) {
+        secrets = new ArrayList<>(secrets);
+        secrets.addAll(certificates.secrets(Identity.fromSpiffe(proxy.identity()).orElseThrow()));
+      }
       return server.setResources(group, new XdsResources(config.clusters(), config.endpoints(), config.listeners(),
-          config.routes(), config.secrets()));
+          config.routes(), secrets));
     } catch (RuntimeException e) {
       // A translation bug must not take the control plane down; the group keeps its last config.
       LOG.error("proxy {} (group {}): translation failed, keeping its previous config", proxy.id(), group, e);

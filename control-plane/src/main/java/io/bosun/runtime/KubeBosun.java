@@ -1,6 +1,14 @@
 package io.bosun.runtime;
 
+import io.bosun.ca.KubeCaStore;
+import io.bosun.ca.MeshCa;
+import io.bosun.ca.MeshCaServer;
+import io.bosun.ca.RootCertPublisher;
+import io.bosun.ca.WorkloadCertificates;
 import io.bosun.config.ConfigParser;
+import io.bosun.identity.KubeSecretAccess;
+import io.bosun.identity.ProxyAdmission;
+import io.bosun.identity.TokenReviewAuthenticator;
 import io.bosun.config.ConfigStore;
 import io.bosun.monitoring.MonitoringServer;
 import io.bosun.push.Debouncer;
@@ -9,9 +17,11 @@ import io.bosun.sources.kube.KubeConfigSource;
 import io.bosun.sources.kube.Leadership;
 import io.bosun.sources.kube.StatusWriter;
 import io.bosun.xds.XdsServer;
+import io.bosun.xds.auth.XdsSecurity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.List;
@@ -28,17 +38,50 @@ import org.slf4j.LoggerFactory;
 public final class KubeBosun implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubeBosun.class);
 
-  /** Where and how one replica runs. */
-  public record Options(String xdsHost, int xdsPort, String monitoringHost, int monitoringPort,
-                        String leaseNamespace, String identity, Duration leaseDuration,
-                        Map<String, String> extensionSettings) {
+  /**
+   * Where and how one replica runs.
+   *
+   * @param plaintextXds whether xDS is also served in plaintext on {@code xdsHost:xdsPort}: anonymous,
+   *                     never given Secrets or workload certificates; for trusted networks only
+   * @param xdsTlsPort   xDS and certificate signing over TLS (Istio's 15012), where proxies prove
+   *                     their identity; 0 turns it (and the mesh CA) off
+   */
+  public record Options(String xdsHost, int xdsPort, boolean plaintextXds, String xdsTlsHost, int xdsTlsPort,
+                        String monitoringHost, int monitoringPort, String leaseNamespace, String identity,
+                        Duration leaseDuration, Security security, Map<String, String> extensionSettings) {
     public Options {
       extensionSettings = extensionSettings == null ? Map.of() : Map.copyOf(extensionSettings);
+      security = security == null ? Security.DEFAULTS : security;
+    }
+
+    /** Plaintext xDS only (no TLS port, no CA): tests that drive Envoys with a plain bootstrap. */
+    public Options(String xdsHost, int xdsPort, String monitoringHost, int monitoringPort, String leaseNamespace,
+                   String identity, Duration leaseDuration, Map<String, String> extensionSettings) {
+      this(xdsHost, xdsPort, true, xdsHost, 0, monitoringHost, monitoringPort, leaseNamespace, identity,
+          leaseDuration, Security.DEFAULTS, extensionSettings);
     }
 
     public Options(String xdsHost, int xdsPort, String monitoringHost, int monitoringPort, String leaseNamespace,
                    String identity, Duration leaseDuration) {
       this(xdsHost, xdsPort, monitoringHost, monitoringPort, leaseNamespace, identity, leaseDuration, Map.of());
+    }
+  }
+
+  /**
+   * How workloads prove who they are and what they get.
+   *
+   * @param serviceName     the Service proxies reach Bosun by (names on the 15012 certificate)
+   * @param tokenAudiences  audiences a service-account token must carry (the first is what injection asks for)
+   * @param workloadCertTtl lifetime of workload certificates (renewed at half)
+   * @param rootValidity    lifetime of a self-signed root Bosun creates
+   */
+  public record Security(String serviceName, List<String> tokenAudiences, Duration workloadCertTtl,
+                         Duration rootValidity, int streamsPerClient, int groupsPerClient) {
+    public static final Security DEFAULTS = new Security("bosun", List.of("istio-ca"), Duration.ofHours(24),
+        Duration.ofDays(3650), XdsSecurity.DEFAULT_STREAMS_PER_PRINCIPAL, XdsSecurity.DEFAULT_GROUPS_PER_PRINCIPAL);
+
+    public Security {
+      tokenAudiences = List.copyOf(tokenAudiences);
     }
   }
 
@@ -60,12 +103,21 @@ public final class KubeBosun implements AutoCloseable {
   private final MonitoringServer monitoring;
   private final Leadership leadership;
   private final ScheduledExecutorService statusExecutor;
+  private final MeshCa ca = new MeshCa();
+  private final MeshCaServer caServer;
 
   private KubeBosun(KubernetesClient client, Options options) throws IOException {
     this.client = client;
+    Security id = options.security();
     source = new KubeConfigSource(client, new ConfigParser(), store, options.leaseNamespace());
-    push = new PushController(store, source::synced);
-    xds = new XdsServer(new InetSocketAddress(options.xdsHost(), options.xdsPort()), push::groupOf, push::onNewGroup);
+    WorkloadCertificates certificates = new WorkloadCertificates(ca, id.workloadCertTtl(), Clock.systemUTC());
+    push = new PushController(store, source::synced, new KubeSecretAccess(client), certificates);
+    XdsSecurity security = new XdsSecurity(
+        new TokenReviewAuthenticator(client, id.tokenAudiences(), () -> store.mesh().trustDomain()),
+        new ProxyAdmission(store::pod, () -> store.mesh().trustDomain(), false),
+        id.streamsPerClient(), id.groupsPerClient(), XdsSecurity.DEFAULT_IDLE_TIMEOUT);
+    xds = new XdsServer(options.plaintextXds() ? new InetSocketAddress(options.xdsHost(), options.xdsPort()) : null,
+        push::groupOf, push::onNewGroup, security);
     push.attach(xds);
     xds.start();
 
@@ -93,11 +145,25 @@ public final class KubeBosun implements AutoCloseable {
         statusDebouncer::trigger);
     DebugPages pages = new DebugPages(store, xds, push);
     monitoring = new MonitoringServer(new InetSocketAddress(options.monitoringHost(), options.monitoringPort()),
-        source::synced, pages::metrics, pages::configz, pages::syncz).start();
+        this::ready, pages::metrics, pages::configz, pages::syncz).start();
 
     source.start();
     statusExecutor.execute(() -> awaitSync(statusDebouncer));
     leadership.start();
+    if (options.xdsTlsPort() > 0) {
+      String ns = options.leaseNamespace();
+      String svc = id.serviceName();
+      caServer = new MeshCaServer(ca,
+          new KubeCaStore(client, ns, () -> store.mesh().trustDomain(), id.rootValidity(), Clock.systemUTC()),
+          new RootCertPublisher(client, () -> ca.current().rootsPem()), xds,
+          new MeshCaServer.Settings(new InetSocketAddress(options.xdsTlsHost(), options.xdsTlsPort()),
+              List.of(svc + "." + ns + ".svc", svc + "." + ns + ".svc.cluster.local", svc + "." + ns, svc,
+                  "istiod." + ns + ".svc"),
+              id.workloadCertTtl(), id.workloadCertTtl().multipliedBy(4)),
+          this::isLeader).start();
+    } else {
+      caServer = null;
+    }
     // extensions (the webhooks) need the API server; they start in the background, retrying,
     // so xDS never waits for them and an API server outage at start-up delays only them
     for (KubeExtension ext : extensions()) {
@@ -105,8 +171,11 @@ public final class KubeBosun implements AutoCloseable {
       t.setDaemon(true);
       t.start();
     }
-    LOG.info("kubernetes mode: {} on {}, xDS on port {}, monitoring on port {}, lease {}/{}", options.identity(),
-        client.getMasterUrl(), xds.port(), monitoring.port(), options.leaseNamespace(), Leadership.LEASE);
+    LOG.info("kubernetes mode: {} on {}, xDS {}, TLS xDS {}, monitoring on port {}, lease {}/{}",
+        options.identity(), client.getMasterUrl(),
+        options.plaintextXds() ? "in plaintext on port " + xds.port() : "in plaintext off",
+        options.xdsTlsPort() > 0 ? "on port " + options.xdsTlsPort() : "off", monitoring.port(),
+        options.leaseNamespace(), Leadership.LEASE);
   }
 
   private void startExtension(KubeExtension ext, Options options) {
@@ -156,12 +225,22 @@ public final class KubeBosun implements AutoCloseable {
     return leadership != null && leadership.isLeader();
   }
 
+  /** Informers synced and, when 15012 is on, the CA loaded and 15012 serving. */
   public boolean ready() {
-    return source.synced();
+    return source.synced() && (caServer == null || caServer.ready());
   }
 
   public int xdsPort() {
     return xds.port();
+  }
+
+  /** The TLS port (15012) once serving; throws before. */
+  public int xdsTlsPort() {
+    return xds.tlsPort(0);
+  }
+
+  public MeshCa ca() {
+    return ca;
   }
 
   public int monitoringPort() {
@@ -190,6 +269,9 @@ public final class KubeBosun implements AutoCloseable {
     }
     leadership.close();
     statusExecutor.shutdownNow();
+    if (caServer != null) {
+      caServer.close();
+    }
     source.close();
     monitoring.close();
     xds.close();

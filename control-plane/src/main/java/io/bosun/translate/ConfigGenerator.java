@@ -44,14 +44,20 @@ public final class ConfigGenerator {
     }
     shared();
     List<ClusterLoadAssignment> endpoints = endpointsFor(proxy.locality());
+    List<Cluster> servable = SecretBuilder.servable(snapshot, proxy, clusters);
+    if (servable.size() != clusters.size()) {
+      java.util.Set<String> names = new java.util.HashSet<>();
+      servable.forEach(c -> names.add(c.getName()));
+      endpoints = endpoints.stream().filter(e -> names.contains(e.getClusterName())).toList();
+    }
     if (proxy.type() == ProxyType.ROUTER) {
       List<Listener> listeners = ListenerBuilder.gateway(snapshot, proxy);
-      return new ProxyConfig(clusters, endpoints, listeners, RouteBuilder.gateway(snapshot, proxy),
-          SecretBuilder.build(snapshot, proxy, clusters, listeners));
+      return new ProxyConfig(servable, endpoints, listeners, RouteBuilder.gateway(snapshot, proxy),
+          SecretBuilder.build(snapshot, proxy, servable, listeners));
     }
     Map<Integer, Boolean> inbound = inboundByIp.getOrDefault(proxy.ip(), Map.of());
     List<Listener> listeners = new ArrayList<>(ListenerBuilder.sidecar(snapshot, proxy));
-    List<Cluster> all = new ArrayList<>(clusters);
+    List<Cluster> all = new ArrayList<>(servable);
     all.addAll(InboundBuilder.clusters(inbound, snapshot.mesh()));
     listeners.add(InboundBuilder.virtualInbound(snapshot, inbound));
     return new ProxyConfig(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy),

@@ -140,7 +140,7 @@ final class GatewayListenerBuilder {
   /** A credentialName's Secret (and its CA for MUTUAL) must exist in the gateway's namespace. */
   private static boolean credentialsAvailable(MeshSnapshot snapshot, Proxy proxy, ServerTls tls) {
     return tls.credentialName().isEmpty()
-        || SecretBuilder.available(snapshot, proxy.namespace(), tls.credentialName(), tls.mutual());
+        || SecretBuilder.available(snapshot, proxy, tls.credentialName(), tls.mutual());
   }
 
   /** The first tcp rule bound to the server's gateway that applies; TLS servers terminate first. */

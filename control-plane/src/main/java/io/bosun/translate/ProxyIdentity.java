@@ -14,6 +14,9 @@ import java.util.stream.Collectors;
  * metadata {@code NAMESPACE} and {@code LABELS}; and decides which proxies share one config.
  */
 public final class ProxyIdentity {
+  /** The node metadata key the xDS server records a stream's verified identity under. */
+  public static final String IDENTITY_KEY = "BOSUN_IDENTITY";
+
   private ProxyIdentity() {
   }
 
@@ -51,21 +54,25 @@ public final class ProxyIdentity {
       locality = labels.get("topology.kubernetes.io/region") + "/"
           + labels.getOrDefault("topology.kubernetes.io/zone", "") + "/";
     }
-    return new Proxy(id, type, ip, podName, namespace, labels, locality);
+    // set by the xDS server from what the caller proved, never by the caller itself
+    String identity = string(md.getFieldsOrDefault(IDENTITY_KEY, Value.getDefaultInstance()));
+    return new Proxy(id, type, ip, podName, namespace, labels, locality, identity, false);
   }
 
   /**
    * The group a proxy's config is shared with: everything translation reads from the proxy,
    * which is its type, namespace (short host names, sourceNamespace) and labels (Gateway
    * selectors, sourceLabels) and, for sidecars, the IP (the inbound side serves the services
-   * whose endpoints have that IP) and its locality (locality load balancing). Widen this when translation starts reading more.
+   * whose endpoints have that IP), its locality (locality load balancing) and its identity (which
+   * Secrets it may receive, and its workload certificate). Widen this when translation starts reading more.
    */
   public static String group(Proxy proxy) {
     String labels = new TreeMap<>(proxy.labels()).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(","));
     String ip = proxy.type() == ProxyType.SIDECAR ? proxy.ip() : "";
-    return proxy.type().id() + "~" + ip + "~" + proxy.namespace() + "~" + proxy.locality() + "~" + labels;
+    return proxy.type().id() + "~" + ip + "~" + proxy.namespace() + "~" + proxy.locality() + "~" + labels
+        + (proxy.identity().isEmpty() ? "" : "~" + proxy.identity());
   }
 
   private static String string(Value v) {

@@ -26,7 +26,9 @@ import java.util.TreeSet;
 /**
  * SDS: the certificates a proxy's listeners and clusters name ({@code kubernetes://<credentialName>}
  * and {@code kubernetes://<credentialName>-cacert}, as Istio names them), from the Secrets of the
- * proxy's own namespace.
+ * proxy's own namespace, and only to a proxy whose identity may read them
+ * ({@link Proxy#secretAccess()}). A listener or cluster whose Secret a proxy will not get is left
+ * out of its config: Envoy would otherwise wait for it (and hold back its initialization).
  */
 final class SecretBuilder {
   static final String PREFIX = "kubernetes://";
@@ -52,16 +54,49 @@ final class SecretBuilder {
       }
     }
     List<Secret> out = new ArrayList<>();
+    if (!proxy.secretAccess()) {
+      return out;
+    }
     for (String name : names) {
       resolve(snapshot, proxy.namespace(), name).ifPresent(out::add);
     }
     return out;
   }
 
-  /** Whether {@code credentialName} can be served to a proxy of {@code namespace}, with a CA when {@code needCa}. */
-  static boolean available(MeshSnapshot snapshot, String namespace, String credentialName, boolean needCa) {
-    return resolve(snapshot, namespace, PREFIX + credentialName).isPresent()
-        && (!needCa || resolve(snapshot, namespace, PREFIX + credentialName + CA_SUFFIX).isPresent());
+  /** Whether {@code credentialName} can be served to {@code proxy}, with a CA when {@code needCa}. */
+  static boolean available(MeshSnapshot snapshot, Proxy proxy, String credentialName, boolean needCa) {
+    return proxy.secretAccess()
+        && resolve(snapshot, proxy.namespace(), PREFIX + credentialName).isPresent()
+        && (!needCa || resolve(snapshot, proxy.namespace(), PREFIX + credentialName + CA_SUFFIX).isPresent());
+  }
+
+  /**
+   * {@code clusters} without those naming a {@code kubernetes://} Secret {@code proxy} will not
+   * get (a DestinationRule's credentialName seen from another namespace, or a proxy that may not
+   * read Secrets). Requests for such a destination fail (no cluster) rather than wait.
+   */
+  static List<Cluster> servable(MeshSnapshot snapshot, Proxy proxy, List<Cluster> clusters) {
+    List<Cluster> out = null;
+    for (int i = 0; i < clusters.size(); i++) {
+      Cluster c = clusters.get(i);
+      boolean ok = true;
+      if (c.hasTransportSocket()) {
+        TreeSet<String> names = new TreeSet<>();
+        names(c.getTransportSocket().getTypedConfig(), names);
+        for (String n : names) {
+          if (n.startsWith(PREFIX) && (!proxy.secretAccess() || resolve(snapshot, proxy.namespace(), n).isEmpty())) {
+            ok = false;
+            break;
+          }
+        }
+      }
+      if (!ok && out == null) {
+        out = new ArrayList<>(clusters.subList(0, i));
+      } else if (ok && out != null) {
+        out.add(c);
+      }
+    }
+    return out == null ? clusters : out;
   }
 
   static Optional<Secret> resolve(MeshSnapshot snapshot, String namespace, String sdsName) {

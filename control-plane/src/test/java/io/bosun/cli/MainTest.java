@@ -30,6 +30,24 @@ class MainTest {
   }
 
   @Test
+  void kubernetesModeServesXdsOnlyOverTlsUnlessToldOtherwise() throws Exception {
+    var defaults = Main.kubeOptions(new Args(java.util.List.of(), Main.kubeOptions()));
+    assertThat(defaults.plaintextXds()).isFalse();
+    assertThat(defaults.xdsTlsPort()).isEqualTo(15012);
+    assertThat(defaults.security().tokenAudiences()).containsExactly("istio-ca");
+    assertThat(defaults.security().workloadCertTtl()).isEqualTo(java.time.Duration.ofHours(24));
+    var trusted = Main.kubeOptions(new Args(java.util.List.of("--xds-plaintext", "true", "--workload-cert-ttl", "90m",
+        "--token-audiences", "istio-ca,bosun"), Main.kubeOptions()));
+    assertThat(trusted.plaintextXds()).isTrue();
+    assertThat(trusted.security().workloadCertTtl()).isEqualTo(java.time.Duration.ofMinutes(90));
+    assertThat(trusted.security().tokenAudiences()).containsExactly("istio-ca", "bosun");
+    assertThat(Main.run(new String[] {"kube", "--xds-plaintext", "yes"})).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("option --xds-plaintext: \"yes\" is not true or false");
+    assertThat(Main.run(new String[] {"kube", "--workload-cert-ttl", "1d"})).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not a duration such as 90s, 30m or 24h");
+  }
+
+  @Test
   void usageErrorsSayWhatIsWrongAndExitTwo() throws Exception {
     assertThat(Main.run(new String[] {"standalone"})).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("bosun: option --config is required", "usage: bosun");

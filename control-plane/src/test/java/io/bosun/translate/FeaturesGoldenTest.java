@@ -26,8 +26,10 @@ class FeaturesGoldenTest {
   static final Proxy PRODUCTPAGE = new Proxy("sidecar~10.244.0.10~productpage-v1.default~default.svc.cluster.local",
       ProxyType.SIDECAR, "10.244.0.10", "productpage-v1", "default", Map.of("app", "productpage", "version", "v1"),
       "us-east/zone-a/");
+  /** A gateway whose service account may read its namespace's Secrets (its HTTPS server needs one). */
   static final Proxy GATEWAY = new Proxy("router~10.244.0.2~ingress.istio-system~istio-system.svc.cluster.local",
-      ProxyType.ROUTER, "10.244.0.2", "ingress", "istio-system", Map.of("istio", "ingressgateway"));
+      ProxyType.ROUTER, "10.244.0.2", "ingress", "istio-system", Map.of("istio", "ingressgateway"))
+      .withSecretAccess(true);
 
   static ConfigGenerator generator() throws Exception {
     StringBuilder yaml = new StringBuilder();

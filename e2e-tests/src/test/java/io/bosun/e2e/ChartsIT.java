@@ -87,10 +87,17 @@ class ChartsIT {
     List<HasMetadata> objs = render("bosun");
     Deployment d = one(objs, Deployment.class, "bosun");
     assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("kube",
-        "--xds-port=15010", "--xds-tls-port=15012", "--webhook-port=15017");
+        "--xds-plaintext=false", "--xds-tls-port=15012", "--webhook-port=15017", "--token-audiences=istio-ca",
+        "--workload-cert-ttl=24h");
+    // plaintext xDS is off unless the operator says the network is trusted
     assertThat(one(objs, io.fabric8.kubernetes.api.model.Service.class, "bosun").getSpec().getPorts())
         .extracting(p -> p.getPort() + "->" + p.getTargetPort().getIntVal())
-        .containsExactly("15010->15010", "15012->15012", "443->15017", "15014->15014");
+        .containsExactly("15012->15012", "443->15017", "15014->15014");
+    List<HasMetadata> plaintext = render("bosun", "--set", "xds.plaintext=true");
+    assertThat(one(plaintext, io.fabric8.kubernetes.api.model.Service.class, "bosun").getSpec().getPorts())
+        .extracting(p -> p.getPort() + "->" + p.getTargetPort().getIntVal()).contains("15010->15010");
+    assertThat(InjectionConfig.parse(one(plaintext, ConfigMap.class, "bosun-sidecar-injector").getData()
+        .get("config")).xdsAuth()).isEqualTo("none");
     assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("sidecar.istio.io/inject", "false");
     for (var w : one(objs, MutatingWebhookConfiguration.class, "bosun-sidecar-injector").getWebhooks()) {
       assertThat(w.getFailurePolicy()).isEqualTo("Fail");
@@ -100,10 +107,15 @@ class ChartsIT {
         .getFailurePolicy()).isEqualTo("Fail");
     ClusterRole role = one(objs, ClusterRole.class, "bosun-istio-system");
     assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources()).contains("secrets"));
+    // proxies' tokens are reviewed and their access to Secrets asked of RBAC
+    assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources()).containsExactly("tokenreviews"));
+    assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources())
+        .containsExactly("subjectaccessreviews"));
     assertThat(role.getRules()).noneSatisfy(r -> assertThat(r.getVerbs()).contains("*"));
     ConfigMap injector = one(objs, ConfigMap.class, "bosun-sidecar-injector");
     InjectionConfig config = InjectionConfig.parse(injector.getData().get("config"));
-    assertThat(config.discoveryAddress()).isEqualTo("bosun.istio-system.svc:15010");
+    assertThat(config.discoveryAddress()).isEqualTo("bosun.istio-system.svc:15012");
+    assertThat(config.xdsAuth()).isEqualTo("token");
     assertThat(config.initImage()).isEqualTo("ghcr.io/bosun-mesh/bosun:0.1.0");
     ConfigMap mesh = one(objs, ConfigMap.class, "istio");
     var parsed = new io.bosun.config.ConfigParser().parse("chart", new KubernetesSerialization().asYaml(mesh));
@@ -117,9 +129,17 @@ class ChartsIT {
     Deployment d = one(render("bosun-gateway"), Deployment.class, "t");
     List<String> args = d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
     String bootstrap = args.get(args.indexOf("--config-yaml") + 1).replace("$(POD_IP)", "10.0.0.9")
-        .replace("$(POD_NAME)", "t-1").replace("$(POD_NAMESPACE)", "istio-system");
+        .replace("$(POD_NAME)", "t-1").replace("$(POD_NAMESPACE)", "istio-system")
+        .replace("$(SERVICE_ACCOUNT)", "t");
     assertThat(bootstrap).contains("id: router~10.0.0.9~t-1.istio-system~istio-system.svc.cluster.local",
-        "istio: ingressgateway");
+        "istio: ingressgateway", "target_uri: bosun.istio-system.svc:15012");
+    // the token and the roots are files the pod mounts; Envoy checks they exist
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gateway-mounts");
+    java.nio.file.Path token = java.nio.file.Files.writeString(dir.resolve("istio-token"), "token");
+    java.nio.file.Path roots = java.nio.file.Files.writeString(dir.resolve("root-cert.pem"), "roots");
+    assertThat(bootstrap).contains("/var/run/secrets/tokens/istio-token", "/var/run/secrets/istio/root-cert.pem");
+    bootstrap = bootstrap.replace("/var/run/secrets/tokens/istio-token", token.toString())
+        .replace("/var/run/secrets/istio/root-cert.pem", roots.toString());
     assertThat(EnvoyProcess.validate(EnvoyBinary.require(), bootstrap)).contains("OK");
   }
 

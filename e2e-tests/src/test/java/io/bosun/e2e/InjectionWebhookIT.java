@@ -38,7 +38,6 @@ class InjectionWebhookIT {
   static KubernetesClient k;
   static KubeBosun bosun;
   static int port;
-  static int xdsTlsPort;
 
   @BeforeAll
   static void start(RealCluster cluster) throws Exception {
@@ -46,7 +45,6 @@ class InjectionWebhookIT {
     Crds.install(k);
     Crds.ensureNamespace(k, "istio-system");
     port = Ports.freePort();
-    xdsTlsPort = Ports.freePort();
     // URL webhooks: the API server reaches Bosun on loopback, no Service needed in this cluster
     Manifests.apply(k, """
         apiVersion: admissionregistration.k8s.io/v1
@@ -79,8 +77,7 @@ class InjectionWebhookIT {
         """.formatted(port));
     bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
         new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "webhook-it", Duration.ofSeconds(5),
-            Map.of("webhook-port", Integer.toString(port), "webhook-address", "127.0.0.1",
-                "xds-tls-port", Integer.toString(xdsTlsPort), "xds-tls-address", "127.0.0.1")));
+            Map.of("webhook-port", Integer.toString(port), "webhook-address", "127.0.0.1")));
     Waits.until("caBundle on both webhook configurations", () ->
         k.admissionRegistration().v1().mutatingWebhookConfigurations().withName("bosun-sidecar-injector").get()
             .getWebhooks().get(0).getClientConfig().getCaBundle() != null
@@ -181,32 +178,6 @@ class InjectionWebhookIT {
         """)).isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("VirtualService mesh/bad: spec.http[0].match[0].uri.regex: invalid RE2 regular expression");
     assertThat(Crds.applySamples(k)).isPositive();
-  }
-
-  @Test
-  void xdsOverTlsPresentsTheWebhookCertificateForTheServiceName() throws Exception {
-    String caBundle = new String(java.util.Base64.getDecoder().decode(k.admissionRegistration().v1()
-        .mutatingWebhookConfigurations().withName("bosun-sidecar-injector").get().getWebhooks().get(0)
-        .getClientConfig().getCaBundle()), java.nio.charset.StandardCharsets.UTF_8);
-    Waits.until("xDS over TLS listening", () -> {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", xdsTlsPort)) {
-        return true;
-      } catch (java.io.IOException e) {
-        return false;
-      }
-    }, Duration.ofSeconds(20));
-    // a proxy that trusts the caBundle and asks for the Service's name gets its clusters
-    var reply = XdsOverTls.firstClusters(xdsTlsPort, caBundle, "bosun.istio-system.svc",
-        "sidecar~10.9.0.1~web-1.mesh~mesh.svc.cluster.local");
-    assertThat(reply.getTypeUrl()).isEqualTo("type.googleapis.com/envoy.config.cluster.v3.Cluster");
-    assertThat(reply.getVersionInfo()).isNotEmpty();
-    // one that trusts another CA, or asks for another name, is refused at the handshake
-    String otherCa = io.bosun.certs.Certificates.newAuthority("other", Duration.ofDays(1)).authority()
-        .certificatePem();
-    assertThatThrownBy(() -> XdsOverTls.firstClusters(xdsTlsPort, otherCa, "bosun.istio-system.svc", "sidecar~x~y.z~z"))
-        .hasMessageContaining("UNAVAILABLE");
-    assertThatThrownBy(() -> XdsOverTls.firstClusters(xdsTlsPort, caBundle, "evil.example.com", "sidecar~x~y.z~z"))
-        .hasMessageContaining("UNAVAILABLE");
   }
 
   private static void sleep(long ms) {

@@ -17,11 +17,15 @@ import java.util.Map;
  * @param initImage         the Bosun image; its {@code bosun intercept} installs the interception rules
  * @param discoveryAddress  {@code host:port} of Bosun's xDS service as pods reach it
  * @param nativeSidecar     {@code auto} (native when the API server is 1.29+), {@code true} or {@code false}
+ * @param xdsAuth           {@code token}: TLS to {@code discoveryAddress} (15012), verified with the mesh
+ *                          roots, presenting the pod's projected service-account token; {@code none}:
+ *                          plaintext, anonymous (no Secrets, no workload certificate; trusted networks)
+ * @param tokenAudience     the audience of the projected token (Bosun's {@code --token-audiences})
  */
 public record InjectionConfig(String proxyImage, String initImage, String imagePullPolicy, String discoveryAddress,
                               int proxyUid, String cpuRequest, String memoryRequest, String cpuLimit,
                               String memoryLimit, String nativeSidecar, String clusterDomain, int drainSeconds,
-                              String logLevel) {
+                              String logLevel, String xdsAuth, String tokenAudience) {
   public static final String CONFIGMAP = "bosun-sidecar-injector";
   public static final String KEY = "config";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -29,8 +33,8 @@ public record InjectionConfig(String proxyImage, String initImage, String imageP
   /** Istio's defaults where Istio has one (uid 1337, 100m/128Mi requests, 2/1Gi limits). */
   public static InjectionConfig defaults() {
     return new InjectionConfig("envoyproxy/envoy:v1.36.4", "ghcr.io/bosun-mesh/bosun:0.1.0", "IfNotPresent",
-        "bosun.istio-system.svc:15010", 1337, "100m", "128Mi", "2000m", "1024Mi", "auto", "cluster.local", 5,
-        "warning");
+        "bosun.istio-system.svc:15012", 1337, "100m", "128Mi", "2000m", "1024Mi", "auto", "cluster.local", 5,
+        "warning", "token", "istio-ca");
   }
 
   /** Reads the YAML of the ConfigMap's {@code config} key over the defaults; unknown keys are an error. */
@@ -60,12 +64,16 @@ public record InjectionConfig(String proxyImage, String initImage, String imageP
         take(v, "cpuLimit", d.cpuLimit()), take(v, "memoryLimit", d.memoryLimit()),
         take(v, "nativeSidecar", d.nativeSidecar()), take(v, "clusterDomain", d.clusterDomain()),
         Integer.parseInt(take(v, "drainSeconds", Integer.toString(d.drainSeconds()))),
-        take(v, "logLevel", d.logLevel()));
+        take(v, "logLevel", d.logLevel()), take(v, "xdsAuth", d.xdsAuth()),
+        take(v, "tokenAudience", d.tokenAudience()));
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("injection config: unknown keys " + v.keySet());
     }
     if (!c.discoveryAddress().matches("[A-Za-z0-9.-]+:[0-9]{1,5}")) {
       throw new IllegalArgumentException("injection config: discoveryAddress must be host:port");
+    }
+    if (!c.xdsAuth().matches("token|none")) {
+      throw new IllegalArgumentException("injection config: xdsAuth must be token or none");
     }
     if (!c.nativeSidecar().matches("auto|true|false")) {
       throw new IllegalArgumentException("injection config: nativeSidecar must be auto, true or false");

@@ -11,6 +11,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +39,11 @@ public final class Injector {
   public static final String PROXY_CPU_LIMIT = "sidecar.istio.io/proxyCPULimit";
   public static final String PROXY_MEMORY_LIMIT = "sidecar.istio.io/proxyMemoryLimit";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  /** Istio's volume names: the proxy's service-account token and the mesh roots. */
+  static final String TOKEN_VOLUME = "istio-token";
+  static final String ROOTS_VOLUME = "istiod-ca-cert";
+  /** Where Bosun publishes the mesh roots in every namespace (Istio's name). */
+  static final String ROOTS_CONFIGMAP = "istio-ca-root-cert";
 
   private final InjectionConfig config;
   private final boolean nativeSidecars;
@@ -77,6 +86,20 @@ public final class Injector {
       List<Container> containers = new ArrayList<>(InjectionPolicy.list(spec.getContainers()));
       containers.add(proxy);
       spec.setContainers(containers);
+    }
+    if (tokenAuth()) {
+      // a projected token needs a named service account; "default" is what the API server's
+      // ServiceAccount admission would fill in (it runs before webhooks where it is enabled)
+      if (spec.getServiceAccountName() == null || spec.getServiceAccountName().isEmpty()) {
+        spec.setServiceAccountName("default");
+      }
+      List<Volume> volumes = new ArrayList<>(InjectionPolicy.list(spec.getVolumes()));
+      volumes.add(new VolumeBuilder().withName(TOKEN_VOLUME).withNewProjected().addNewSource()
+          .withNewServiceAccountToken().withAudience(config.tokenAudience()).withExpirationSeconds(43200L)
+          .withPath("istio-token").endServiceAccountToken().endSource().endProjected().build());
+      volumes.add(new VolumeBuilder().withName(ROOTS_VOLUME).withNewConfigMap().withName(ROOTS_CONFIGMAP)
+          .endConfigMap().build());
+      spec.setVolumes(volumes);
     }
     if (spec.getTerminationGracePeriodSeconds() == null) {
       spec.setTerminationGracePeriodSeconds(30L);
@@ -153,6 +176,8 @@ public final class Injector {
         .withEnv(field("POD_NAME", "metadata.name"), field("POD_NAMESPACE", "metadata.namespace"),
             field("POD_IP", "status.podIP"), field("SERVICE_ACCOUNT", "spec.serviceAccountName"),
             field("INSTANCE_IP", "status.podIP"))
+        .withVolumeMounts(tokenAuth() ? List.of(
+            mount(TOKEN_VOLUME, ProxyBootstrap.TOKEN_DIR), mount(ROOTS_VOLUME, ProxyBootstrap.ROOTS_DIR)) : List.of())
         .addNewPort().withName("http-envoy-prom").withContainerPort(ProxyBootstrap.STATS_PORT).withProtocol("TCP")
         .endPort()
         .withNewReadinessProbe()
@@ -177,6 +202,14 @@ public final class Injector {
         .build();
   }
 
+  private boolean tokenAuth() {
+    return config.xdsAuth().equals("token");
+  }
+
+  private static VolumeMount mount(String volume, String path) {
+    return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(true).build();
+  }
+
   private static EnvVar field(String name, String path) {
     return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withFieldPath(path).endFieldRef()
         .endValueFrom().build();
@@ -186,8 +219,9 @@ public final class Injector {
     String init = nativeSidecars ? "\"" + InjectionPolicy.INIT_NAME + "\",\"" + InjectionPolicy.PROXY_NAME + "\""
         : "\"" + InjectionPolicy.INIT_NAME + "\"";
     String containers = nativeSidecars ? "" : "\"" + InjectionPolicy.PROXY_NAME + "\"";
+    String volumes = tokenAuth() ? "\"" + TOKEN_VOLUME + "\",\"" + ROOTS_VOLUME + "\"" : "";
     return "{\"initContainers\":[" + init + "],\"containers\":[" + containers
-        + "],\"volumes\":[],\"imagePullSecrets\":null,\"revision\":\"default\"}";
+        + "],\"volumes\":[" + volumes + "],\"imagePullSecrets\":null,\"revision\":\"default\"}";
   }
 
   private static String canonicalName(ObjectMeta meta) {

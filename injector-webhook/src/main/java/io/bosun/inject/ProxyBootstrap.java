@@ -14,11 +14,21 @@ import java.util.TreeMap;
  * has the static listeners a plain Envoy needs to look like Istio's proxy: readiness
  * {@code /healthz/ready} on 15021 and Prometheus stats on 15090, both answered by the admin API
  * on 127.0.0.1:15000.
+ *
+ * <p>With {@code xdsAuth: token} Envoy's own gRPC client (no agent in the pod) reaches Bosun over
+ * TLS, verifying it with the mesh roots from the {@code istio-ca-root-cert} ConfigMap, and sends
+ * the pod's projected service-account token as {@code authorization: Bearer}; Envoy reads the
+ * token file again for every new stream, so the kubelet's rotation of it is picked up.
  */
 final class ProxyBootstrap {
   static final int ADMIN_PORT = 15000;
   static final int READY_PORT = 15021;
   static final int STATS_PORT = 15090;
+  /** Where the projected token and the mesh roots are mounted: Istio's paths. */
+  static final String TOKEN_DIR = "/var/run/secrets/tokens";
+  static final String TOKEN_FILE = TOKEN_DIR + "/istio-token";
+  static final String ROOTS_DIR = "/var/run/secrets/istio";
+  static final String ROOTS_FILE = ROOTS_DIR + "/root-cert.pem";
   // JSON is YAML, and a one-line argument reads better in `kubectl get pod -o yaml`
   // keys sorted: Map.of has no stable order, and the same pod must always get the same bytes
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -40,19 +50,23 @@ final class ProxyBootstrap {
         "id", "sidecar~$(POD_IP)~$(POD_NAME).$(POD_NAMESPACE)~$(POD_NAMESPACE).svc." + domain,
         "cluster", podLabels.getOrDefault("app", "$(POD_NAMESPACE)"),
         "metadata", metadata));
+    boolean token = config.xdsAuth().equals("token");
+    Map<String, Object> grpcService = token ? Map.of("google_grpc", googleGrpc(config.discoveryAddress()))
+        : Map.of("envoy_grpc", Map.of("cluster_name", "xds-grpc"));
     root.put("dynamic_resources", Map.of(
         "ads_config", Map.of("api_type", "GRPC", "transport_api_version", "V3",
             "set_node_on_first_message_only", true,
-            "grpc_services", List.of(Map.of("envoy_grpc", Map.of("cluster_name", "xds-grpc")))),
+            "grpc_services", List.of(grpcService)),
         "cds_config", Map.of("ads", Map.of(), "resource_api_version", "V3"),
         "lds_config", Map.of("ads", Map.of(), "resource_api_version", "V3")));
     int colon = config.discoveryAddress().lastIndexOf(':');
     String xdsHost = config.discoveryAddress().substring(0, colon);
     int xdsPort = Integer.parseInt(config.discoveryAddress().substring(colon + 1));
+    List<Object> clusters = token ? List.of(cluster("bosun-admin", "127.0.0.1", ADMIN_PORT, "STATIC", false))
+        : List.of(cluster("xds-grpc", xdsHost, xdsPort, "STRICT_DNS", true),
+            cluster("bosun-admin", "127.0.0.1", ADMIN_PORT, "STATIC", false));
     root.put("static_resources", Map.of(
-        "clusters", List.of(
-            cluster("xds-grpc", xdsHost, xdsPort, "STRICT_DNS", true),
-            cluster("bosun-admin", "127.0.0.1", ADMIN_PORT, "STATIC", false)),
+        "clusters", clusters,
         "listeners", List.of(
             adminProxy("bosun-readiness", READY_PORT, "/healthz/ready", "/ready"),
             adminProxy("bosun-prometheus", STATS_PORT, "/stats/prometheus", "/stats/prometheus"))));
@@ -62,6 +76,27 @@ final class ProxyBootstrap {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Envoy's Google gRPC client: TLS with the mesh roots, the projected token as call credentials. */
+  private static Map<String, Object> googleGrpc(String target) {
+    Map<String, Object> tokenFile = Map.of("name", "envoy.grpc_credentials.file_based_metadata",
+        "typed_config", Map.of(
+            "@type", "type.googleapis.com/envoy.config.grpc_credential.v3.FileBasedMetadataConfig",
+            "secret_data", Map.of("filename", TOKEN_FILE),
+            "header_prefix", "Bearer "));
+    Map<String, Object> g = new LinkedHashMap<>();
+    g.put("target_uri", target);
+    g.put("stat_prefix", "xds_grpc");
+    // the plugin in call_credentials only runs under its own credentials factory
+    g.put("credentials_factory_name", "envoy.grpc_credentials.file_based_metadata");
+    g.put("channel_credentials", Map.of("ssl_credentials", Map.of("root_certs", Map.of("filename", ROOTS_FILE))));
+    g.put("call_credentials", List.of(Map.of("from_plugin", tokenFile)));
+    // Envoy's default keepalive is off; find a dead control plane (and fail over) within a minute
+    g.put("channel_args", Map.of("args", Map.of(
+        "grpc.keepalive_time_ms", Map.of("int_value", 30000),
+        "grpc.keepalive_timeout_ms", Map.of("int_value", 10000))));
+    return g;
   }
 
   private static Map<String, Object> cluster(String name, String host, int port, String type, boolean http2) {

@@ -1,29 +1,22 @@
 package io.bosun.inject;
 
+import io.bosun.ca.Pem;
 import io.bosun.certs.Certificates;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * The webhook's serving certificate: mounted files (cert-manager style: tls.crt, tls.key, ca.crt),
@@ -54,19 +47,7 @@ final class WebhookCerts {
     }
 
     PrivateKey privateKey() {
-      try (PEMParser p = new PEMParser(new StringReader(keyPem))) {
-        Object o = p.readObject();
-        JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-        if (o instanceof PEMKeyPair kp) {
-          return conv.getKeyPair(kp).getPrivate();
-        }
-        if (o instanceof PrivateKeyInfo info) {
-          return conv.getPrivateKey(info);
-        }
-        throw new IllegalArgumentException("no private key in the PEM");
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the private key: " + e.getMessage(), e);
-      }
+      return Pem.privateKey(keyPem);
     }
   }
 
@@ -141,13 +122,7 @@ final class WebhookCerts {
   }
 
   static List<X509Certificate> certificates(String pem) {
-    try {
-      return CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8))).stream()
-          .map(c -> (X509Certificate) c).toList();
-    } catch (CertificateException e) {
-      throw new IllegalArgumentException("not a PEM certificate: " + e.getMessage(), e);
-    }
+    return Pem.certificates(pem);
   }
 
   private static String encode(String s) {

@@ -25,8 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Kubernetes mode's admission webhooks: sidecar injection and Istio config validation on one
  * HTTPS port (15017 by default), with their certificate managed (created, shared through a
- * Secret, patched into the webhook configurations as caBundle, renewed before expiry). The same
- * certificate, issued for the Service's names, serves xDS over TLS on 15012 as istiod does.
+ * Secret, patched into the webhook configurations as caBundle, renewed before expiry).
  */
 public final class WebhookExtension implements KubeExtension {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookExtension.class);
@@ -35,7 +34,7 @@ public final class WebhookExtension implements KubeExtension {
   public Set<String> options() {
     return Set.of("webhook-port", "webhook-address", "webhook-cert-dir", "webhook-service",
         "injector-webhook-name", "validator-webhook-name", "webhook-cert-validity-hours",
-        "webhook-cert-check-seconds", "injection-configmap", "xds-tls-port", "xds-tls-address");
+        "webhook-cert-check-seconds", "injection-configmap");
   }
 
   @Override
@@ -51,9 +50,6 @@ public final class WebhookExtension implements KubeExtension {
     long checkSeconds = Long.parseLong(settings.getOrDefault("webhook-cert-check-seconds", "3600"));
     String configMap = settings.getOrDefault("injection-configmap", InjectionConfig.CONFIGMAP);
     String certDir = settings.getOrDefault("webhook-cert-dir", "");
-    int tlsPort = Integer.parseInt(settings.getOrDefault("xds-tls-port", "15012"));
-    InetSocketAddress tls = tlsPort > 0 ? new InetSocketAddress(settings.getOrDefault("xds-tls-address", "0.0.0.0"),
-        tlsPort) : null;
 
     SharedIndexInformer<Namespace> namespaces = client.namespaces().runnableInformer(0);
     namespaces.start();
@@ -81,7 +77,7 @@ public final class WebhookExtension implements KubeExtension {
 
     try {
       return serve(client, parser, namespace, leader, port, address, service, mutating, validating, validity,
-          checkSeconds, certDir, namespaces, config, state, minor, xds, tls);
+          checkSeconds, certDir, namespaces, config, state, minor);
     } catch (Exception | Error e) {
       config.close();
       namespaces.close();
@@ -93,8 +89,7 @@ public final class WebhookExtension implements KubeExtension {
                                      BooleanSupplier leader, int port, String address, String service,
                                      String mutating, String validating, Duration validity, long checkSeconds,
                                      String certDir, SharedIndexInformer<Namespace> namespaces,
-                                     SharedIndexInformer<ConfigMap> config, InjectionState state, int minor,
-                                     XdsServer xds, InetSocketAddress tls)
+                                     SharedIndexInformer<ConfigMap> config, InjectionState state, int minor)
       throws Exception {
     List<String> names = List.of(service + "." + namespace + ".svc", service + "." + namespace + ".svc.cluster.local",
         service + "." + namespace, service, "localhost", "127.0.0.1");
@@ -109,14 +104,6 @@ public final class WebhookExtension implements KubeExtension {
     Rotation rotation = new Rotation(client, namespace, certDir, names, validity, mutating, validating, leader, server,
         material);
     rotation.patch();
-    if (tls != null && xds != null) {
-      try {
-        xds.startTls(tls, server.keyManager());
-      } catch (java.io.IOException e) {
-        // the webhooks and plaintext xDS still serve; say what is missing
-        LOG.error("xDS over TLS: cannot listen on {}:{}", tls.getHostString(), tls.getPort(), e);
-      }
-    }
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "webhook-certs");
       t.setDaemon(true);

@@ -1,5 +1,6 @@
 package io.bosun.inject;
 
+import io.bosun.ca.ReloadingKeyManager;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -17,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +32,7 @@ final class WebhookServer implements AutoCloseable {
 
   private final HttpsServer server;
   private final ExecutorService executor;
-  private final SwappableKeyManager keys = new SwappableKeyManager();
+  private final ReloadingKeyManager keys = new ReloadingKeyManager();
 
   WebhookServer(InetSocketAddress address, WebhookCerts.Material material, AdmissionHandler handler)
       throws IOException, GeneralSecurityException {
@@ -58,14 +58,10 @@ final class WebhookServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** The key manager behind this server's TLS: it always holds the current certificate. */
-  javax.net.ssl.X509KeyManager keyManager() {
-    return keys;
-  }
 
   /** Serves {@code m} from the next handshake on. */
   void use(WebhookCerts.Material m) {
-    keys.set(m.privateKey(), WebhookCerts.certificates(m.certPem()).toArray(X509Certificate[]::new));
+    keys.set(m.privateKey(), WebhookCerts.certificates(m.certPem()));
   }
 
   private static void serve(HttpExchange ex, Function<byte[], byte[]> handle) throws IOException {
@@ -99,51 +95,5 @@ final class WebhookServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
-  }
-
-  /** A key manager whose certificate can be replaced at run time. */
-  private static final class SwappableKeyManager extends X509ExtendedKeyManager {
-    private volatile PrivateKey key;
-    private volatile X509Certificate[] chain;
-
-    void set(PrivateKey key, X509Certificate[] chain) {
-      this.chain = chain;
-      this.key = key;
-    }
-
-    @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return "webhook";
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return "webhook";
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      return chain;
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      return key;
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      return new String[] {"webhook"};
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return new String[0];
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return null;
-    }
   }
 }

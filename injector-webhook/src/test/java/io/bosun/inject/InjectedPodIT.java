@@ -61,8 +61,10 @@ class InjectedPodIT {
     bosun = StandaloneBosun.start(config, pod.hostIp(), 0, "127.0.0.1", 0);
 
     InjectionConfig defaults = InjectionConfig.defaults();
+    // standalone Bosun serves plaintext: the injection variant for a trusted network (the token
+    // variant, TLS to 15012 with the pod's token, runs end to end in the e2e MeshIT)
     InjectionConfig cfg = InjectionConfig.parse("discoveryAddress: bosun.istio-system.svc:" + bosun.xdsPort()
-        + "\nlogLevel: info");
+        + "\nlogLevel: info\nxdsAuth: none");
     assertThat(cfg.proxyUid()).isEqualTo(defaults.proxyUid());
     injected = new Injector(cfg, 33).inject(new PodBuilder().withNewMetadata().withName("app-1")
         .withNamespace("default").withLabels(Map.of("app", "app")).endMetadata().withNewSpec().addNewContainer()

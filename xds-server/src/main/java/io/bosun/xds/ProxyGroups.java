@@ -24,6 +24,17 @@ final class ProxyGroups {
 
   private final SimpleCache<String> cache;
   private final Map<String, Integer> openStreams = new HashMap<>();
+  /** Streams by principal and group, to bound how many groups one principal can make us compute. */
+  private final Map<String, Map<String, Integer>> byPrincipal = new HashMap<>();
+
+  /** What opening a stream did. */
+  enum Opened {
+    /** the group had no resources yet: fire the NewGroupListener */
+    NEW,
+    EXISTING,
+    /** refused: the principal already holds streams of as many groups as it may */
+    OVER_LIMIT
+  }
   private final Set<String> announced = new HashSet<>();
   private final Map<String, Published> published = new HashMap<>();
 
@@ -32,12 +43,21 @@ final class ProxyGroups {
   }
 
   /**
-   * Counts a new stream of the group. Returns true exactly once per group lifetime when it has
-   * no resources yet, i.e. when the caller should fire the NewGroupListener.
+   * Counts a new stream of the group for {@code principal}, unless that would give the principal
+   * more than {@code maxGroups} distinct groups. {@link Opened#NEW} comes exactly once per group
+   * lifetime when it has no resources yet, i.e. when the caller should fire the NewGroupListener.
    */
-  synchronized boolean streamOpened(String group) {
+  synchronized Opened streamOpened(String group, String principal, int maxGroups) {
+    Map<String, Integer> mine = byPrincipal.computeIfAbsent(principal, p -> new HashMap<>());
+    if (!mine.containsKey(group) && mine.size() >= maxGroups) {
+      if (mine.isEmpty()) {
+        byPrincipal.remove(principal);
+      }
+      return Opened.OVER_LIMIT;
+    }
+    mine.merge(group, 1, Integer::sum);
     openStreams.merge(group, 1, Integer::sum);
-    return !published.containsKey(group) && announced.add(group);
+    return !published.containsKey(group) && announced.add(group) ? Opened.NEW : Opened.EXISTING;
   }
 
   /** Lets the next stream of the group announce it again, since the listener failed. */
@@ -46,7 +66,19 @@ final class ProxyGroups {
   }
 
   /** When the group's last stream closes, forget it so a reconnect recomputes it from scratch. */
-  synchronized void streamClosed(String group) {
+  synchronized void streamClosed(String group, String principal) {
+    Map<String, Integer> mine = byPrincipal.get(principal);
+    if (mine != null) {
+      Integer n = mine.get(group);
+      if (n != null && n > 1) {
+        mine.put(group, n - 1);
+      } else {
+        mine.remove(group);
+        if (mine.isEmpty()) {
+          byPrincipal.remove(principal);
+        }
+      }
+    }
     Integer open = openStreams.get(group);
     if (open == null) {
       return;
@@ -74,9 +106,9 @@ final class ProxyGroups {
     }
     published.put(group, new Published(resources, next));
     cache.setSnapshot(group, next);
-    log.debug("group {} published CDS {} EDS {} LDS {} RDS {}", group,
+    log.debug("group {} published CDS {} EDS {} LDS {} RDS {} SDS {}", group,
         next.clusters().version(), next.endpoints().version(),
-        next.listeners().version(), next.routes().version());
+        next.listeners().version(), next.routes().version(), next.secrets().version());
     return true;
   }
 
@@ -92,6 +124,8 @@ final class ProxyGroups {
     return a.clusters().version().equals(b.clusters().version())
         && a.endpoints().version().equals(b.endpoints().version())
         && a.listeners().version().equals(b.listeners().version())
-        && a.routes().version().equals(b.routes().version());
+        && a.routes().version().equals(b.routes().version())
+        // a renewed certificate or a rotated credentialName Secret changes nothing else
+        && a.secrets().version().equals(b.secrets().version());
   }
 }

@@ -1,5 +1,12 @@
 package io.bosun.xds;
 
+import com.google.protobuf.Value;
+import io.bosun.xds.auth.AdmissionException;
+import io.bosun.xds.auth.Caller;
+import io.bosun.xds.auth.Identity;
+import io.bosun.xds.auth.LogSafe;
+import io.bosun.xds.auth.NodeAdmission;
+import io.bosun.xds.auth.RefusalLog;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -21,6 +28,7 @@ import org.slf4j.LoggerFactory;
 final class ProxyStream {
 
   private static final Logger log = LoggerFactory.getLogger(ProxyStream.class);
+  private static final RefusalLog REFUSALS = new RefusalLog(log);
 
   /** Thrown to refuse a stream; carries the status the call is closed with. */
   static final class Refused extends Exception {
@@ -37,15 +45,22 @@ final class ProxyStream {
   private final ProxyGrouping grouping;
   private final NewGroupListener listener;
   private final ProxyGroups groups;
+  private final Caller caller;
+  private final NodeAdmission admission;
+  private final int groupsPerPrincipal;
   private final Map<String, Sent> lastSent = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Node node;
   private volatile String group;
 
-  ProxyStream(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups) {
+  ProxyStream(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups, Caller caller,
+              NodeAdmission admission, int groupsPerPrincipal) {
     this.grouping = grouping;
     this.listener = listener;
     this.groups = groups;
+    this.caller = caller;
+    this.admission = admission;
+    this.groupsPerPrincipal = groupsPerPrincipal;
   }
 
   /** Returns the request java-control-plane should see. */
@@ -87,8 +102,8 @@ final class ProxyStream {
     if (!closed.compareAndSet(false, true) || group == null) {
       return;
     }
-    log.info("{} closed its xDS stream (group {})", node.getId(), group);
-    groups.streamClosed(group);
+    log.info("{} closed its xDS stream (group {})", LogSafe.escape(node.getId()), LogSafe.escape(group));
+    groups.streamClosed(group, caller.principal());
   }
 
   private Node bind(Node requestNode, String kind) throws Refused {
@@ -99,21 +114,56 @@ final class ProxyStream {
       throw new Refused(Status.INVALID_ARGUMENT.withDescription(
           "the first request on an xDS stream must carry node"));
     }
+    Node admitted;
+    try {
+      // a caller never chooses the identity it is served as: only admission sets it
+      NodeAdmission.Admitted a = admission.admit(caller, withIdentity(requestNode, null));
+      admitted = withIdentity(a.node(), a.identity().orElse(null));
+    } catch (AdmissionException e) {
+      REFUSALS.refused(caller.principal(), requestNode.getId() + " (" + caller + ") refused: " + e.getMessage());
+      throw new Refused(Status.PERMISSION_DENIED.withDescription(e.getMessage()));
+    } catch (RuntimeException e) {
+      log.error("{} ({}): admission failed, refusing its stream", requestNode.getId(), caller, e);
+      throw new Refused(Status.UNAVAILABLE.withDescription("cannot admit node " + requestNode.getId() + " now"));
+    }
     String streamGroup;
     try {
-      streamGroup = grouping.groupOf(requestNode);
+      streamGroup = grouping.groupOf(admitted);
     } catch (RuntimeException e) {
       log.error("{} cannot be grouped, refusing its stream", requestNode.getId(), e);
       throw new Refused(Status.INTERNAL.withDescription("cannot group node " + requestNode.getId()));
     }
-    node = requestNode;
-    group = streamGroup;
-    boolean announce = groups.streamOpened(streamGroup);
-    log.info("{} opened a {} xDS stream (group {})", requestNode.getId(), kind, streamGroup);
-    if (announce) {
-      announce(streamGroup, requestNode);
+    ProxyGroups.Opened opened = groups.streamOpened(streamGroup, caller.principal(), groupsPerPrincipal);
+    if (opened == ProxyGroups.Opened.OVER_LIMIT) {
+      REFUSALS.refused(caller.principal(), requestNode.getId() + " (" + caller + ") refused: over the limit of "
+          + groupsPerPrincipal + " proxy groups");
+      throw new Refused(Status.RESOURCE_EXHAUSTED.withDescription(
+          caller.principal() + " already has " + groupsPerPrincipal + " distinct proxies connected"));
     }
-    return requestNode;
+    node = admitted;
+    group = streamGroup;
+    log.info("{} opened a {} xDS stream as {} (group {})", LogSafe.escape(requestNode.getId()), kind, caller,
+        LogSafe.escape(streamGroup));
+    if (opened == ProxyGroups.Opened.NEW) {
+      announce(streamGroup, admitted);
+    }
+    return admitted;
+  }
+
+  /** The node with {@link Identity#NODE_METADATA_KEY} set to {@code identity}'s SPIFFE id, or removed. */
+  static Node withIdentity(Node node, Identity identity) {
+    boolean has = node.getMetadata().containsFields(Identity.NODE_METADATA_KEY);
+    if (identity == null && !has) {
+      return node;
+    }
+    Node.Builder b = node.toBuilder();
+    if (identity == null) {
+      b.getMetadataBuilder().removeFields(Identity.NODE_METADATA_KEY);
+    } else {
+      b.getMetadataBuilder().putFields(Identity.NODE_METADATA_KEY,
+          Value.newBuilder().setStringValue(identity.spiffeId()).build());
+    }
+    return b.build();
   }
 
   private void announce(String newGroup, Node first) {

@@ -1,8 +1,11 @@
 package io.bosun.xds;
 
+import io.bosun.xds.auth.Caller;
+import io.bosun.xds.auth.NodeAdmission;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.Grpc;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -19,17 +22,28 @@ final class ProxyStreamInterceptor implements ServerInterceptor {
   private final ProxyGrouping grouping;
   private final NewGroupListener listener;
   private final ProxyGroups groups;
+  private final NodeAdmission admission;
+  private final int groupsPerPrincipal;
 
-  ProxyStreamInterceptor(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups) {
+  ProxyStreamInterceptor(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups,
+                         NodeAdmission admission, int groupsPerPrincipal) {
     this.grouping = grouping;
     this.listener = listener;
     this.groups = groups;
+    this.admission = admission;
+    this.groupsPerPrincipal = groupsPerPrincipal;
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    ProxyStream stream = new ProxyStream(grouping, listener, groups);
+    Caller caller = Caller.CURRENT.get();
+    if (caller == null) {
+      // no CallerInterceptor in front (a test's bare server): anonymous
+      caller = Caller.of(java.util.Optional.empty(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
+          false);
+    }
+    ProxyStream stream = new ProxyStream(grouping, listener, groups, caller, admission, groupsPerPrincipal);
     ServerCall<Q, R> watched = new SimpleForwardingServerCall<>(call) {
       @Override
       public void sendMessage(R message) {
@@ -62,7 +76,7 @@ final class ProxyStreamInterceptor implements ServerInterceptor {
         prepared = prepare(message);
       } catch (ProxyStream.Refused e) {
         refused = true;
-        call.close(e.status, new Metadata());
+        io.bosun.xds.auth.Refusals.close(call, e.status);
         return;
       }
       super.onMessage(prepared);

@@ -96,6 +96,16 @@ final class FakeEnvoy implements AutoCloseable {
     }
   }
 
+  /** The status the server ended the stream with (waits up to 5 s; OK when it completed normally). */
+  io.grpc.Status endStatus() {
+    try {
+      Throwable t = ended.get(5, TimeUnit.SECONDS);
+      return t == null ? io.grpc.Status.OK : io.grpc.Status.fromThrowable(t);
+    } catch (Exception e) {
+      throw new AssertionError("the stream did not end within 5 s", e);
+    }
+  }
+
   /** Ends the stream from the client side, as Envoy does on shutdown. */
   void hangUp() {
     if (!hungUp) {

@@ -98,7 +98,35 @@ public final class KubeConfigSource implements AutoCloseable {
     byKind.put(HasMetadata.getKind(type), informer);
   }
 
+  /**
+   * Secrets Bosun never serves to any proxy, whatever config names them: its own (webhook and CA
+   * keys, anything it labels as managed, the Istio CA Secret names) and service-account tokens.
+   */
+  static boolean protectedSecret(HasMetadata obj, String systemNamespace) {
+    if (!(obj instanceof io.fabric8.kubernetes.api.model.Secret s)) {
+      return false;
+    }
+    if ("kubernetes.io/service-account-token".equals(s.getType())) {
+      return true;
+    }
+    if (!systemNamespace.equals(s.getMetadata().getNamespace())) {
+      return false;
+    }
+    Map<String, String> labels = s.getMetadata().getLabels() == null ? Map.of() : s.getMetadata().getLabels();
+    return "bosun".equals(labels.get("app.kubernetes.io/managed-by"))
+        || OWN_SECRETS.contains(s.getMetadata().getName());
+  }
+
+  /** Bosun's and Istio's control-plane Secret names in Bosun's namespace. */
+  static final java.util.Set<String> OWN_SECRETS = java.util.Set.of("bosun-webhook-certs", "bosun-ca", "cacerts",
+      "istio-ca-secret");
+
   private void apply(HasMetadata obj) {
+    if (protectedSecret(obj, systemNamespace)) {
+      // not even stored: no config can make it reach a proxy (and a relabelled one is dropped)
+      store.remove(ref(obj));
+      return;
+    }
     try {
       JsonNode doc = client.getKubernetesSerialization().convertValue(obj, JsonNode.class);
       Conversion c = parser.convert(SOURCE, doc, ref(obj).toString());

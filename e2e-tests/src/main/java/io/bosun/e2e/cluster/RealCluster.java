@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class RealCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RealCluster.class);
   static final String TOKEN = "bosun-e2e-admin-token";
+  static final String ISSUER = "https://kubernetes.default.svc.cluster.local";
+  private java.security.PrivateKey serviceAccountKey;
   /** Ranges no real interface here uses; pods and services are never routed anywhere. */
   public static final String SERVICE_CIDR = "10.213.0.0/16";
   public static final String POD_CIDR = "10.214.0.0/16";
@@ -97,7 +99,7 @@ public final class RealCluster implements AutoCloseable {
         "--cert-dir", dir.resolve("certs").toString(),
         "--token-auth-file", dir.resolve("tokens.csv").toString(),
         "--authorization-mode", "RBAC",
-        "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+        "--service-account-issuer", ISSUER,
         "--service-account-key-file", dir.resolve("sa.key").toString(),
         "--service-account-signing-key-file", dir.resolve("sa.key").toString(),
         "--service-cluster-ip-range", SERVICE_CIDR,
@@ -227,11 +229,34 @@ public final class RealCluster implements AutoCloseable {
         """.formatted(url(), TOKEN);
   }
 
+  /**
+   * A service-account token for {@code namespace/name} signed with this cluster's own signing key,
+   * but with the expiry (and audience) the caller chooses: how a test gets an expired token that
+   * is otherwise exactly what the API server issues.
+   */
+  public String signServiceAccountToken(String namespace, String name, String audience, java.time.Instant notBefore,
+                                        java.time.Instant expires) throws Exception {
+    String uid = client().serviceAccounts().inNamespace(namespace).withName(name).get().getMetadata().getUid();
+    String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+    String claims = ("{\"aud\":[\"%s\"],\"exp\":%d,\"iat\":%d,\"nbf\":%d,\"iss\":\"%s\","
+        + "\"sub\":\"system:serviceaccount:%s:%s\",\"kubernetes.io\":{\"namespace\":\"%s\","
+        + "\"serviceaccount\":{\"name\":\"%s\",\"uid\":\"%s\"}}}").formatted(audience, expires.getEpochSecond(),
+        notBefore.getEpochSecond(), notBefore.getEpochSecond(), ISSUER, namespace, name, namespace, name, uid);
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String signingInput = b64.encodeToString(header.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "."
+        + b64.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    java.security.Signature rs256 = java.security.Signature.getInstance("SHA256withRSA");
+    rs256.initSign(serviceAccountKey);
+    rs256.update(signingInput.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return signingInput + "." + b64.encodeToString(rs256.sign());
+  }
+
   private void writeServiceAccountKey() throws Exception {
     KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
     gen.initialize(2048);
+    serviceAccountKey = gen.generateKeyPair().getPrivate();
     String pem = "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(gen.generateKeyPair().getPrivate().getEncoded())
+        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(serviceAccountKey.getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
     Files.writeString(dir.resolve("sa.key"), pem);
   }

@@ -147,6 +147,17 @@ class MeshIT {
   @Order(1)
   void everyPodGetsASidecarAndReachesEveryReviewsVersion() {
     assertInjected(k.pods().inNamespace(NS).list().getItems());
+    // every sidecar holds an xDS stream, and the only one there is: TLS on 15012 with its pod's
+    // token (plaintext 15010 is off in the chart's defaults)
+    for (PodRunner.Running pod : runner.podsWithPrefix(NS, "")) {
+      assertThat(MeshNetwork.sh(false, "ip", "netns", "exec", pod.netns(), "curl", "-s",
+          "127.0.0.1:15000/stats?filter=control_plane.connected_state")).contains("control_plane.connected_state: 1");
+      assertThat(MeshNetwork.sh(false, "ip", "netns", "exec", pod.netns(), "curl", "-s",
+          "127.0.0.1:15000/config_dump")).contains("envoy.grpc_credentials.file_based_metadata")
+          .contains("bosun.istio-system.svc:15012");
+    }
+    assertThat(curl("-o", "/dev/null", "-w", "%{http_code}", "http://bosun.istio-system.svc:15010/"))
+        .as("plaintext xDS refused").isEqualTo("000");
     // the whole chain: client -> productpage -> reviews (-> ratings) and details, every hop sidecar to sidecar;
     // first until every sidecar has its peers' endpoints (a pod that just started may not have them yet)
     Waits.until("20 whole pages in a row", () -> {

@@ -2,10 +2,16 @@ package io.bosun.e2e.mesh;
 
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.envoy.EnvoyBinary;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -150,11 +156,12 @@ final class PodRunner implements AutoCloseable {
       return new Running(p.getMetadata().getNamespace(), null, ip, processes, Map.of());
     }
     Map<String, String> hosts = hosts(p.getMetadata().getNamespace());
+    Map<String, Path> volumes = volumes(p);
     String netns = network.addPod(ip, hosts);
     Running r = new Running(p.getMetadata().getNamespace(), netns, ip, processes, hosts);
     for (Container c : list(p.getSpec().getInitContainers())) {
       boolean sidecar = "Always".equals(c.getRestartPolicy());
-      Process proc = run(netns, c, env, key(p));
+      Process proc = run(netns, c, env, key(p), volumes);
       if (proc == null) {
         continue;
       }
@@ -171,7 +178,7 @@ final class PodRunner implements AutoCloseable {
       }
     }
     for (Container c : list(p.getSpec().getContainers())) {
-      Process proc = run(netns, c, env, key(p));
+      Process proc = run(netns, c, env, key(p), volumes);
       if (proc != null) {
         processes.add(proc);
       }
@@ -225,7 +232,79 @@ final class PodRunner implements AutoCloseable {
     return out;
   }
 
-  private Process run(String netns, Container c, Map<String, String> fields, String pod) {
+  /**
+   * The pod's volumes as the kubelet makes them, each a directory under the runner's: a projected
+   * service-account token (from the TokenRequest API, bound to the pod, with the audience and
+   * lifetime the spec asks for), a ConfigMap's keys as files (waiting for it, as the kubelet
+   * holds the pod until it exists), an emptyDir.
+   */
+  private Map<String, Path> volumes(Pod p) {
+    Map<String, Path> out = new TreeMap<>();
+    Path base = dir.resolve("volumes").resolve(key(p).replace('/', '_'));
+    for (Volume v : list(p.getSpec().getVolumes())) {
+      Path d = base.resolve(v.getName());
+      try {
+        Files.createDirectories(d);
+        if (v.getProjected() != null) {
+          for (VolumeProjection source : list(v.getProjected().getSources())) {
+            ServiceAccountTokenProjection t = source.getServiceAccountToken();
+            if (t != null) {
+              writeReadable(d.resolve(t.getPath()), token(p, t));
+            }
+          }
+        } else if (v.getConfigMap() != null) {
+          ConfigMap cm = awaitConfigMap(p.getMetadata().getNamespace(), v.getConfigMap().getName());
+          for (Map.Entry<String, String> e : cm.getData().entrySet()) {
+            writeReadable(d.resolve(e.getKey()), e.getValue());
+          }
+        }
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      out.put(v.getName(), d);
+    }
+    return out;
+  }
+
+  private String token(Pod p, ServiceAccountTokenProjection t) {
+    String sa = p.getSpec().getServiceAccountName() == null ? "default" : p.getSpec().getServiceAccountName();
+    return k.serviceAccounts().inNamespace(p.getMetadata().getNamespace()).withName(sa)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec()
+            .withAudiences(t.getAudience() == null ? List.of() : List.of(t.getAudience()))
+            .withExpirationSeconds(t.getExpirationSeconds() == null ? 3600L : t.getExpirationSeconds())
+            .withNewBoundObjectRef().withApiVersion("v1").withKind("Pod").withName(p.getMetadata().getName())
+            .withUid(p.getMetadata().getUid()).endBoundObjectRef()
+            .endSpec().build())
+        .getStatus().getToken();
+  }
+
+  private ConfigMap awaitConfigMap(String namespace, String name) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      ConfigMap cm = k.configMaps().inNamespace(namespace).withName(name).get();
+      if (cm != null && cm.getData() != null) {
+        return cm;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("ConfigMap " + namespace + "/" + name + " never appeared");
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private static void writeReadable(Path file, String content) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  private Process run(String netns, Container c, Map<String, String> fields, String pod, Map<String, Path> volumes) {
     String image = c.getImage();
     Integer uid = c.getSecurityContext() == null || c.getSecurityContext().getRunAsUser() == null ? null
         : c.getSecurityContext().getRunAsUser().intValue();
@@ -255,13 +334,46 @@ final class PodRunner implements AutoCloseable {
     } else {
       return null; // bosun-e2e/client and anything else: nothing runs
     }
-    return launch(netns, uid, pod + "-" + c.getName(), cmd, env);
+    List<String> mounts = new ArrayList<>();
+    for (VolumeMount m : list(c.getVolumeMounts())) {
+      Path source = volumes.get(m.getName());
+      if (source == null) {
+        throw new IllegalStateException(pod + " container " + c.getName() + " mounts unknown volume " + m.getName());
+      }
+      mounts.add(source.toString());
+      mounts.add(m.getMountPath());
+    }
+    return launch(netns, uid, pod + "-" + c.getName(), cmd, env, mounts);
   }
 
   private Process launch(String netns, Integer uid, String name, List<String> cmd, Map<String, String> env) {
+    return launch(netns, uid, name, cmd, env, List.of());
+  }
+
+  /**
+   * Starts {@code cmd} in the pod's network namespace; {@code mounts} (source, path pairs) are bind
+   * mounts that only this process sees: {@code ip netns exec} gives it a mount namespace of its own.
+   */
+  private Process launch(String netns, Integer uid, String name, List<String> cmd, Map<String, String> env,
+                         List<String> mounts) {
     List<String> full = new ArrayList<>();
     if (netns != null) {
       full.addAll(List.of("ip", "netns", "exec", netns));
+    }
+    if (!mounts.isEmpty()) {
+      for (int i = 1; i < mounts.size(); i += 2) {
+        try {
+          // the mount point must exist; /var/run is a tmpfs, so these empty directories are transient
+          Files.createDirectories(Path.of(mounts.get(i)));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      full.addAll(List.of("sh", "-c",
+          "while [ \"$1\" != -- ]; do mount --bind \"$1\" \"$2\" || exit 1; shift 2; done; shift; exec \"$@\"",
+          "mounts"));
+      full.addAll(mounts);
+      full.add("--");
     }
     if (uid != null) {
       full.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
