@@ -100,6 +100,14 @@ final class TokenEnvoy implements AutoCloseable {
     return new TokenEnvoy(EnvoyProcess.start(EnvoyBinary.require(), yaml, admin, List.of()), identityPort, dir);
   }
 
+  /** Replaces the token file, as the kubelet does when it rotates the projected token. */
+  void writeToken(String token) throws IOException {
+    Path tmp = dir.resolve("istio-token.new");
+    Files.writeString(tmp, token);
+    Files.move(tmp, dir.resolve("istio-token"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   EnvoyProcess process() {
     return process;
   }

@@ -53,6 +53,7 @@ public final class XdsServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private Server server;
   private boolean started;
+  private boolean closed;
   private final List<Server> tlsServers = new ArrayList<>();
 
   /** Listens on all interfaces; port 0 picks a free one (see {@link #port()}). Callers are not authenticated. */
@@ -204,9 +205,10 @@ public final class XdsServer implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
-    if (server == null) {
+    if (!started || closed) {
       return;
     }
+    closed = true;
     health.enterTerminalState();
     List<Server> all = new ArrayList<>(tlsServers);
     if (server != null) {
