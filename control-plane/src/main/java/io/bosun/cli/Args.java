@@ -97,18 +97,19 @@ final class Args {
     };
   }
 
-  /** A duration such as {@code 90s}, {@code 30m}, {@code 24h}. */
+  /** A duration such as {@code 500ms}, {@code 90s}, {@code 30m}, {@code 24h}. */
   java.time.Duration duration(String name, java.time.Duration fallback) {
     String v = values.get(name);
     if (v == null) {
       return fallback;
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})(s|m|h)").matcher(v);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|m|h)").matcher(v);
     if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-      throw new UsageException("option --" + name + ": \"" + v + "\" is not a duration such as 90s, 30m or 24h");
+      throw new UsageException("option --" + name + ": \"" + v + "\" is not a duration such as 500ms, 90s, 30m or 24h");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {
+      case "ms" -> java.time.Duration.ofMillis(n);
       case "s" -> java.time.Duration.ofSeconds(n);
       case "m" -> java.time.Duration.ofMinutes(n);
       default -> java.time.Duration.ofHours(n);

@@ -2,6 +2,7 @@ package io.bosun.cli;
 
 import io.bosun.runtime.KubeBosun;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.sources.file.FileConfigSource;
 import io.bosun.xds.auth.XdsSecurity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -22,14 +23,17 @@ public final class Main {
                    [--monitoring-port 15014] [--monitoring-address 127.0.0.1]
                    [--ca-dir DIR] [--workload-cert-ttl 24h]
                    [--xds-max-streams-per-client 64] [--xds-max-groups-per-client 1024]
-            Serve xDS for the Istio config in DIR (*.yaml, *.yml; watched for changes). Proxies on
+                   [--file-settle 1s] [--max-file-bytes 2097152]
+            Serve xDS for the Istio config in DIR (*.yaml, *.yml; watched for changes; a change is
+            applied once the file has not changed for --file-settle, or after 10 s of changing). Proxies on
             loopback are trusted as they claim (they get Secrets and workload certificates); others
             get config only. The CA is ephemeral unless --ca-dir holds ca-cert.pem and ca-key.pem.
         kube [--kubeconfig PATH] [--xds-tls-port 15012 (0: off)] [--xds-tls-address 0.0.0.0]
              [--xds-plaintext false] [--xds-port 15010] [--xds-address 0.0.0.0]
              [--service-name bosun] [--token-audiences istio-ca] [--workload-cert-ttl 24h]
              [--xds-max-streams-per-client 64] [--xds-max-groups-per-client 16]
-             [--monitoring-port 15014] [--monitoring-address 0.0.0.0]
+             [--monitoring-port 15014] [--monitoring-address 127.0.0.1] [--expose-debug false]
+             [--readiness-port 8080] [--readiness-address 0.0.0.0]
              [--lease-namespace $POD_NAMESPACE|istio-system] [--identity $POD_NAME|host-pid] [--lease-duration-seconds 15]
              [--webhook-port 15017] [--webhook-address 0.0.0.0] [--webhook-cert-dir DIR] [--webhook-service bosun]
              [--webhook-cert-validity-hours 8760] [--injection-configmap bosun-sidecar-injector]
@@ -75,7 +79,7 @@ public final class Main {
         case "standalone":
           return standalone(new Args(rest, Set.of("config", "xds-port", "xds-address", "monitoring-port",
               "monitoring-address", "ca-dir", "workload-cert-ttl", "xds-max-streams-per-client",
-              "xds-max-groups-per-client")));
+              "xds-max-groups-per-client", "file-settle", "max-file-bytes")));
         case "kube":
           return kube(new Args(rest, kubeOptions()));
         case "demo":
@@ -120,7 +124,10 @@ public final class Main {
     StandaloneBosun.Options options = new StandaloneBosun.Options(
         caDir.isEmpty() ? null : Path.of(caDir), args.duration("workload-cert-ttl", java.time.Duration.ofHours(24)),
         args.count("xds-max-streams-per-client", XdsSecurity.DEFAULT_STREAMS_PER_PRINCIPAL),
-        args.count("xds-max-groups-per-client", StandaloneBosun.Options.DEFAULT_GROUPS_PER_CLIENT));
+        args.count("xds-max-groups-per-client", StandaloneBosun.Options.DEFAULT_GROUPS_PER_CLIENT),
+        new FileConfigSource.Limits(args.duration("file-settle", FileConfigSource.Limits.DEFAULTS.settle()),
+            FileConfigSource.Limits.DEFAULTS.maxWait(),
+            args.count("max-file-bytes", (int) FileConfigSource.Limits.DEFAULTS.maxBytes())));
     StandaloneBosun bosun = StandaloneBosun.start(dir, xdsHost, xdsPort, monitoringHost, monitoringPort, options);
     awaitShutdown(bosun);
     return 0;
@@ -136,7 +143,8 @@ public final class Main {
     Set<String> known = new java.util.TreeSet<>(Set.of("kubeconfig", "xds-port", "xds-address", "monitoring-port",
         "monitoring-address", "lease-namespace", "identity", "lease-duration-seconds", "xds-plaintext",
         "xds-tls-port", "xds-tls-address", "service-name", "token-audiences", "workload-cert-ttl",
-        "xds-max-streams-per-client", "xds-max-groups-per-client"));
+        "xds-max-streams-per-client", "xds-max-groups-per-client", "readiness-port", "readiness-address",
+        "expose-debug"));
     KubeBosun.extensions().forEach(e -> known.addAll(e.options()));
     return known;
   }
@@ -164,11 +172,13 @@ public final class Main {
     return new KubeBosun.Options(
         args.get("xds-address", "0.0.0.0"), args.port("xds-port", 15010), args.bool("xds-plaintext", false),
         args.get("xds-tls-address", "0.0.0.0"), args.port("xds-tls-port", 15012),
-        args.get("monitoring-address", "0.0.0.0"), args.port("monitoring-port", 15014),
+        args.get("monitoring-address", "127.0.0.1"), args.port("monitoring-port", 15014),
         args.get("lease-namespace", System.getenv().getOrDefault("POD_NAMESPACE", "istio-system")),
         args.get("identity", System.getenv().getOrDefault("POD_NAME",
             java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid())),
-        java.time.Duration.ofSeconds(args.port("lease-duration-seconds", 15)), security, args.all());
+        java.time.Duration.ofSeconds(args.port("lease-duration-seconds", 15)), security, args.all(),
+        new KubeBosun.Readiness(args.get("readiness-address", "0.0.0.0"), args.port("readiness-port", 8080),
+            args.bool("expose-debug", false)));
   }
 
   /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code resource}. */

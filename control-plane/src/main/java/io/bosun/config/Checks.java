@@ -51,16 +51,27 @@ final class Checks {
       problems.error(field, "regular expression must not be empty");
       return false;
     }
+    String shown = Problems.truncate(regex);
+    String limit = RegexLimits.problem(regex);
+    if (limit != null) {
+      problems.error(field, "regular expression \"" + shown + "\" " + limit);
+      return false;
+    }
     try {
       int size = RegexComplexity.estimate(Pattern.compile(regex));
       if (size > RegexComplexity.ENVOY_MAX_PROGRAM_SIZE) {
-        problems.error(field, "regular expression \"" + regex + "\" is too complex for Envoy: its RE2 program size"
+        problems.error(field, "regular expression \"" + shown + "\" is too complex for Envoy: its RE2 program size"
             + " is about " + size + ", over Envoy's limit of " + RegexComplexity.ENVOY_MAX_PROGRAM_SIZE);
         return false;
       }
       return true;
     } catch (PatternSyntaxException e) {
-      problems.error(field, "invalid RE2 regular expression \"" + regex + "\": " + e.getDescription());
+      problems.error(field, "invalid RE2 regular expression \"" + shown + "\": "
+          + Problems.truncate(e.getDescription()));
+      return false;
+    } catch (StackOverflowError e) {
+      // the bounds above should make this impossible; if a regex still gets here, refuse it alone
+      problems.error(field, "regular expression \"" + shown + "\" is too deeply nested to compile");
       return false;
     }
   }

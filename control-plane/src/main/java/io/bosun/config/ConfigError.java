@@ -10,6 +10,15 @@ public record ConfigError(Severity severity, String source, io.bosun.model.Resou
 
   public enum Severity { ERROR, WARNING }
 
+  /** Longer messages are cut: an error must never echo a 200 KB value into logs and pages (finding 14). */
+  static final int MAX_MESSAGE = 2_000;
+
+  public ConfigError {
+    if (message != null && message.length() > MAX_MESSAGE) {
+      message = message.substring(0, MAX_MESSAGE) + "... (" + message.length() + " characters)";
+    }
+  }
+
   public static ConfigError error(String source, io.bosun.model.ResourceRef ref, String field, String message) {
     return new ConfigError(Severity.ERROR, source, ref, field, message);
   }

@@ -42,14 +42,24 @@ public final class ConfigParser {
     }
     for (int i = 0; i < docs.size(); i++) {
       JsonNode doc = docs.get(i);
-      if (doc == null || doc.isNull() || doc.isMissingNode() || doc.isEmpty()) {
+      if (doc == null || doc.isNull() || doc.isMissingNode() || (doc.isObject() && doc.isEmpty())) {
         continue; // empty document, e.g. a trailing "---"
       }
       if (!doc.isObject()) {
-        fileErrors.add(ConfigError.error(source, null, "document " + (i + 1), "not a Kubernetes object"));
+        // plain text, a number, one word: a file overwritten by mistake must not delete its objects (finding 8)
+        fileErrors.add(ConfigError.error(source, null, "document " + (i + 1), "not a Kubernetes object but "
+            + (doc.isTextual() ? "text \"" + Problems.truncate(doc.asText()) + "\"" : "a " + doc.getNodeType()
+                .toString().toLowerCase(java.util.Locale.ROOT))));
         continue;
       }
-      Conversion c = convert(source, doc, "document " + (i + 1));
+      Conversion c;
+      try {
+        c = convert(source, doc, "document " + (i + 1));
+      } catch (StackOverflowError | RuntimeException e) {
+        // a bug or an input nothing else caught: this object is refused, the rest of the file is not
+        fileErrors.add(ConfigError.error(source, null, "document " + (i + 1), "cannot be processed: " + e));
+        continue;
+      }
       if (c.ref() == null) {
         fileErrors.addAll(c.problems());
       } else {

@@ -47,20 +47,31 @@ public final class ConfigStore {
 
   /**
    * Replaces everything with the given conversions (a full re-read of a source). When one
-   * resource is defined twice the first wins and the second is reported.
+   * resource is defined twice, the definition already serving keeps serving and the newcomer is
+   * refused and blamed (finding 10); between two new definitions, the first in order wins.
    */
   public void replaceAll(List<Conversion> conversions, List<ConfigError> otherProblems) {
     synchronized (this) {
+      Map<ResourceRef, List<Conversion>> byRef = new LinkedHashMap<>();
+      for (Conversion c : conversions) {
+        byRef.computeIfAbsent(c.ref(), r -> new ArrayList<>()).add(c);
+      }
       Map<ResourceRef, Entry> next = new TreeMap<>();
       List<ConfigError> extra = new ArrayList<>(otherProblems);
-      for (Conversion c : conversions) {
-        if (next.containsKey(c.ref())) {
-          String first = next.get(c.ref()).source();
-          extra.add(ConfigError.error(c.source(), c.ref(), "metadata.name",
-              "defined more than once; the definition in " + first + " is used"));
-          continue;
+      for (Map.Entry<ResourceRef, List<Conversion>> e : byRef.entrySet()) {
+        List<Conversion> defs = e.getValue();
+        Entry previous = entries.get(e.getKey());
+        Conversion chosen = defs.get(0);
+        if (defs.size() > 1 && previous != null) {
+          chosen = defs.stream().filter(c -> c.source().equals(previous.source())).findFirst().orElse(chosen);
         }
-        next.put(c.ref(), entryFor(c, entries.get(c.ref())));
+        for (Conversion c : defs) {
+          if (c != chosen) {
+            extra.add(ConfigError.error(c.source(), c.ref(), "metadata.name", "defined more than once: refused;"
+                + " the definition in " + chosen.source() + " keeps serving"));
+          }
+        }
+        next.put(e.getKey(), entryFor(chosen, previous));
       }
       entries.clear();
       entries.putAll(next);
@@ -132,10 +143,12 @@ public final class ConfigStore {
       if (!logged.contains(line)) {
         if (e.isError()) {
           Entry entry = e.ref() == null ? null : entries.get(e.ref());
-          String keeping = entry != null && entry.serving() != null ? " (last valid version keeps serving)" : "";
-          LOG.warn("rejected: {}{}", line, keeping);
+          // only where this very source's last valid version serves (not another file's definition)
+          String keeping = entry != null && entry.serving() != null && entry.source().equals(e.source())
+              ? " (last valid version keeps serving)" : "";
+          LOG.warn("rejected: {}{}", io.bosun.logging.LogSafe.escape(line), keeping);
         } else {
-          LOG.info("warning: {}", line);
+          LOG.info("warning: {}", io.bosun.logging.LogSafe.escape(line));
         }
       }
     }

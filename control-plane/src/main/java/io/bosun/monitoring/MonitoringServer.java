@@ -2,79 +2,102 @@ package io.bosun.monitoring;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.bosun.http.HttpServer;
+import io.bosun.http.HttpServer.Request;
+import io.bosun.http.HttpServer.Response;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The monitoring port: {@code /ready}, {@code /metrics} and the {@code /debug/*} pages. */
+/**
+ * The monitoring port: {@code /ready}, {@code /metrics} and the {@code /debug/*} pages, plus, when
+ * asked for, {@code /ready} alone on a port of its own (Istio's 8080) with its own thread, so
+ * nothing on the monitoring port (a slow scrape, a large debug page, slow clients) can make a
+ * healthy Bosun look unready (finding 5). The debug pages show the whole config and every proxy:
+ * they answer only callers on loopback (a port-forward, a shell in the pod) unless
+ * {@code exposeDebug} (finding 20).
+ */
 public final class MonitoringServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MonitoringServer.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  static {
-    // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle and the
-    // peer's delayed ACK add ~40 ms to every response. Read once, before the first server.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
+  /**
+   * @param readiness where {@code /ready} is served alone; null for none
+   * @param exposeDebug whether {@code /debug/*} answers callers that are not on loopback
+   */
+  public record Settings(InetSocketAddress monitoring, InetSocketAddress readiness, boolean exposeDebug) {
   }
 
   private final HttpServer server;
-  private final ExecutorService executor;
+  private final HttpServer readinessServer;
 
   public MonitoringServer(InetSocketAddress address, BooleanSupplier ready, Supplier<String> metrics,
                           Supplier<Object> configz, Supplier<Object> syncz) throws IOException {
-    server = HttpServer.create(address, 0);
-    executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "monitoring");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/ready", ex -> {
-      boolean ok = ready.getAsBoolean();
-      send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
-    });
-    server.createContext("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4", metrics.get()));
-    server.createContext("/debug/configz", ex -> json(ex, configz.get()));
-    server.createContext("/debug/syncz", ex -> json(ex, syncz.get()));
-    server.createContext("/", ex -> send(ex, 404, "text/plain",
-        "not found; try /ready /metrics /debug/configz /debug/syncz\n"));
+    this(new Settings(address, null, false), ready, metrics, configz, syncz);
+  }
+
+  public MonitoringServer(Settings settings, BooleanSupplier ready, Supplier<String> metrics,
+                          Supplier<Object> configz, Supplier<Object> syncz) throws IOException {
+    Map<String, HttpServer.Handler> routes = new LinkedHashMap<>();
+    routes.put("/ready", r -> ready(ready));
+    routes.put("/metrics", r -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
+        metrics.get().getBytes(StandardCharsets.UTF_8)));
+    routes.put("/debug/configz", r -> debug(r, settings.exposeDebug(), configz));
+    routes.put("/debug/syncz", r -> debug(r, settings.exposeDebug(), syncz));
+    try {
+      server = new HttpServer(settings.monitoring(), null, new HttpServer.Options("monitoring", 2, 16,
+          Duration.ofSeconds(10), Duration.ofSeconds(60), 4 << 10), routes, r -> Response.text(413, "too large\n"));
+      readinessServer = settings.readiness() == null ? null : new HttpServer(settings.readiness(), null,
+          new HttpServer.Options("readiness", 1, 8, Duration.ofSeconds(5), Duration.ofSeconds(60), 4 << 10),
+          Map.of("/ready", r -> ready(ready)), r -> Response.text(413, "too large\n"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while binding the monitoring ports", e);
+    } catch (RuntimeException e) {
+      throw new IOException("cannot listen on " + settings.monitoring() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Response ready(BooleanSupplier ready) {
+    boolean ok = ready.getAsBoolean();
+    return Response.text(ok ? 200 : 503, ok ? "ready\n" : "not ready\n");
+  }
+
+  static Response debug(Request r, boolean exposed, Supplier<Object> page) throws IOException {
+    if (!exposed && !r.fromLoopback()) {
+      return Response.text(403, "debug pages answer loopback only (kubectl port-forward, or --expose-debug true)\n");
+    }
+    return new Response(200, "application/json", (JSON.writeValueAsString(page.get()) + "\n")
+        .getBytes(StandardCharsets.UTF_8));
   }
 
   public MonitoringServer start() {
-    server.start();
-    LOG.info("monitoring on {}: /ready /metrics /debug/configz /debug/syncz", server.getAddress());
+    LOG.info("monitoring on {}: /ready /metrics /debug/configz /debug/syncz{}", server.address(),
+        readinessServer == null ? "" : "; /ready also on " + readinessServer.address());
     return this;
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private static void json(HttpExchange ex, Object body) throws IOException {
-    send(ex, 200, "application/json", JSON.writeValueAsString(body) + "\n");
-  }
-
-  private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(bytes);
-    }
+  /** The readiness port; -1 when there is none. */
+  public int readinessPort() {
+    return readinessServer == null ? -1 : readinessServer.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
+    if (readinessServer != null) {
+      readinessServer.close();
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.bosun.push;
 import io.bosun.ca.WorkloadCertificates;
 import io.bosun.config.ConfigStore;
 import io.bosun.identity.SecretAccess;
+import io.bosun.logging.LogSafe;
 import io.bosun.model.Proxy;
 import io.bosun.translate.ConfigGenerator;
 import io.bosun.translate.ProxyConfig;
@@ -139,13 +140,13 @@ public final class PushController implements AutoCloseable {
   public synchronized void onNewGroup(String group, Node node) {
     Proxy proxy = proxyOf(node);
     groups.put(group, proxy);
-    LOG.info("proxy {} connected: new group {}", node.getId(), group);
+    LOG.info("proxy {} connected: new group {}", LogSafe.escape(node.getId()), LogSafe.escape(group));
     if (complete.getAsBoolean()) {
       // the store may have moved on since the last push (e.g. it just became complete): a new
       // proxy gets the current config, not the one of the last push
       send(group, proxy, current());
     } else {
-      LOG.info("proxy {}: config not complete yet, it gets its config once it is", node.getId());
+      LOG.info("proxy {}: config not complete yet, it gets its config once it is", LogSafe.escape(node.getId()));
     }
   }
 
@@ -206,7 +207,8 @@ public final class PushController implements AutoCloseable {
           config.routes(), secrets));
     } catch (RuntimeException e) {
       // A translation bug must not take the control plane down; the group keeps its last config.
-      LOG.error("proxy {} (group {}): translation failed, keeping its previous config", proxy.id(), group, e);
+      LOG.error("proxy {} (group {}): translation failed, keeping its previous config", LogSafe.escape(proxy.id()),
+          LogSafe.escape(group), e);
       return false;
     }
   }

@@ -48,10 +48,19 @@ public final class KubeBosun implements AutoCloseable {
    */
   public record Options(String xdsHost, int xdsPort, boolean plaintextXds, String xdsTlsHost, int xdsTlsPort,
                         String monitoringHost, int monitoringPort, String leaseNamespace, String identity,
-                        Duration leaseDuration, Security security, Map<String, String> extensionSettings) {
+                        Duration leaseDuration, Security security, Map<String, String> extensionSettings,
+                        Readiness readiness) {
     public Options {
       extensionSettings = extensionSettings == null ? Map.of() : Map.copyOf(extensionSettings);
       security = security == null ? Security.DEFAULTS : security;
+      readiness = readiness == null ? Readiness.NONE : readiness;
+    }
+
+    public Options(String xdsHost, int xdsPort, boolean plaintextXds, String xdsTlsHost, int xdsTlsPort,
+                   String monitoringHost, int monitoringPort, String leaseNamespace, String identity,
+                   Duration leaseDuration, Security security, Map<String, String> extensionSettings) {
+      this(xdsHost, xdsPort, plaintextXds, xdsTlsHost, xdsTlsPort, monitoringHost, monitoringPort, leaseNamespace,
+          identity, leaseDuration, security, extensionSettings, Readiness.NONE);
     }
 
     /** Plaintext xDS only (no TLS port, no CA): tests that drive Envoys with a plain bootstrap. */
@@ -65,6 +74,14 @@ public final class KubeBosun implements AutoCloseable {
                    String identity, Duration leaseDuration) {
       this(xdsHost, xdsPort, monitoringHost, monitoringPort, leaseNamespace, identity, leaseDuration, Map.of());
     }
+  }
+
+  /**
+   * {@code /ready} on a port of its own (Istio's 8080; -1: none), and whether the debug pages
+   * answer callers that are not on loopback.
+   */
+  public record Readiness(String host, int port, boolean exposeDebug) {
+    public static final Readiness NONE = new Readiness("127.0.0.1", -1, false);
   }
 
   /**
@@ -144,7 +161,10 @@ public final class KubeBosun implements AutoCloseable {
     leadership = new Leadership(client, options.leaseNamespace(), options.identity(), options.leaseDuration(),
         statusDebouncer::trigger);
     DebugPages pages = new DebugPages(store, xds, push);
-    monitoring = new MonitoringServer(new InetSocketAddress(options.monitoringHost(), options.monitoringPort()),
+    Readiness r = options.readiness();
+    monitoring = new MonitoringServer(new MonitoringServer.Settings(
+        new InetSocketAddress(options.monitoringHost(), options.monitoringPort()),
+        r.port() < 0 ? null : new InetSocketAddress(r.host(), r.port()), r.exposeDebug()),
         this::ready, pages::metrics, pages::configz, pages::syncz).start();
 
     source.start();
@@ -247,6 +267,10 @@ public final class KubeBosun implements AutoCloseable {
     return monitoring.port();
   }
 
+  public int readinessPort() {
+    return monitoring.readinessPort();
+  }
+
   public ConfigStore store() {
     return store;
   }
@@ -267,7 +291,9 @@ public final class KubeBosun implements AutoCloseable {
         }
       }
     }
-    leadership.close();
+    // releasing the lease is a call to the API server; if it hangs, shutdown must not (finding 24):
+    // an unreleased lease simply expires
+    bounded("lease release", leadership::close, Duration.ofSeconds(2));
     statusExecutor.shutdownNow();
     if (caServer != null) {
       caServer.close();
@@ -276,6 +302,28 @@ public final class KubeBosun implements AutoCloseable {
     monitoring.close();
     xds.close();
     push.close();
-    client.close();
+    bounded("API client close", client::close, Duration.ofSeconds(2));
+  }
+
+  /** Runs {@code step} for at most {@code limit}, then gives up on it (a daemon thread finishes it or not). */
+  private static void bounded(String what, Runnable step, Duration limit) {
+    Thread t = new Thread(() -> {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        LOG.warn("{} failed: {}", what, e.toString());
+      }
+    }, "shutdown-" + what.replace(' ', '-'));
+    t.setDaemon(true);
+    t.start();
+    try {
+      t.join(limit.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (t.isAlive()) {
+      LOG.warn("{} did not finish within {} s (is the API server reachable?); shutting down without it", what,
+          limit.toSeconds());
+    }
   }
 }

@@ -42,11 +42,12 @@ public final class StandaloneBosun implements AutoCloseable {
    *                        self-signed root, new at each start
    * @param workloadCertTtl lifetime of the workload certificates loopback proxies get
    */
-  public record Options(Path caDir, Duration workloadCertTtl, int streamsPerClient, int groupsPerClient) {
+  public record Options(Path caDir, Duration workloadCertTtl, int streamsPerClient, int groupsPerClient,
+                        FileConfigSource.Limits files) {
     /** Every local Envoy comes from loopback, so the anonymous loopback client needs room for many. */
     public static final int DEFAULT_GROUPS_PER_CLIENT = 1024;
     public static final Options DEFAULTS = new Options(null, Duration.ofHours(24),
-        XdsSecurity.DEFAULT_STREAMS_PER_PRINCIPAL, DEFAULT_GROUPS_PER_CLIENT);
+        XdsSecurity.DEFAULT_STREAMS_PER_PRINCIPAL, DEFAULT_GROUPS_PER_CLIENT, FileConfigSource.Limits.DEFAULTS);
   }
 
   private final ConfigStore store = new ConfigStore();
@@ -58,7 +59,7 @@ public final class StandaloneBosun implements AutoCloseable {
 
   private StandaloneBosun(Path configDir, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,
                           Options options) throws IOException {
-    files = new FileConfigSource(configDir, new ConfigParser(), store);
+    files = new FileConfigSource(configDir, new ConfigParser(), store, options.files(), System::nanoTime);
     files.scan();
     ca = new MeshCa(options.caDir() == null
         ? CertificateAuthority.selfSigned(store.mesh().trustDomain(), Duration.ofDays(3650))
@@ -74,7 +75,7 @@ public final class StandaloneBosun implements AutoCloseable {
     push.attach(xds);
     xds.start();
     DebugPages pages = new DebugPages(store, xds, push);
-    monitoring = new MonitoringServer(monitoringAddress, () -> true, pages::metrics, pages::configz, pages::syncz)
+    monitoring = new MonitoringServer(monitoringAddress, files::healthy, pages::metrics, pages::configz, pages::syncz)
         .start();
     files.start(POLL_MILLIS);
     LOG.info("standalone: config {} ({} resources, {} problems), xDS on port {}, monitoring on port {}",

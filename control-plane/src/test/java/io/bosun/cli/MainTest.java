@@ -44,7 +44,7 @@ class MainTest {
     assertThat(Main.run(new String[] {"kube", "--xds-plaintext", "yes"})).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("option --xds-plaintext: \"yes\" is not true or false");
     assertThat(Main.run(new String[] {"kube", "--workload-cert-ttl", "1d"})).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not a duration such as 90s, 30m or 24h");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not a duration such as 500ms, 90s, 30m or 24h");
   }
 
   @Test

@@ -158,7 +158,7 @@ class StandaloneRoutingIT {
       Files.writeString(config.resolve("routing.yaml"), routing.replace("weight: 80", "weight: 0")
           .replace("weight: 20", "weight: 100"));
       long t0 = System.nanoTime();
-      Waits.until("all /reviews on v2", () -> allV2(20), Duration.ofSeconds(2));
+      Waits.until("all /reviews on v2", () -> allV2(20), Duration.ofSeconds(5));
       long millis = (System.nanoTime() - t0) / 1_000_000;
       System.out.printf("re-routed in %d ms; %d requests during the change, %d failed%n", millis, sent.get(),
           failures.get());

@@ -89,6 +89,29 @@ class ApiServerOutageIT {
     }
   }
 
+  /**
+   * Finding 24: SIGTERM while the API server hangs blocked shutdown for over 60 s in the lease
+   * release (a request with no deadline). Shutdown must finish well inside a grace period.
+   */
+  @Test
+  void shutdownFinishesWhileTheApiServerHangs(RealCluster cluster) throws Exception {
+    Crds.install(cluster.client());
+    Crds.ensureNamespace(cluster.client(), "istio-system"); // where the lease lives
+    KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
+        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "hang-it", Duration.ofSeconds(5)));
+    Waits.until("leader", bosun::isLeader, Duration.ofSeconds(30));
+    cluster.freezeApiServer(true);
+    try {
+      long t0 = System.nanoTime();
+      bosun.close();
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf("shutdown with a hung API server took %d ms%n", millis);
+      assertThat(millis).as("within a 30 s termination grace period, with room").isLessThan(10_000);
+    } finally {
+      cluster.freezeApiServer(false);
+    }
+  }
+
   private static int status(String url) {
     try {
       return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(

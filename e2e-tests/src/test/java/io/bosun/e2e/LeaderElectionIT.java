@@ -49,6 +49,8 @@ class LeaderElectionIT {
         "--kubeconfig", cluster.kubeconfigPath().toString(),
         "--xds-address", "127.0.0.1", "--xds-port", "0",
         "--monitoring-address", "127.0.0.1", "--monitoring-port", Integer.toString(Ports.freePort()),
+        // two replicas on one host: their other ports must not collide either
+        "--readiness-address", "127.0.0.1", "--readiness-port", "0", "--xds-tls-port", "0",
         "--lease-namespace", "istio-system", "--identity", name,
         "--lease-duration-seconds", Integer.toString(LEASE_SECONDS)));
     REPLICAS.put(name, new ProcessBuilder(cmd).redirectErrorStream(true)

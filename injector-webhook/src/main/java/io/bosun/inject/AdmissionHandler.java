@@ -39,21 +39,70 @@ public final class AdmissionHandler {
     this.parser = parser;
   }
 
-  /** {@code /inject}: a JSON patch that adds the sidecar, or nothing. */
+  /**
+   * {@code /inject}: a JSON patch that adds the sidecar, or nothing. Whatever the request holds,
+   * the answer is an AdmissionReview carrying its uid when one can be read (finding 15).
+   */
   public byte[] inject(byte[] body) {
+    return answer(body, this::injectRequest);
+  }
+
+  /** {@code /validate}: the four Istio kinds through Bosun's own validator. */
+  public byte[] validate(byte[] body) {
+    return answer(body, this::validateRequest);
+  }
+
+  /** The body as an AdmissionReview too large to read. */
+  static byte[] tooLarge(int max) {
+    return deny("", "malformed AdmissionReview: the request body is over " + (max >> 20) + " MiB");
+  }
+
+  private byte[] answer(byte[] body, java.util.function.BiFunction<JsonNode, String, byte[]> handle) {
     JsonNode request;
     try {
       request = request(body);
     } catch (IllegalArgumentException e) {
-      return deny("", e.getMessage());
+      return deny(uidOf(body), e.getMessage());
     }
     String uid = request.path("uid").asText("");
+    try {
+      return handle.apply(request, uid);
+    } catch (RuntimeException | StackOverflowError e) {
+      // user input Bosun did not foresee: refused with the reason, one line in the log
+      LOG.warn("AdmissionReview {}: cannot be processed: {}", uid, e.toString());
+      LOG.debug("AdmissionReview {}: details", uid, e);
+      return deny(uid, "cannot process this request: " + firstLine(String.valueOf(e.getMessage())));
+    }
+  }
+
+  /** The review's uid if the body is JSON that has one: a denial must echo it to be accepted. */
+  private static String uidOf(byte[] body) {
+    try {
+      return JSON.readTree(body).path("request").path("uid").asText("");
+    } catch (Exception | StackOverflowError e) {
+      return "";
+    }
+  }
+
+  private byte[] injectRequest(JsonNode request, String uid) {
     if (!"CREATE".equals(request.path("operation").asText()) || !"Pod".equals(request.path("kind").path("kind").asText())) {
       return allow(uid, null, List.of());
     }
     JsonNode object = request.get("object");
-    String namespace = request.path("namespace").asText(object == null ? "" : object.path("metadata")
-        .path("namespace").asText(""));
+    String shape = objectShape(object);
+    if (shape != null) {
+      return deny(uid, shape);
+    }
+    String namespace = request.path("namespace").asText(object.path("metadata").path("namespace").asText(""));
+    for (String list : List.of("containers", "initContainers")) {
+      JsonNode items = object.path("spec").path(list);
+      for (int i = 0; i < items.size(); i++) {
+        if (!items.get(i).isObject()) {
+          return deny(uid, "request.object.spec." + list + "[" + i + "]: must be a container, not "
+              + items.get(i).getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+    }
     Pod pod;
     try {
       pod = SERIALIZATION.convertValue(object, Pod.class);
@@ -81,18 +130,14 @@ public final class AdmissionHandler {
     }
   }
 
-  /** {@code /validate}: the four Istio kinds through Bosun's own validator. */
-  public byte[] validate(byte[] body) {
-    JsonNode request;
-    try {
-      request = request(body);
-    } catch (IllegalArgumentException e) {
-      return deny("", e.getMessage());
-    }
-    String uid = request.path("uid").asText("");
+  private byte[] validateRequest(JsonNode request, String uid) {
     JsonNode object = request.get("object");
     if ("DELETE".equals(request.path("operation").asText()) || object == null || object.isNull()) {
       return allow(uid, null, List.of());
+    }
+    String shape = objectShape(object);
+    if (shape != null) {
+      return deny(uid, shape);
     }
     ObjectNode doc = object.deepCopy();
     if (doc.path("metadata").path("namespace").asText("").isEmpty() && !request.path("namespace").asText("").isEmpty()) {
@@ -108,17 +153,39 @@ public final class AdmissionHandler {
     return allow(uid, null, warnings);
   }
 
+  /** Why {@code object} is not a Kubernetes object, or null when it is one. */
+  private static String objectShape(JsonNode object) {
+    if (object == null || !object.isObject()) {
+      return "request.object: must be a Kubernetes object, not "
+          + (object == null ? "missing" : object.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+    }
+    JsonNode metadata = object.get("metadata");
+    if (metadata != null && !metadata.isObject()) {
+      return "request.object.metadata: must be an object, not "
+          + metadata.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    }
+    JsonNode spec = object.get("spec");
+    if (spec != null && !spec.isNull() && !spec.isObject()) {
+      return "request.object.spec: must be an object, not "
+          + spec.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    }
+    return null;
+  }
+
   /** The review's {@code request}; throws with the reason a review is malformed. */
   private static JsonNode request(byte[] body) {
     JsonNode review;
     try {
       review = JSON.readTree(body);
-    } catch (Exception e) {
-      throw new IllegalArgumentException("malformed AdmissionReview: " + firstLine(e.getMessage()));
+    } catch (Exception | StackOverflowError e) {
+      throw new IllegalArgumentException("malformed AdmissionReview: " + firstLine(String.valueOf(e.getMessage())));
     }
     JsonNode request = review == null ? null : review.get("request");
+    if (review == null || !review.isObject()) {
+      throw new IllegalArgumentException("malformed AdmissionReview: the body is not a JSON object");
+    }
     if (request == null || !request.isObject()) {
-      throw new IllegalArgumentException("malformed AdmissionReview: no request");
+      throw new IllegalArgumentException("malformed AdmissionReview: no request object");
     }
     return request;
   }
@@ -167,6 +234,7 @@ public final class AdmissionHandler {
       return "";
     }
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    String line = nl < 0 ? s : s.substring(0, nl);
+    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
   }
 }

@@ -1,11 +1,9 @@
 package io.bosun.inject;
 
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /** Whether a pod gets a sidecar, in Istio's order of rules. */
 public final class InjectionPolicy {
@@ -36,10 +34,9 @@ public final class InjectionPolicy {
     }
     Map<String, String> annotations = pod.getMetadata() == null || pod.getMetadata().getAnnotations() == null
         ? Map.of() : pod.getMetadata().getAnnotations();
-    boolean hasProxy = Stream.concat(list(spec.getContainers()).stream(), list(spec.getInitContainers()).stream())
-        .map(Container::getName).anyMatch(PROXY_NAME::equals);
-    if (annotations.containsKey(STATUS_ANNOTATION) || hasProxy) {
-      // a second sidecar would fight the first for the proxy's ports and crash-loop
+    if (annotations.containsKey(STATUS_ANNOTATION)) {
+      // a second sidecar would fight the first for the proxy's ports and crash-loop. A pod's own
+      // istio-proxy container without this annotation is a customisation, merged (as Istio does)
       return new Decision(false, "already injected");
     }
     String nsLabel = namespaceLabels.getOrDefault(NAMESPACE_LABEL, "");

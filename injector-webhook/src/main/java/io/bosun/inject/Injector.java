@@ -71,22 +71,38 @@ public final class Injector {
     Map<String, String> labels = meta.getLabels() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.getLabels());
     PodSpec spec = out.getSpec();
 
+    // a pod's own istio-init / istio-proxy customise the injected ones (never a second copy: finding 17)
+    List<Container> userInits = new ArrayList<>(InjectionPolicy.list(spec.getInitContainers()));
+    List<Container> userContainers = new ArrayList<>(InjectionPolicy.list(spec.getContainers()));
     Container init = initContainer(annotations);
+    Container ownInit = take(userInits, InjectionPolicy.INIT_NAME);
+    if (ownInit != null) {
+      init = ContainerOverrides.merge(init, ownInit);
+    }
     Container proxy = proxyContainer(annotations, labels);
+    Container ownProxy = take(userContainers, InjectionPolicy.PROXY_NAME);
+    Container ownNativeProxy = take(userInits, InjectionPolicy.PROXY_NAME);
+    for (Container own : new Container[] {ownProxy, ownNativeProxy}) {
+      if (own != null) {
+        proxy = ContainerOverrides.merge(proxy, own);
+      }
+    }
     List<Container> inits = new ArrayList<>();
     inits.add(init);
     if (nativeSidecars) {
       // the proxy starts before later init containers and app containers, and stops after them
       proxy.setRestartPolicy("Always");
       inits.add(proxy);
+    } else {
+      proxy.setRestartPolicy(null);
     }
-    inits.addAll(InjectionPolicy.list(spec.getInitContainers()));
+    inits.addAll(userInits);
     spec.setInitContainers(inits);
+    List<Container> containers = new ArrayList<>(userContainers);
     if (!nativeSidecars) {
-      List<Container> containers = new ArrayList<>(InjectionPolicy.list(spec.getContainers()));
       containers.add(proxy);
-      spec.setContainers(containers);
     }
+    spec.setContainers(containers);
     if (tokenAuth()) {
       // a projected token needs a named service account; "default" is what the API server's
       // ServiceAccount admission would fill in (it runs before webhooks where it is enabled)
@@ -200,6 +216,16 @@ public final class Injector {
           .withCapabilities(new Capabilities(List.of(), List.of("ALL")))
         .endSecurityContext()
         .build();
+  }
+
+  /** Removes and returns the container named {@code name}, or null. */
+  private static Container take(List<Container> list, String name) {
+    for (int i = 0; i < list.size(); i++) {
+      if (name.equals(list.get(i).getName())) {
+        return list.remove(i);
+      }
+    }
+    return null;
   }
 
   private boolean tokenAuth() {

@@ -62,12 +62,52 @@ class AdmissionHandlerTest {
   }
 
   @Test
+  void oddObjectsAreRefusedWithTheirUidAndWhatIsWrong() throws Exception {
+    // finding 15: these threw inside the handler and were answered with uid "" and "no request",
+    // which kube-apiserver refuses ("expected response.uid"), so users saw a webhook failure
+    JsonNode nullContainer = call(true, review("CREATE", "Pod", "shop",
+        "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[null]}}"));
+    assertThat(nullContainer.path("uid").asText()).isEqualTo("u-1");
+    assertThat(nullContainer.path("allowed").asBoolean()).isFalse();
+    assertThat(nullContainer.path("status").path("message").asText())
+        .isEqualTo("request.object.spec.containers[0]: must be a container, not null");
+    for (String[] c : new String[][] {
+        {"[1,2]", "request.object: must be a Kubernetes object, not array"},
+        {"\"x\"", "request.object: must be a Kubernetes object, not string"},
+        {"{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":\"x\"}",
+            "request.object.metadata: must be an object, not string"}}) {
+      JsonNode r = call(false, review("CREATE", "VirtualService", "shop", c[0]));
+      assertThat(r.path("uid").asText()).as(c[0]).isEqualTo("u-1");
+      assertThat(r.path("allowed").asBoolean()).isFalse();
+      assertThat(r.path("status").path("message").asText()).isEqualTo(c[1]);
+    }
+    // a request whose uid can be read but whose request is not an object still echoes it
+    JsonNode odd = call(true, "{\"request\":{\"uid\":\"u-7\",\"object\":5}}");
+    assertThat(odd.path("uid").asText()).isEqualTo("u-7");
+  }
+
+  @Test
+  void aRegexNestedThousandsDeepIsRefusedNotDropped() throws Exception {
+    // finding 3: /validate's worker thread died of a StackOverflowError and the connection dropped
+    String deep = "(".repeat(5000) + ")".repeat(5000);
+    JsonNode r = call(false, review("CREATE", "VirtualService", "shop", """
+        {"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"re","namespace":"shop"},
+         "spec":{"hosts":["x"],"http":[{"match":[{"uri":{"regex":"%s"}}],"route":[{"destination":{"host":"x"}}]}]}}"""
+        .formatted(deep)));
+    assertThat(r.path("uid").asText()).isEqualTo("u-1");
+    assertThat(r.path("allowed").asBoolean()).isFalse();
+    assertThat(r.path("status").path("message").asText())
+        .contains("spec.http[0].match[0].uri.regex").contains("the limit is 1024").hasSizeLessThan(600);
+  }
+
+  @Test
   void malformedInputIsRefusedWithAReason() throws Exception {
     JsonNode garbage = call(true, "{not json");
     assertThat(garbage.path("allowed").asBoolean()).isFalse();
     assertThat(garbage.path("status").path("message").asText()).startsWith("malformed AdmissionReview");
     JsonNode noRequest = call(true, "{\"kind\":\"AdmissionReview\"}");
-    assertThat(noRequest.path("status").path("message").asText()).isEqualTo("malformed AdmissionReview: no request");
+    assertThat(noRequest.path("status").path("message").asText())
+        .isEqualTo("malformed AdmissionReview: no request object");
     JsonNode badPod = call(true, review("CREATE", "Pod", "shop", "{\"spec\":{\"containers\":\"oops\"}}"));
     assertThat(badPod.path("allowed").asBoolean()).isFalse();
     assertThat(badPod.path("status").path("message").asText()).startsWith("cannot read the pod");

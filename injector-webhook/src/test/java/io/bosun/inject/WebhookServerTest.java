@@ -68,6 +68,55 @@ class WebhookServerTest {
   }
 
   @Test
+  void halfOpenHandshakesDoNotFreezeTheWebhook() throws Exception {
+    // finding 4: 16 connections sending 11 bytes of a ClientHello blocked all 16 worker threads, so
+    // every /inject and /validate timed out while they stayed open (pod creation fails closed)
+    WebhookCerts.Material m = WebhookCerts.generate(List.of("localhost", "127.0.0.1"), Duration.ofDays(1));
+    Injector injector = new Injector(InjectionConfig.defaults(), 33);
+    List<java.net.Socket> stuck = new ArrayList<>();
+    try (WebhookServer server = new WebhookServer(new InetSocketAddress("127.0.0.1", 0), m,
+        new AdmissionHandler(() -> injector, ns -> Map.of("istio-injection", "enabled"), new ConfigParser()))) {
+      for (int i = 0; i < 40; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+        s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03});
+        s.getOutputStream().flush();
+        stuck.add(s);
+      }
+      long t0 = System.nanoTime();
+      HttpResponse<String> r = client(m).send(HttpRequest.newBuilder(URI.create("https://localhost:" + server.port()
+              + "/inject")).timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString(
+              AdmissionHandlerTest.review("CREATE", "Pod", "shop", AdmissionHandlerTest.POD))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"patchType\":\"JSONPatch\"");
+      assertThat(System.nanoTime() - t0).as("answered while 40 handshakes hang").isLessThan(5_000_000_000L);
+      // and the half-open ones are dropped at the handshake deadline (10 s)
+      java.net.Socket first = stuck.get(0);
+      first.setSoTimeout(15_000);
+      assertThat(first.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+    } finally {
+      for (java.net.Socket s : stuck) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void anOversizedBodyGetsAClearRefusal() throws Exception {
+    // finding 16: a body over 3 MB got a connection reset, no AdmissionReview
+    WebhookCerts.Material m = WebhookCerts.generate(List.of("localhost", "127.0.0.1"), Duration.ofDays(1));
+    Injector injector = new Injector(InjectionConfig.defaults(), 33);
+    try (WebhookServer server = new WebhookServer(new InetSocketAddress("127.0.0.1", 0), m,
+        new AdmissionHandler(() -> injector, ns -> Map.of(), new ConfigParser()))) {
+      HttpResponse<String> r = client(m).send(HttpRequest.newBuilder(URI.create("https://localhost:" + server.port()
+              + "/validate")).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[WebhookServer.MAX_BODY + 1]))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(413);
+      assertThat(r.body()).contains("\"allowed\":false", "the request body is over 8 MiB");
+    }
+  }
+
+  @Test
   void renewalIsDueOnceTwoThirdsOfTheValidityHavePassed() {
     WebhookCerts.Material m = WebhookCerts.generate(List.of("localhost"), Duration.ofDays(30));
     assertThat(m.dueForRenewal(java.time.Instant.now())).isFalse();

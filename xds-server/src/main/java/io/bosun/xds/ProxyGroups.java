@@ -1,5 +1,6 @@
 package io.bosun.xds;
 
+import io.bosun.logging.LogSafe;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.util.HashMap;
@@ -92,9 +93,9 @@ final class ProxyGroups {
     published.remove(group);
     // The closing stream's watches are already cancelled, so the cache accepts the clear.
     if (!cache.clearSnapshot(group)) {
-      log.warn("group {} still had cache watches after its last stream closed", group);
+      log.warn("group {} still had cache watches after its last stream closed", LogSafe.escape(group));
     }
-    log.debug("group {} has no streams left, cleared", group);
+    log.debug("group {} has no streams left, cleared", LogSafe.escape(group));
   }
 
   /** Publishes resources unless every type's version is unchanged; returns whether it did. */
@@ -106,7 +107,7 @@ final class ProxyGroups {
     }
     published.put(group, new Published(resources, next));
     cache.setSnapshot(group, next);
-    log.debug("group {} published CDS {} EDS {} LDS {} RDS {} SDS {}", group,
+    log.debug("group {} published CDS {} EDS {} LDS {} RDS {} SDS {}", LogSafe.escape(group),
         next.clusters().version(), next.endpoints().version(),
         next.listeners().version(), next.routes().version(), next.secrets().version());
     return true;

@@ -4,7 +4,7 @@ import com.google.protobuf.Value;
 import io.bosun.xds.auth.AdmissionException;
 import io.bosun.xds.auth.Caller;
 import io.bosun.xds.auth.Identity;
-import io.bosun.xds.auth.LogSafe;
+import io.bosun.logging.LogSafe;
 import io.bosun.xds.auth.NodeAdmission;
 import io.bosun.xds.auth.RefusalLog;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -78,7 +78,7 @@ final class ProxyStream {
       // the content really changes, which is what Istio does too.
       fixed = (fixed == null ? request.toBuilder() : fixed).setVersionInfo(rejected.version());
       log.debug("{} NACKed {} version {}, holding until it changes",
-          streamNode.getId(), request.getTypeUrl(), rejected.version());
+          LogSafe.escape(streamNode.getId()), request.getTypeUrl(), rejected.version());
     }
     return fixed == null ? request : fixed.build();
   }
@@ -123,14 +123,14 @@ final class ProxyStream {
       REFUSALS.refused(caller.principal(), requestNode.getId() + " (" + caller + ") refused: " + e.getMessage());
       throw new Refused(Status.PERMISSION_DENIED.withDescription(e.getMessage()));
     } catch (RuntimeException e) {
-      log.error("{} ({}): admission failed, refusing its stream", requestNode.getId(), caller, e);
+      log.error("{} ({}): admission failed, refusing its stream", LogSafe.escape(requestNode.getId()), caller, e);
       throw new Refused(Status.UNAVAILABLE.withDescription("cannot admit node " + requestNode.getId() + " now"));
     }
     String streamGroup;
     try {
       streamGroup = grouping.groupOf(admitted);
     } catch (RuntimeException e) {
-      log.error("{} cannot be grouped, refusing its stream", requestNode.getId(), e);
+      log.error("{} cannot be grouped, refusing its stream", LogSafe.escape(requestNode.getId()), e);
       throw new Refused(Status.INTERNAL.withDescription("cannot group node " + requestNode.getId()));
     }
     ProxyGroups.Opened opened = groups.streamOpened(streamGroup, caller.principal(), groupsPerPrincipal);
@@ -171,7 +171,7 @@ final class ProxyStream {
       listener.onNewGroup(newGroup, first);
     } catch (RuntimeException e) {
       // The watch still opens and waits for a later setResources; a later stream may retry.
-      log.error("{} new-group listener failed for group {}", first.getId(), newGroup, e);
+      log.error("{} new-group listener failed for group {}", LogSafe.escape(first.getId()), LogSafe.escape(newGroup), e);
       groups.announceFailed(newGroup);
     }
   }

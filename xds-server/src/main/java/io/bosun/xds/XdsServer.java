@@ -43,6 +43,11 @@ public final class XdsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(XdsServer.class);
 
   static final int MAX_CALLS_PER_CONNECTION = 128;
+
+  static {
+    TransportLog.install();
+  }
+
   private final ServerBuilder<?> builder;  // null: no plaintext port
   private final ProxyGroups groups;
   private final SyncTracker tracker;

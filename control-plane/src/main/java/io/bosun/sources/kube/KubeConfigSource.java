@@ -133,9 +133,9 @@ public final class KubeConfigSource implements AutoCloseable {
       if (c.ref() != null) {
         store.put(c);
       }
-    } catch (RuntimeException e) {
-      // One odd object must never stop the informer thread.
-      LOG.error("{}: cannot process", ref(obj), e);
+    } catch (RuntimeException | StackOverflowError e) {
+      // One odd object must never stop the informer thread (finding 3).
+      LOG.error("{}: cannot process; it is ignored", ref(obj), e);
     }
   }
 

@@ -116,6 +116,18 @@ public final class RealCluster implements AutoCloseable {
     processes.remove(apiServer);
   }
 
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) kube-apiserver: connections stay open and requests hang,
+   * as with an API server that is half down.
+   */
+  public void freezeApiServer(boolean frozen) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(apiServer.pid()))
+        .inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill " + (frozen ? "-STOP" : "-CONT") + " " + apiServer.pid() + " failed");
+    }
+  }
+
   private void startControllers() throws Exception {
     String kubeconfig = kubeconfigPath().toString();
     processes.add(ManagedProcess.start("kube-controller-manager", dir, List.of(bin("kube-controller-manager"),

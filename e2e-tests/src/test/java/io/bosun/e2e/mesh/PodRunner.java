@@ -146,7 +146,7 @@ final class PodRunner implements AutoCloseable {
       // the pod's own address only, as in its own network namespace: a second Bosun pod (a rolling
       // restart) binds the same ports on its own IP
       for (String option : List.of("--xds-address", "--xds-tls-address", "--monitoring-address",
-          "--webhook-address")) {
+          "--webhook-address", "--readiness-address")) {
         cmd.addAll(List.of(option, ip));
       }
       processes.add(launch(null, null, key(p) + "-" + c.getName(), cmd, Map.of("POD_NAME", p.getMetadata().getName(),

@@ -1,5 +1,6 @@
 package io.bosun.xds.auth;
 
+import io.bosun.logging.LogSafe;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;

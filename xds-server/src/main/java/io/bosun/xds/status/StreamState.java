@@ -17,6 +17,8 @@ final class StreamState {
     String sentNonce = "";
     String ackedVersion = "";
     String error = "";
+    /** The version last NACKed: an ACK of that same version later does not mean it applied. */
+    String rejectedVersion = "";
   }
 
   final long streamId;
@@ -54,8 +56,16 @@ final class StreamState {
     if (errorOrNull != null) {
       t.state = SyncState.ERROR;
       t.error = errorOrNull;
+      t.rejectedVersion = t.sentVersion;
       return Reply.NACK;
     }
+    if (t.sentVersion.equals(t.rejectedVersion)) {
+      // Envoy ACKs a response of the rejected version that carries only some of the resources
+      // (one SDS secret of several, finding 12): the rejected one still did not apply
+      t.state = SyncState.ERROR;
+      return Reply.NONE;
+    }
+    t.rejectedVersion = "";
     t.state = SyncState.SYNCED;
     t.ackedVersion = t.sentVersion;
     t.error = "";

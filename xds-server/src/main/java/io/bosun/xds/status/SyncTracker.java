@@ -1,5 +1,6 @@
 package io.bosun.xds.status;
 
+import io.bosun.logging.LogSafe;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -126,10 +127,11 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
       case NACK -> {
         rejects.get(type).increment();
         log.warn("{} rejected {} version {} (nonce {}): {}",
-            stream.nodeId, type, stream.sentVersion(type), nonce, error);
+            LogSafe.escape(stream.nodeId), type, stream.sentVersion(type), LogSafe.escape(nonce),
+            LogSafe.escape(error));
       }
       case ACK -> log.debug("{} acked {} version {} (nonce {})",
-          stream.nodeId, type, stream.sentVersion(type), nonce);
+          LogSafe.escape(stream.nodeId), type, stream.sentVersion(type), LogSafe.escape(nonce));
       case NONE -> { }
     }
   }
@@ -142,7 +144,7 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
     }
     stream.sent(type, version, nonce);
     pushes.get(type).increment();
-    log.debug("{} sent {} version {} (nonce {})", stream.nodeId, type, version, nonce);
+    log.debug("{} sent {} version {} (nonce {})", LogSafe.escape(stream.nodeId), type, version, nonce);
   }
 
   /**

@@ -70,6 +70,23 @@ class SyncTrackerTest {
   }
 
   @Test
+  void anAckOfTheRejectedVersionDoesNotMakeItSynced() {
+    // finding 12: with several SDS secrets, Envoy NACKs the version carrying the bad one, then ACKs
+    // a response of that same version carrying only the good one; the bad one never applied
+    tracker.onV3StreamRequest(1, request("a", SDS, ""));
+    send(1, SDS, "v1", "0");
+    tracker.onV3StreamRequest(1, nack("a", SDS, "0", "KEY_VALUES_MISMATCH"));
+    send(1, SDS, "v1", "1");
+    tracker.onV3StreamRequest(1, request("a", SDS, "1"));
+    assertThat(only("SDS").state()).isEqualTo(SyncState.ERROR);
+    assertThat(only("SDS").ackedVersion()).isEmpty();
+    // a new version accepted is synced again
+    send(1, SDS, "v2", "2");
+    tracker.onV3StreamRequest(1, request("a", SDS, "2"));
+    assertThat(only("SDS")).isEqualTo(new TypeSync("SDS", SyncState.SYNCED, "v2", "v2", ""));
+  }
+
+  @Test
   void repeatedOrStaleNoncesAreNotCountedTwice() {
     tracker.onV3StreamRequest(1, request("a", CDS, ""));
     send(1, CDS, "v1", "0");

@@ -1,4 +1,4 @@
-package io.bosun.xds.auth;
+package io.bosun.logging;
 
 /**
  * Text from clients (node ids, NACK messages) made safe for a log line: control characters
