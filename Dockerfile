@@ -6,9 +6,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends iptables \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 1337 --no-create-home --shell /usr/sbin/nologin bosun
-COPY injector-webhook/target/bosun.jar /opt/bosun/bosun.jar
-COPY injector-webhook/target/lib/ /opt/bosun/lib/
+COPY control-plane/app/target/bosun.jar /opt/bosun/bosun.jar
+COPY control-plane/app/target/lib/ /opt/bosun/lib/
 RUN printf '#!/bin/sh\nexec java ${BOSUN_JAVA_OPTS:-} -jar /opt/bosun/bosun.jar "$@"\n' > /usr/local/bin/bosun \
- && chmod 755 /usr/local/bin/bosun
+ && printf '#!/bin/sh\nexec java ${BOSUN_JAVA_OPTS:-} -cp /opt/bosun/bosun.jar io.bosun.cli.Bosunctl "$@"\n' > /usr/local/bin/bosunctl \
+ && chmod 755 /usr/local/bin/bosun /usr/local/bin/bosunctl
 USER 1337
 ENTRYPOINT ["bosun"]

@@ -1,5 +1,10 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.demo.EchoServer;
@@ -9,7 +14,6 @@ import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
-import io.bosun.envoy.Waits;
 import io.bosun.runtime.KubeBosun;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -32,16 +36,18 @@ class ApiServerOutageIT {
          EchoServer v2 = new EchoServer("reviews", "v2", 0);
          KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster.config())
                  .withWatchReconnectInterval(200).build()).build(),
-             new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "outage-it", Duration.ofSeconds(5)))) {
-      Manifests.apply(k, Manifests.reviews("default", v1.port(), v2.port()) + "---\n" + Manifests.gateway("default", port)
+             KubeBosun.Options.local("outage-it"))) {
+      Manifests.apply(k, Manifests.reviews("default", v1.port(), v2.port()) + "---\n" + Manifests.gateway("default",
+          port)
           + "---\n" + vs("v1"));
-      Waits.until("Bosun ready", bosun::ready, Duration.ofSeconds(20));
+      await("Bosun ready").atMost(Duration.ofSeconds(20)).ignoreExceptions().until(bosun::ready);
       try (EnvoyProcess gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
               "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
           .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
           .xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
         gateway.waitReady(Duration.ofSeconds(30));
-        Waits.until("routes on v1", () -> Http.body(port, "/").equals("reviews v1\n"), Duration.ofSeconds(5));
+        await("routes on v1").atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> Http.body(port, "/")
+            .equals("reviews v1\n"));
         Map<String, Long> before = Settle.stats(gateway, ".*update_attempt$");
 
         cluster.stopApiServer();
@@ -64,8 +70,8 @@ class ApiServerOutageIT {
         cluster.startApiServer();
         Manifests.apply(k, vs("v2"));
         long t0 = System.nanoTime();
-        Waits.until("caught up: routes on v2", () -> Http.body(port, "/").equals("reviews v2\n"),
-            Duration.ofSeconds(30));
+        await("caught up: routes on v2").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Http.body(port,
+            "/").equals("reviews v2\n"));
         System.out.printf("caught up %.1f s after the change%n", (System.nanoTime() - t0) / 1e9);
         assertNoRejections(gateway);
       }
@@ -78,14 +84,15 @@ class ApiServerOutageIT {
     cluster.stopApiServer();
     try (KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster.config())
             .withWatchReconnectInterval(200).build()).build(),
-        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "late-it", Duration.ofSeconds(5)))) {
+        KubeBosun.Options.local("late-it"))) {
       String ready = "http://127.0.0.1:" + bosun.monitoringPort() + "/ready";
       for (int i = 0; i < 10; i++) {
         assertThat(status(ready)).as("not ready while the API server is away").isEqualTo(503);
         Thread.sleep(200);
       }
       cluster.startApiServer();
-      Waits.until("/ready 200 once informers synced", () -> status(ready) == 200, Duration.ofSeconds(30));
+      await("/ready 200 once informers synced").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+          status(ready) == 200);
     }
   }
 
@@ -98,8 +105,8 @@ class ApiServerOutageIT {
     Crds.install(cluster.client());
     Crds.ensureNamespace(cluster.client(), "istio-system"); // where the lease lives
     KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
-        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "hang-it", Duration.ofSeconds(5)));
-    Waits.until("leader", bosun::isLeader, Duration.ofSeconds(30));
+        KubeBosun.Options.local("hang-it"));
+    await("leader").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(bosun::isLeader);
     cluster.freezeApiServer(true);
     try {
       long t0 = System.nanoTime();
@@ -114,8 +121,8 @@ class ApiServerOutageIT {
 
   private static int status(String url) {
     try {
-      return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (Exception e) {
       return -1;
     }

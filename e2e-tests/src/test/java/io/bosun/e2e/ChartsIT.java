@@ -1,5 +1,8 @@
 package io.bosun.e2e;
 
+import io.bosun.config.ConfigParser;
+import io.fabric8.kubernetes.api.model.Service;
+import java.nio.file.Files;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -90,11 +93,11 @@ class ChartsIT {
         "--xds-plaintext=false", "--xds-tls-port=15012", "--webhook-port=15017", "--token-audiences=istio-ca",
         "--workload-cert-ttl=24h");
     // plaintext xDS is off unless the operator says the network is trusted
-    assertThat(one(objs, io.fabric8.kubernetes.api.model.Service.class, "bosun").getSpec().getPorts())
+    assertThat(one(objs, Service.class, "bosun").getSpec().getPorts())
         .extracting(p -> p.getPort() + "->" + p.getTargetPort().getIntVal())
         .containsExactly("15012->15012", "443->15017", "15014->15014");
     List<HasMetadata> plaintext = render("bosun", "--set", "xds.plaintext=true");
-    assertThat(one(plaintext, io.fabric8.kubernetes.api.model.Service.class, "bosun").getSpec().getPorts())
+    assertThat(one(plaintext, Service.class, "bosun").getSpec().getPorts())
         .extracting(p -> p.getPort() + "->" + p.getTargetPort().getIntVal()).contains("15010->15010");
     assertThat(InjectionConfig.parse(one(plaintext, ConfigMap.class, "bosun-sidecar-injector").getData()
         .get("config")).xdsAuth()).isEqualTo("none");
@@ -118,7 +121,7 @@ class ChartsIT {
     assertThat(config.xdsAuth()).isEqualTo("token");
     assertThat(config.initImage()).isEqualTo("ghcr.io/bosun-mesh/bosun:0.1.0");
     ConfigMap mesh = one(objs, ConfigMap.class, "istio");
-    var parsed = new io.bosun.config.ConfigParser().parse("chart", new KubernetesSerialization().asYaml(mesh));
+    var parsed = new ConfigParser().parse("chart", new KubernetesSerialization().asYaml(mesh));
     assertThat(parsed.conversions()).singleElement().satisfies(c -> assertThat(c.errors()).isEmpty());
     assertThat(render("bosun", "--set", "autoscaling.enabled=true")).anyMatch(o -> o.getKind()
         .equals("HorizontalPodAutoscaler"));
@@ -134,9 +137,9 @@ class ChartsIT {
     assertThat(bootstrap).contains("id: router~10.0.0.9~t-1.istio-system~istio-system.svc.cluster.local",
         "istio: ingressgateway", "target_uri: bosun.istio-system.svc:15012");
     // the token and the roots are files the pod mounts; Envoy checks they exist
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gateway-mounts");
-    java.nio.file.Path token = java.nio.file.Files.writeString(dir.resolve("istio-token"), "token");
-    java.nio.file.Path roots = java.nio.file.Files.writeString(dir.resolve("root-cert.pem"), "roots");
+    Path dir = Files.createTempDirectory("gateway-mounts");
+    Path token = Files.writeString(dir.resolve("istio-token"), "token");
+    Path roots = Files.writeString(dir.resolve("root-cert.pem"), "roots");
     assertThat(bootstrap).contains("/var/run/secrets/tokens/istio-token", "/var/run/secrets/istio/root-cert.pem");
     bootstrap = bootstrap.replace("/var/run/secrets/tokens/istio-token", token.toString())
         .replace("/var/run/secrets/istio/root-cert.pem", roots.toString());

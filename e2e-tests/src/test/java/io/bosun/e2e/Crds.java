@@ -1,7 +1,7 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
 import io.bosun.e2e.cluster.K8sBinaries;
-import io.bosun.envoy.Waits;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -29,11 +29,12 @@ public final class Crds {
         }
       }
     }
-    Waits.until("CRDs established", () -> k.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
+    await("CRDs established").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> k.apiextensions().v1()
+        .customResourceDefinitions().list().getItems().stream()
         .filter(c -> c.getSpec().getGroup().equals("networking.istio.io"))
         .filter(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
             .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")))
-        .count() == 4, Duration.ofSeconds(30));
+        .count() == 4);
   }
 
   /** Applies every Istio object of samples/ (generic, so any served version works); returns how many. */

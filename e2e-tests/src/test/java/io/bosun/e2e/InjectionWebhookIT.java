@@ -1,16 +1,17 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
 import io.bosun.envoy.Ports;
-import io.bosun.envoy.Waits;
 import io.bosun.inject.InjectionConfig;
 import io.bosun.inject.Injector;
 import io.bosun.inject.KubeInject;
 import io.bosun.runtime.KubeBosun;
+import io.bosun.webhook.AdmissionWebhooks;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -76,13 +77,13 @@ class InjectionWebhookIT {
           timeoutSeconds: 10
         """.formatted(port));
     bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
-        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "webhook-it", Duration.ofSeconds(5),
-            Map.of("webhook-port", Integer.toString(port), "webhook-address", "127.0.0.1")));
-    Waits.until("caBundle on both webhook configurations", () ->
+        KubeBosun.Options.local("webhook-it").withWebhooks(AdmissionWebhooks.Settings.defaults()
+            .withAddress("127.0.0.1", port)));
+    await("caBundle on both webhook configurations").atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
         k.admissionRegistration().v1().mutatingWebhookConfigurations().withName("bosun-sidecar-injector").get()
             .getWebhooks().get(0).getClientConfig().getCaBundle() != null
         && k.admissionRegistration().v1().validatingWebhookConfigurations().withName("bosun-validator").get()
-            .getWebhooks().get(0).getClientConfig().getCaBundle() != null, Duration.ofSeconds(20));
+            .getWebhooks().get(0).getClientConfig().getCaBundle() != null);
     namespace("mesh", Map.of("istio-injection", "enabled"));
     namespace("plain", Map.of());
   }
@@ -98,7 +99,8 @@ class InjectionWebhookIT {
     k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
         .build()).createOr(op -> op.update());
     // the webhook reads namespace labels from its informer: wait until it has seen them
-    Waits.until("namespace " + name, () -> k.namespaces().withName(name).get() != null, Duration.ofSeconds(5));
+    await("namespace " + name).atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> k.namespaces()
+        .withName(name).get() != null);
     sleep(500);
   }
 
@@ -176,7 +178,8 @@ class InjectionWebhookIT {
           hosts: [a]
           http: [{match: [{uri: {regex: "/ratings("}}], route: [{destination: {host: a}}]}]
         """)).isInstanceOf(KubernetesClientException.class)
-        .hasMessageContaining("VirtualService mesh/bad: spec.http[0].match[0].uri.regex: invalid RE2 regular expression");
+        .hasMessageContaining(
+            "VirtualService mesh/bad: spec.http[0].match[0].uri.regex: invalid RE2 regular expression");
     assertThat(Crds.applySamples(k)).isPositive();
   }
 

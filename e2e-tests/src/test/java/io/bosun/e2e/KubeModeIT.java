@@ -1,5 +1,11 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
+import io.fabric8.istio.api.api.meta.v1alpha1.IstioCondition;
+import io.fabric8.istio.api.networking.v1.DestinationRule;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.demo.EchoServer;
@@ -9,13 +15,14 @@ import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
-import io.bosun.envoy.Waits;
 import io.bosun.runtime.KubeBosun;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -52,8 +59,8 @@ class KubeModeIT {
     ratings = new EchoServer("ratings", "v1", 0);
     port = Ports.freePort();
     bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
-        new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "bosun-it", Duration.ofSeconds(5)));
-    Waits.until("Bosun ready (informers synced)", bosun::ready, Duration.ofSeconds(20));
+        KubeBosun.Options.local("bosun-it"));
+    await("Bosun ready (informers synced)").atMost(Duration.ofSeconds(20)).ignoreExceptions().until(bosun::ready);
     gateway = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
             "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local")
         .namespace("istio-system").labels(Map.of("istio", "ingressgateway"))
@@ -97,9 +104,11 @@ class KubeModeIT {
   @Order(1)
   void creatingAndUpdatingAVirtualServiceRoutesWithinTwoSeconds() {
     apply(reviewsVs("v1"));
-    Waits.until("/reviews on v1", () -> Http.body(port, "/reviews").equals("reviews v1\n"), WITHIN);
+    await("/reviews on v1").atMost(WITHIN).ignoreExceptions().until(() -> Http.body(port, "/reviews")
+        .equals("reviews v1\n"));
     apply(reviewsVs("v2"));
-    Waits.until("/reviews on v2", () -> Http.body(port, "/reviews").equals("reviews v2\n"), WITHIN);
+    await("/reviews on v2").atMost(WITHIN).ignoreExceptions().until(() -> Http.body(port, "/reviews")
+        .equals("reviews v2\n"));
   }
 
   @Test
@@ -112,57 +121,108 @@ class KubeModeIT {
     k.resource(new ServiceBuilder().withNewMetadata().withName("ratings").withNamespace("shop").endMetadata()
         .withNewSpec().withClusterIP("10.213.0.50").addNewPort().withName("http").withPort(9080).endPort().endSpec()
         .build()).serverSideApply();
-    Waits.until("Envoy has the cluster", () -> gateway.adminGet("/clusters").contains(cluster + "::"), WITHIN);
+    await("Envoy has the cluster").atMost(WITHIN).ignoreExceptions().until(() -> gateway.adminGet("/clusters")
+        .contains(cluster + "::"));
     k.resource(new EndpointSliceBuilder().withNewMetadata().withName("ratings-1").withNamespace("shop")
         .addToLabels("kubernetes.io/service-name", "ratings").endMetadata()
         .withAddressType("IPv4")
         .addNewPort().withName("http").withPort(ratings.port()).endPort()
         .addNewEndpoint().withAddresses("10.214.0.77").withNewConditions().withReady(true).endConditions().endEndpoint()
-        .addNewEndpoint().withAddresses("10.214.0.78").withNewConditions().withReady(false).endConditions().endEndpoint()
+        .addNewEndpoint().withAddresses("10.214.0.78").withNewConditions().withReady(false).endConditions()
+            .endEndpoint()
         .build()).serverSideApply();
-    Waits.until("Envoy has the ready endpoint", () -> gateway.adminGet("/clusters").contains(cluster + "::" + endpoint),
-        WITHIN);
+    await("Envoy has the ready endpoint").atMost(WITHIN).ignoreExceptions().until(() -> gateway.adminGet("/clusters")
+        .contains(cluster + "::" + endpoint));
     assertThat(gateway.adminGet("/clusters")).as("not-ready endpoints get no traffic").doesNotContain("10.214.0.78");
 
-    k.resources(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class).inNamespace("shop")
+    k.resources(EndpointSlice.class).inNamespace("shop")
         .withName("ratings-1").delete();
-    Waits.until("the endpoint is gone", () -> !gateway.adminGet("/clusters").contains(endpoint), WITHIN);
-    k.resources(io.fabric8.kubernetes.api.model.Service.class).inNamespace("shop").withName("ratings").delete();
-    Waits.until("the cluster is gone", () -> !gateway.adminGet("/clusters").contains(cluster + "::"), WITHIN);
+    await("the endpoint is gone").atMost(WITHIN).ignoreExceptions().until(() -> !gateway.adminGet("/clusters")
+        .contains(endpoint));
+    k.resources(Service.class).inNamespace("shop").withName("ratings").delete();
+    await("the cluster is gone").atMost(WITHIN).ignoreExceptions().until(() -> !gateway.adminGet("/clusters")
+        .contains(cluster + "::"));
   }
 
   @Test
   @Order(3)
   void anInvalidVirtualServiceGetsStatusAndAWarningAndOthersKeepRouting() {
     apply(reviewsVs("v1").replace("prefix: /reviews", "regex: \"/reviews(\""));
-    Waits.until("Reconciled=False on the VirtualService", () -> {
+    await("Reconciled=False on the VirtualService").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
       var vs = k.resources(VirtualService.class).inNamespace("shop").withName("reviews").get();
       return vs.getStatus() != null && vs.getStatus().getConditions() != null && vs.getStatus().getConditions().stream()
           .anyMatch(c -> c.getType().equals("Reconciled") && c.getStatus().equals("False")
               && c.getMessage().contains("spec.http[0].match[0].uri.regex")
               && c.getObservedGeneration().equals(vs.getMetadata().getGeneration()));
-    }, Duration.ofSeconds(10));
-    Waits.until("a Warning event", () -> k.v1().events().inNamespace("shop").list().getItems().stream()
+    });
+    await("a Warning event").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> k.v1().events()
+        .inNamespace("shop").list().getItems().stream()
         .anyMatch(e -> "Warning".equals(e.getType()) && "reviews".equals(e.getInvolvedObject().getName())
-            && e.getMessage().contains("uri.regex")), Duration.ofSeconds(10));
+            && e.getMessage().contains("uri.regex")));
     assertThat(Http.body(port, "/reviews")).as("last valid version keeps serving").isEqualTo("reviews v2\n");
 
-    var ok = k.resources(io.fabric8.istio.api.networking.v1.DestinationRule.class).inNamespace("shop")
+    var ok = k.resources(DestinationRule.class).inNamespace("shop")
         .withName("reviews").get();
-    Waits.until("Reconciled=True on a valid resource", () -> {
-      var dr = k.resources(io.fabric8.istio.api.networking.v1.DestinationRule.class).inNamespace("shop")
+    await("Reconciled=True on a valid resource").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+      var dr = k.resources(DestinationRule.class).inNamespace("shop")
           .withName("reviews").get();
       return dr.getStatus() != null && dr.getStatus().getConditions() != null && dr.getStatus().getConditions()
           .stream().anyMatch(c -> c.getType().equals("Reconciled") && c.getStatus().equals("True"));
-    }, Duration.ofSeconds(10));
+    });
     assertThat(ok).isNotNull();
+  }
+
+  /**
+   * Status is a server-side apply as field manager {@code bosun}: another controller's condition
+   * on the same object survives Bosun's writes, and Reconciled's lastTransitionTime moves only when
+   * its status does, not on every write.
+   */
+  @Test
+  void statusIsAppliedAsBosunKeepingOtherWritersConditionsAndTheTransitionTime() {
+    String dr = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: status-probe, namespace: shop}
+        spec:
+          host: status-probe.shop.svc.cluster.local
+          trafficPolicy: {loadBalancer: {simple: %s}}
+        """;
+    apply(dr.formatted("ROUND_ROBIN"));
+    await("Reconciled=True for generation 1").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> reconciled("status-probe").getObservedGeneration() == 1L);
+    String since = reconciled("status-probe").getLastTransitionTime();
+    // another controller writes its own condition, as its own field manager
+    k.resources(DestinationRule.class).inNamespace("shop").withName("status-probe").subresource("status")
+        .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("other")
+            .withForce(true).build(), """
+            {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+             "metadata": {"name": "status-probe", "namespace": "shop"},
+             "status": {"conditions": [{"type": "OtherReady", "status": "True", "reason": "Probe"}]}}
+            """);
+    apply(dr.formatted("LEAST_REQUEST"));
+    await("Reconciled=True for generation 2").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> reconciled("status-probe").getObservedGeneration() == 2L);
+    DestinationRule after = k.resources(DestinationRule.class).inNamespace("shop").withName("status-probe").get();
+    assertThat(after.getStatus().getConditions()).extracting(c -> c.getType())
+        .as("the other writer's condition kept").contains("OtherReady", "Reconciled");
+    assertThat(reconciled("status-probe").getLastTransitionTime()).as("still True: the transition time stays")
+        .isEqualTo(since);
+    assertThat(after.getMetadata().getManagedFields()).anyMatch(f -> "bosun".equals(f.getManager())
+        && "status".equals(f.getSubresource()) && "Apply".equals(f.getOperation()));
+    k.resources(DestinationRule.class).inNamespace("shop").withName("status-probe").delete();
+  }
+
+  private IstioCondition reconciled(String name) {
+    return k.resources(DestinationRule.class).inNamespace("shop").withName(name).get().getStatus().getConditions()
+        .stream().filter(c -> c.getType().equals("Reconciled")).findFirst().orElseThrow();
   }
 
   @Test
   @Order(4)
   void destinationRuleServiceEntryAndGatewayChangesReroute() {
     apply(reviewsVs("v2"));
-    Waits.until("/reviews on v2", () -> Http.body(port, "/reviews").equals("reviews v2\n"), WITHIN);
+    await("/reviews on v2").atMost(WITHIN).ignoreExceptions().until(() -> Http.body(port, "/reviews")
+        .equals("reviews v2\n"));
     // DestinationRule: subset v2 now selects the v1 endpoint
     apply("""
         apiVersion: networking.istio.io/v1
@@ -172,7 +232,8 @@ class KubeModeIT {
           host: reviews
           subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v1}}]
         """);
-    Waits.until("DR change: subset v2 serves v1", () -> Http.body(port, "/reviews").equals("reviews v1\n"), WITHIN);
+    await("DR change: subset v2 serves v1").atMost(WITHIN).ignoreExceptions().until(() -> Http.body(port, "/reviews")
+        .equals("reviews v1\n"));
     // ServiceEntry: the v1-labelled endpoint moves to the other backend's port
     apply("""
         apiVersion: networking.istio.io/v1
@@ -186,12 +247,15 @@ class KubeModeIT {
           endpoints:
           - {address: 127.0.0.1, ports: {http: %d}, labels: {version: v1}}
         """.formatted(v2.port()));
-    Waits.until("SE change: endpoint moved", () -> Http.body(port, "/reviews").equals("reviews v2\n"), WITHIN);
+    await("SE change: endpoint moved").atMost(WITHIN).ignoreExceptions().until(() -> Http.body(port, "/reviews")
+        .equals("reviews v2\n"));
     // Gateway: deleting it removes the listener, re-creating it brings it back
-    k.resources(io.fabric8.istio.api.networking.v1.Gateway.class).inNamespace("shop").withName("gw").delete();
-    Waits.until("no listener without the Gateway", () -> Http.get(port, "/reviews", Map.of()).status() == -1, WITHIN);
+    k.resources(Gateway.class).inNamespace("shop").withName("gw").delete();
+    await("no listener without the Gateway").atMost(WITHIN).ignoreExceptions().until(() -> Http.get(port, "/reviews",
+        Map.of()).status() == -1);
     apply(Manifests.gateway("shop", port));
-    Waits.until("listener back", () -> Http.body(port, "/reviews").equals("reviews v2\n"), Duration.ofSeconds(5));
+    await("listener back").atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> Http.body(port, "/reviews")
+        .equals("reviews v2\n"));
     assertThat(gateway.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
   }
 
@@ -199,7 +263,8 @@ class KubeModeIT {
   @Order(5)
   void deletingTheVirtualServiceRemovesItsRoutes() {
     k.resources(VirtualService.class).inNamespace("shop").withName("reviews").delete();
-    Waits.until("/reviews has no route: 404", () -> Http.get(port, "/reviews", Map.of()).status() == 404, WITHIN);
+    await("/reviews has no route: 404").atMost(WITHIN).ignoreExceptions().until(() -> Http.get(port, "/reviews",
+        Map.of()).status() == 404);
   }
 
   /** The mesh config comes from the ConfigMap istio in Bosun's namespace, and follows its edits. */
@@ -207,8 +272,8 @@ class KubeModeIT {
   @Order(6)
   void theMeshConfigMapSetsTheDefaultRetryPolicy() {
     apply(reviewsVs("v1"));
-    Waits.until("/reviews routed again", () -> Http.get(port, "/reviews", Map.of()).status() == 200,
-        Duration.ofSeconds(10));
+    await("/reviews routed again").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> Http.get(port,
+        "/reviews", Map.of()).status() == 200);
     apply("""
         apiVersion: v1
         kind: ConfigMap
@@ -217,11 +282,12 @@ class KubeModeIT {
           mesh: |
             defaultHttpRetryPolicy: {attempts: 4, retryOn: 5xx}
         """);
-    Waits.until("the mesh default retry policy (4 retries on 5xx)", () -> {
-      long before = v1.requests() + v2.requests();
-      Http.get(port, "/reviews?status=500", Map.of());
-      return v1.requests() + v2.requests() - before == 5;
-    }, Duration.ofSeconds(10));
+    await("the mesh default retry policy (4 retries on 5xx)").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> {
+          long before = v1.requests() + v2.requests();
+          Http.get(port, "/reviews?status=500", Map.of());
+          return v1.requests() + v2.requests() - before == 5;
+        });
     apply("""
         apiVersion: v1
         kind: ConfigMap
@@ -230,10 +296,10 @@ class KubeModeIT {
           mesh: |
             defaultHttpRetryPolicy: {attempts: 0}
         """);
-    Waits.until("retries turned off mesh-wide", () -> {
+    await("retries turned off mesh-wide").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
       long before = v1.requests() + v2.requests();
       Http.get(port, "/reviews?status=500", Map.of());
       return v1.requests() + v2.requests() - before == 1;
-    }, Duration.ofSeconds(10));
+    });
   }
 }

@@ -1,11 +1,11 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
 import io.bosun.envoy.Ports;
-import io.bosun.envoy.Waits;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -52,7 +52,7 @@ class LeaderElectionIT {
         // two replicas on one host: their other ports must not collide either
         "--readiness-address", "127.0.0.1", "--readiness-port", "0", "--xds-tls-port", "0",
         "--lease-namespace", "istio-system", "--identity", name,
-        "--lease-duration-seconds", Integer.toString(LEASE_SECONDS)));
+        "--lease-duration", LEASE_SECONDS + "s", "--webhooks", "false"));
     REPLICAS.put(name, new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start());
     LOGS.put(name, log);
@@ -93,20 +93,20 @@ class LeaderElectionIT {
     Crds.ensureNamespace(k, "istio-system");
     startReplica(cluster, "replica-a");
     startReplica(cluster, "replica-b");
-    Waits.until("a leader is elected", () -> !holder(k).isEmpty(), Duration.ofSeconds(30));
+    await("a leader is elected").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> !holder(k).isEmpty());
     String leader = holder(k);
     String other = leader.equals("replica-a") ? "replica-b" : "replica-a";
 
     invalidVs(k, "bad-one");
-    Waits.until("status written", () -> invalidStatus(k, "bad-one"), Duration.ofSeconds(20));
+    await("status written").atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> invalidStatus(k, "bad-one"));
     Thread.sleep(1000);
     assertThat(statusWrites(leader)).as("the leader writes").isPositive();
     assertThat(statusWrites(other)).as("the other replica never writes").isZero();
 
     long killedAt = System.nanoTime();
     REPLICAS.get(leader).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    Waits.until("the other replica takes the lease", () -> holder(k).equals(other),
-        Duration.ofSeconds(LEASE_SECONDS * 3));
+    await("the other replica takes the lease").atMost(Duration.ofSeconds(LEASE_SECONDS * 3)).ignoreExceptions()
+        .until(() -> holder(k).equals(other));
     double handover = (System.nanoTime() - killedAt) / 1e9;
     System.out.printf("leader %s killed; %s took over after %.1f s (lease %d s)%n", leader, other, handover,
         LEASE_SECONDS);
@@ -114,8 +114,10 @@ class LeaderElectionIT {
     assertThat(handover).as("handover soon after the lease expires").isLessThan(LEASE_SECONDS + 3.5);
 
     invalidVs(k, "bad-two");
-    Waits.until("the new leader writes status", () -> invalidStatus(k, "bad-two"), Duration.ofSeconds(20));
+    await("the new leader writes status").atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
+        invalidStatus(k, "bad-two"));
     // the replica logs the write just after the API call returns
-    Waits.until("the new leader logged its write", () -> statusWrites(other) > 0, Duration.ofSeconds(5));
+    await("the new leader logged its write").atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() ->
+        statusWrites(other) > 0);
   }
 }

@@ -1,5 +1,8 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.e2e.cluster.RealCluster;
@@ -8,7 +11,6 @@ import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
-import io.bosun.envoy.Waits;
 import io.bosun.runtime.KubeBosun;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -75,17 +77,25 @@ class NodeLocalityIT {
         addressType: IPv4
         ports: [{name: http, port: 80}]
         endpoints:
-        - {addresses: [10.214.1.1], nodeName: node-east, zone: us-east-1a, targetRef: {kind: Pod, name: geo-east, namespace: shop}}
-        - {addresses: [10.214.1.2], nodeName: node-west, zone: us-west-1b, targetRef: {kind: Pod, name: geo-west, namespace: shop}}
-        - {addresses: [10.214.1.3], nodeName: node-west, zone: us-west-1b, targetRef: {kind: Pod, name: geo-eu, namespace: shop}}
+        - addresses: [10.214.1.1]
+          nodeName: node-east
+          zone: us-east-1a
+          targetRef: {kind: Pod, name: geo-east, namespace: shop}
+        - addresses: [10.214.1.2]
+          nodeName: node-west
+          zone: us-west-1b
+          targetRef: {kind: Pod, name: geo-west, namespace: shop}
+        - addresses: [10.214.1.3]
+          nodeName: node-west
+          zone: us-west-1b
+          targetRef: {kind: Pod, name: geo-eu, namespace: shop}
         """);
 
     try (KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
-            new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "locality-it",
-                Duration.ofSeconds(5)))) {
+            KubeBosun.Options.local("locality-it"))) {
       // Bosun must know the caller's pod before the caller connects: its group is decided then
-      Waits.until("Bosun has the pods", () -> !bosun.store().podLocality("shop", "client-1").isEmpty(),
-          Duration.ofSeconds(30));
+      await("Bosun has the pods").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> !bosun.store()
+          .podLocality("shop", "client-1").isEmpty());
       try (EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
               "sidecar~10.214.0.201~client-1.shop~shop.svc.cluster.local")
           .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
@@ -108,15 +118,16 @@ class NodeLocalityIT {
 
   static void waitForThree(EnvoyProcess envoy) {
     try {
-      Waits.until("Envoy has the three endpoints", () -> hosts(envoy).size() == 3, Duration.ofSeconds(30));
+      await("Envoy has the three endpoints").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> hosts(envoy)
+          .size() == 3);
     } catch (IllegalStateException e) {
       throw new AssertionError(e.getMessage() + "; Envoy's clusters:\n" + envoy.adminGet("/clusters").lines()
-          .filter(l -> l.contains("geo")).collect(java.util.stream.Collectors.joining("\n")), e);
+          .filter(l -> l.contains("geo")).collect(Collectors.joining("\n")), e);
     }
   }
 
   static void pod(KubernetesClient k, String name, String node, Map<String, String> labels) {
-    k.pods().inNamespace("shop").resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+    k.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata()
         .withName(name).withLabels(labels).endMetadata().withNewSpec().withNodeName(node).addNewContainer()
         .withName("app").withImage("example.invalid/app:1").endContainer().endSpec().build()).create();
   }

@@ -1,5 +1,8 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.e2e.cluster.RealCluster;
@@ -8,7 +11,6 @@ import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
-import io.bosun.envoy.Waits;
 import io.bosun.runtime.KubeBosun;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -43,7 +45,7 @@ class PodEndpointsIT {
     // A second service whose endpoints never change: its cluster must not be re-sent.
     k.resource(new ServiceBuilder().withNewMetadata().withName("other").withNamespace("shop").endMetadata()
         .withNewSpec().addNewPort().withName("http").withPort(81).endPort().endSpec().build()).create();
-    k.resource(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata()
+    k.resource(new EndpointSliceBuilder().withNewMetadata()
         .withName("other-1").withNamespace("shop").addToLabels("kubernetes.io/service-name", "other").endMetadata()
         .withAddressType("IPv4").addNewPort().withName("http").withPort(81).endPort()
         .addNewEndpoint().withAddresses("10.214.0.250").endEndpoint().build()).create();
@@ -56,18 +58,20 @@ class PodEndpointsIT {
     scale(k, 2);
 
     try (KubeBosun bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
-            new KubeBosun.Options("127.0.0.1", 0, "127.0.0.1", 0, "istio-system", "pods-it", Duration.ofSeconds(5)));
+            KubeBosun.Options.local("pods-it"));
          EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(
                  "sidecar~10.214.0.200~client.shop~shop.svc.cluster.local")
              .namespace("shop").xds("127.0.0.1", bosun.xdsPort()).adminPort(Ports.freePort()))) {
-      Waits.until("two pods running with IPs", () -> runningIps(k).size() == 2, Duration.ofSeconds(60));
+      await("two pods running with IPs").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> runningIps(k)
+          .size() == 2);
       List<String> ips = runningIps(k);
       assertThat(ips).allMatch(ip -> ip.startsWith("10.214.0."));
-      Waits.until("Envoy's EDS lists both pods", () -> endpoints(envoy, CLUSTER).containsAll(ips.stream()
-          .map(ip -> ip + ":8080").toList()), Duration.ofSeconds(30));
+      await("Envoy's EDS lists both pods").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+          endpoints(envoy, CLUSTER).containsAll(ips.stream()
+          .map(ip -> ip + ":8080").toList()));
       // the subset's assignment may land a moment after the service's
-      Waits.until("the v1 subset (by pod label) lists both pods", () -> endpoints(envoy, V1).size() == 2,
-          Duration.ofSeconds(10));
+      await("the v1 subset (by pod label) lists both pods").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+          .until(() -> endpoints(envoy, V1).size() == 2);
       System.out.printf("pods %s -> Envoy endpoints %s%n", ips, endpoints(envoy, CLUSTER));
 
       String cdsLds = "^(cluster_manager\\.cds|listener_manager\\.lds)\\.update_attempt$";
@@ -77,11 +81,13 @@ class PodEndpointsIT {
       Map<String, Long> otherCluster = envoy.statsMatching(unaffected);
       long webUpdates = envoy.stat("cluster." + CLUSTER + ".update_attempt");
       scale(k, 0);
-      Waits.until("scaled to zero: no endpoints", () -> endpoints(envoy, CLUSTER).isEmpty(), Duration.ofSeconds(60));
+      await("scaled to zero: no endpoints").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+          endpoints(envoy, CLUSTER).isEmpty());
       assertThat(envoy.statsMatching(".*update_rejected$").values()).allMatch(v -> v == 0);
 
       scale(k, 2);
-      Waits.until("back to two endpoints", () -> endpoints(envoy, CLUSTER).size() == 2, Duration.ofSeconds(60));
+      await("back to two endpoints").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> endpoints(envoy,
+          CLUSTER).size() == 2);
       assertThat(envoy.statsMatching(cdsLds)).as("endpoint changes push EDS only").isEqualTo(others);
       assertThat(envoy.stat("cluster." + CLUSTER + ".update_attempt")).as("the affected cluster was updated")
           .isGreaterThan(webUpdates);
@@ -112,7 +118,7 @@ class PodEndpointsIT {
   private static List<String> endpoints(EnvoyProcess envoy, String cluster) {
     Matcher m = Pattern.compile("^" + Pattern.quote(cluster) + "::([0-9.]+:[0-9]+)::cx_active", Pattern.MULTILINE)
         .matcher(envoy.adminGet("/clusters"));
-    java.util.List<String> out = new java.util.ArrayList<>();
+    List<String> out = new ArrayList<>();
     while (m.find()) {
       out.add(m.group(1));
     }

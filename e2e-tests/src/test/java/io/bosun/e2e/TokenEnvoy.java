@@ -1,5 +1,7 @@
 package io.bosun.e2e;
 
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import io.bosun.ca.Pem;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
@@ -104,8 +106,8 @@ final class TokenEnvoy implements AutoCloseable {
   void writeToken(String token) throws IOException {
     Path tmp = dir.resolve("istio-token.new");
     Files.writeString(tmp, token);
-    Files.move(tmp, dir.resolve("istio-token"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, dir.resolve("istio-token"), StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 
   EnvoyProcess process() {
@@ -157,7 +159,7 @@ final class TokenEnvoy implements AutoCloseable {
       }
       head.append((char) b);
     }
-    int length = head.toString().lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:"))
+    int length = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:"))
         .map(l -> Integer.parseInt(l.substring(l.indexOf(':') + 1).trim())).findFirst().orElse(0);
     return head + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
   }

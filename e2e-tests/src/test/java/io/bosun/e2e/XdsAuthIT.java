@@ -1,5 +1,25 @@
 package io.bosun.e2e;
 
+import static org.awaitility.Awaitility.await;
+import io.bosun.ca.CaMaterial;
+import io.bosun.ca.CertificateAuthority;
+import io.bosun.ca.kube.KubeCaStore;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +30,6 @@ import io.bosun.ca.Pem;
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
 import io.bosun.envoy.Ports;
-import io.bosun.envoy.Waits;
 import io.bosun.identity.SpiffeNames;
 import io.bosun.runtime.KubeBosun;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -165,9 +184,10 @@ class XdsAuthIT {
     plaintextPort = Ports.freePort();
     tlsPort = Ports.freePort();
     bosun = KubeBosun.start(new KubernetesClientBuilder().withConfig(c.config()).build(),
-        new KubeBosun.Options("127.0.0.1", plaintextPort, true, "127.0.0.1", tlsPort, "127.0.0.1", 0,
-            "istio-system", "auth-it", Duration.ofSeconds(5), KubeBosun.Security.DEFAULTS, Map.of()));
-    Waits.until("Bosun ready (informers synced, CA loaded, 15012 serving)", bosun::ready, Duration.ofSeconds(30));
+        KubeBosun.Options.local("auth-it")
+            .withXds(new KubeBosun.Xds("127.0.0.1", plaintextPort, true, "127.0.0.1", tlsPort)));
+    await("Bosun ready (informers synced, CA loaded, 15012 serving)").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(bosun::ready);
     roots = bosun.ca().current().rootsPem();
     channel = AdsProbe.channel(tlsPort, roots, AUTHORITY);
   }
@@ -186,7 +206,7 @@ class XdsAuthIT {
     Pod p = k.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(name).withLabels(labels)
         .endMetadata().withNewSpec().withServiceAccountName(serviceAccount).addNewContainer().withName("app")
         .withImage("bosun-e2e/client:1").endContainer().endSpec().build()).create();
-    p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPodIP(ip).withPhase("Running").build());
+    p.setStatus(new PodStatusBuilder().withPodIP(ip).withPhase("Running").build());
     k.pods().inNamespace(ns).resource(p).updateStatus();
   }
 
@@ -219,7 +239,7 @@ class XdsAuthIT {
     if (!a.answered()) {
       return List.of();
     }
-    List<Secret> out = new java.util.ArrayList<>();
+    List<Secret> out = new ArrayList<>();
     for (var any : a.response().getResourcesList()) {
       out.add(any.unpack(Secret.class));
     }
@@ -227,7 +247,7 @@ class XdsAuthIT {
   }
 
   static List<String> clusterNames(AdsProbe.Answer a) throws Exception {
-    List<String> out = new java.util.ArrayList<>();
+    List<String> out = new ArrayList<>();
     for (var any : a.response().getResourcesList()) {
       out.add(any.unpack(Cluster.class).getName());
     }
@@ -327,7 +347,7 @@ class XdsAuthIT {
 
   @Test
   void plaintextNeverServesSecretsOrIdentities() throws Exception {
-    ManagedChannel plain = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", plaintextPort).usePlaintext()
+    ManagedChannel plain = NettyChannelBuilder.forAddress("127.0.0.1", plaintextPort).usePlaintext()
         .build();
     try {
       AdsProbe.Answer cds = AdsProbe.ask(plain, null, gateway(), AdsProbe.CDS, List.of(), WAIT);
@@ -364,11 +384,12 @@ class XdsAuthIT {
 
   @Test
   void theRootsArePublishedInEveryNamespace() {
-    Waits.until("istio-ca-root-cert in tenant-a and payments", () -> List.of("tenant-a", "payments").stream()
+    await("istio-ca-root-cert in tenant-a and payments").atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
+        List.of("tenant-a", "payments").stream()
         .allMatch(ns -> {
           var cm = k.configMaps().inNamespace(ns).withName("istio-ca-root-cert").get();
           return cm != null && roots.equals(cm.getData().get("root-cert.pem"));
-        }), Duration.ofSeconds(20));
+        }));
   }
 
   @Test
@@ -406,17 +427,16 @@ class XdsAuthIT {
     int tls2 = Ports.freePort();
     Duration ttl = Duration.ofSeconds(30);
     try (KubeBosun shortLived = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
-        new KubeBosun.Options("127.0.0.1", 0, false, "127.0.0.1", tls2, "127.0.0.1", 0, "istio-system", "rotation-it",
-            Duration.ofSeconds(5), new KubeBosun.Security("bosun", List.of("istio-ca"), ttl, Duration.ofDays(3650),
-            64, 16), Map.of()));
+        KubeBosun.Options.local("rotation-it").withXds(new KubeBosun.Xds("127.0.0.1", 0, false, "127.0.0.1", tls2))
+            .withSecurity(new KubeBosun.Security("bosun", List.of("istio-ca"), ttl, Duration.ofDays(3650), 64, 16)));
          TokenEnvoy envoy = TokenEnvoy.start(tls2, roots, token("istio-system", "ingress", "ingress-1", "istio-ca"))) {
-      Waits.until("second Bosun ready", shortLived::ready, Duration.ofSeconds(30));
+      await("second Bosun ready").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(shortLived::ready);
       envoy.process().waitReady(Duration.ofSeconds(30));
       assertThat(envoy.process().stat("control_plane.connected_state")).isEqualTo(1);
-      java.util.Set<java.math.BigInteger> serials = new java.util.TreeSet<>();
+      Set<BigInteger> serials = new TreeSet<>();
       int requests = 0;
       int failures = 0;
-      List<String> errors = new java.util.ArrayList<>();
+      List<String> errors = new ArrayList<>();
       long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
       while (System.nanoTime() < end) {
         try {
@@ -425,7 +445,7 @@ class XdsAuthIT {
           assertThat(SpiffeNames.uris(served)).containsExactly("spiffe://cluster.local/ns/istio-system/sa/ingress");
           Duration life = Duration.between(served.getNotBefore().toInstant(), served.getNotAfter().toInstant());
           assertThat(life).isBetween(ttl, ttl.plusMinutes(6));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           failures++;
           errors.add(e.toString());
         }
@@ -446,21 +466,23 @@ class XdsAuthIT {
   @Test
   void envoyReadsTheTokenFileAgainWhenItReconnects() throws Exception {
     int port = Ports.freePort();
-    KubeBosun.Options options = new KubeBosun.Options("127.0.0.1", 0, false, "127.0.0.1", port, "127.0.0.1", 0,
-        "istio-system", "token-reread-it", Duration.ofSeconds(5), KubeBosun.Security.DEFAULTS, Map.of());
+    KubeBosun.Options options = KubeBosun.Options.local("token-reread-it")
+        .withXds(new KubeBosun.Xds("127.0.0.1", 0, false, "127.0.0.1", port));
     KubeBosun first = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(), options);
     try (TokenEnvoy envoy = TokenEnvoy.start(port, roots, token("istio-system", "ingress", "ingress-1", "istio-ca"))) {
-      Waits.until("Bosun ready", first::ready, Duration.ofSeconds(30));
+      await("Bosun ready").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(first::ready);
       envoy.process().waitFor("connected", () -> envoy.process().stat("control_plane.connected_state") == 1,
           Duration.ofSeconds(30));
       envoy.writeToken("not-a-token");
       first.close();
       try (KubeBosun second = KubeBosun.start(new KubernetesClientBuilder().withConfig(cluster.config()).build(),
           options)) {
-        Waits.until("second Bosun ready", second::ready, Duration.ofSeconds(30));
-        Thread.sleep(5_000); // Envoy retries (and is refused) meanwhile
-        assertThat(envoy.process().stat("control_plane.connected_state")).as("refused with the bad token")
-            .isEqualTo(0);
+        await("second Bosun ready").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(second::ready);
+        // Envoy retries and is refused; a refusal is answered after a delay, during which Envoy
+        // counts the stream as connected, so wait for a moment between attempts
+        await("refused with the bad token").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+            .until(() -> envoy.process().findStat("grpc.xds_grpc.streams_closed_16").orElse(0) > 0
+                && envoy.process().stat("control_plane.connected_state") == 0);
         envoy.writeToken(token("istio-system", "ingress", "ingress-1", "istio-ca"));
         envoy.process().waitFor("reconnected with the rotated token",
             () -> envoy.process().stat("control_plane.connected_state") == 1, Duration.ofSeconds(60));
@@ -485,17 +507,18 @@ class XdsAuthIT {
           selector: {istio: ingressgateway}
           servers: [{port: {number: 18081, name: http, protocol: HTTP}, hosts: ["*"]}]
         """);
-    try (TokenEnvoy envoy = TokenEnvoy.start(tlsPort, roots, token("istio-system", "ingress", "ingress-1", "istio-ca"))) {
+    try (TokenEnvoy envoy = TokenEnvoy.start(tlsPort, roots, token("istio-system", "ingress", "ingress-1",
+        "istio-ca"))) {
       envoy.process().waitReady(Duration.ofSeconds(30));
-      List<Long> before = new java.util.ArrayList<>();
-      List<Long> during = new java.util.ArrayList<>();
+      List<Long> before = new ArrayList<>();
+      List<Long> during = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         before.add(pushLatency(envoy, "before-" + i));
       }
       String tenant = token("tenant-a", "app", "app-1", "istio-ca");
       try (Attack attack = new Attack(channel, tenant, 300)) {
-        Waits.until("600 attacking streams refused at least once", () -> attack.refused() >= 600,
-            Duration.ofSeconds(30));
+        await("600 attacking streams refused at least once").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> attack.refused() >= 600);
         for (int i = 0; i < 5; i++) {
           during.add(pushLatency(envoy, "during-" + i));
         }
@@ -531,8 +554,8 @@ class XdsAuthIT {
 
   /** Streams that keep coming back: half anonymous, half a tenant's token with made-up nodes. */
   static final class Attack implements AutoCloseable {
-    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong answered = new AtomicLong();
     private volatile boolean stopped;
     private final ManagedChannel channel;
     private final String token;
@@ -550,14 +573,14 @@ class XdsAuthIT {
       if (stopped) {
         return;
       }
-      var stub = io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc.newStub(channel);
+      var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
       if (withToken != null) {
         stub = stub.withCallCredentials(AdsProbe.bearer(withToken));
       }
       String ns = withToken == null ? "istio-system" : "tenant-a";
-      var requests = stub.streamAggregatedResources(new io.grpc.stub.StreamObserver<>() {
+      var requests = stub.streamAggregatedResources(new StreamObserver<>() {
         @Override
-        public void onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse r) {
+        public void onNext(DiscoveryResponse r) {
           answered.incrementAndGet();
         }
 
@@ -572,7 +595,7 @@ class XdsAuthIT {
           open(withToken, n);
         }
       });
-      requests.onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder()
+      requests.onNext(DiscoveryRequest.newBuilder()
           .setNode(sidecar(ns, "fake-" + n, "10.9." + (n / 250) + "." + (n % 250), ""))
           .setTypeUrl(AdsProbe.CDS).build());
     }
@@ -604,12 +627,12 @@ class XdsAuthIT {
         .withCallCredentials(AdsProbe.bearer(token("tenant-a", "app", null, "istio-ca")));
     IstioCertificateResponse r = ca.createCertificate(IstioCertificateRequest.newBuilder()
         .setCsr(csr(keys, "spiffe://cluster.local/ns/tenant-a/sa/app")).build());
-    List<X509Certificate> chain = new java.util.ArrayList<>();
+    List<X509Certificate> chain = new ArrayList<>();
     for (String pem : r.getCertChainList()) {
       chain.add(Pem.certificates(pem).get(0));
     }
-    ManagedChannel withCert = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", tlsPort)
-        .overrideAuthority(AUTHORITY).sslContext(io.grpc.netty.GrpcSslContexts.forClient()
+    ManagedChannel withCert = NettyChannelBuilder.forAddress("127.0.0.1", tlsPort)
+        .overrideAuthority(AUTHORITY).sslContext(GrpcSslContexts.forClient()
             .trustManager(Pem.certificates(roots).toArray(X509Certificate[]::new))
             .keyManager(keys.getPrivate(), chain.subList(0, chain.size() - 1).toArray(X509Certificate[]::new))
             .build()).build();
@@ -636,21 +659,21 @@ class XdsAuthIT {
   @Test
   void theCaLivesInSecretsRotatesItsRootAndYieldsToTheUsers() throws Exception {
     Crds.ensureNamespace(k, "ca-test");
-    io.bosun.ca.KubeCaStore store = new io.bosun.ca.KubeCaStore(k, "ca-test", () -> "cluster.local",
-        Duration.ofSeconds(10), java.time.Clock.systemUTC());
-    io.bosun.ca.CertificateAuthority first = store.load();
+    KubeCaStore store = new KubeCaStore(k, "ca-test", () -> "cluster.local",
+        Duration.ofSeconds(10), Clock.systemUTC());
+    CertificateAuthority first = store.load();
     assertThat(store.load().signer()).as("the second replica reads the same root").isEqualTo(first.signer());
     assertThat(store.rotateIfDue(first, () -> true)).as("not due yet").isSameAs(first);
     Thread.sleep(Duration.ofSeconds(9).toMillis()); // past 4/5 of its life
     assertThat(store.rotateIfDue(first, () -> false)).as("only the leader rotates").isSameAs(first);
-    io.bosun.ca.CertificateAuthority rotated = store.rotateIfDue(first, () -> true);
+    CertificateAuthority rotated = store.rotateIfDue(first, () -> true);
     assertThat(rotated.signer()).isNotEqualTo(first.signer());
     assertThat(store.load().roots()).containsExactlyInAnyOrder(rotated.signer(), first.signer());
     // a user's CA takes precedence
-    io.bosun.ca.CertificateAuthority users = io.bosun.ca.CertificateAuthority.selfSigned("cluster.local",
+    CertificateAuthority users = CertificateAuthority.selfSigned("cluster.local",
         Duration.ofDays(30));
-    k.secrets().inNamespace("ca-test").resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
-        .withName("cacerts").endMetadata().withStringData(io.bosun.ca.CaMaterial.write(users)).build()).create();
+    k.secrets().inNamespace("ca-test").resource(new SecretBuilder().withNewMetadata()
+        .withName("cacerts").endMetadata().withStringData(CaMaterial.write(users)).build()).create();
     assertThat(store.load().signer()).isEqualTo(users.signer());
   }
 
@@ -672,7 +695,7 @@ class XdsAuthIT {
 
   private static String toPem(byte[] der) {
     return "-----BEGIN CERTIFICATE REQUEST-----\n"
-        + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
         + "\n-----END CERTIFICATE REQUEST-----\n";
   }
 }

@@ -1,5 +1,6 @@
 package io.bosun.e2e;
 
+import java.util.concurrent.ExecutionException;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -47,7 +48,7 @@ final class XdsOverTls {
           .setTypeUrl("type.googleapis.com/envoy.config.cluster.v3.Cluster").build());
       try {
         return first.get(20, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw new IllegalStateException(e.getCause().toString(), e.getCause());
       } finally {
         requests.onCompleted();

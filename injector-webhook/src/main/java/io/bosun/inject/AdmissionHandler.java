@@ -1,5 +1,7 @@
 package io.bosun.inject;
 
+import java.util.Locale;
+import java.util.function.BiFunction;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -53,11 +55,11 @@ public final class AdmissionHandler {
   }
 
   /** The body as an AdmissionReview too large to read. */
-  static byte[] tooLarge(int max) {
+  public static byte[] tooLarge(int max) {
     return deny("", "malformed AdmissionReview: the request body is over " + (max >> 20) + " MiB");
   }
 
-  private byte[] answer(byte[] body, java.util.function.BiFunction<JsonNode, String, byte[]> handle) {
+  private byte[] answer(byte[] body, BiFunction<JsonNode, String, byte[]> handle) {
     JsonNode request;
     try {
       request = request(body);
@@ -85,7 +87,8 @@ public final class AdmissionHandler {
   }
 
   private byte[] injectRequest(JsonNode request, String uid) {
-    if (!"CREATE".equals(request.path("operation").asText()) || !"Pod".equals(request.path("kind").path("kind").asText())) {
+    if (!"CREATE".equals(request.path("operation").asText()) || !"Pod".equals(request.path("kind").path("kind")
+        .asText())) {
       return allow(uid, null, List.of());
     }
     JsonNode object = request.get("object");
@@ -99,7 +102,7 @@ public final class AdmissionHandler {
       for (int i = 0; i < items.size(); i++) {
         if (!items.get(i).isObject()) {
           return deny(uid, "request.object.spec." + list + "[" + i + "]: must be a container, not "
-              + items.get(i).getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+              + items.get(i).getNodeType().toString().toLowerCase(Locale.ROOT));
         }
       }
     }
@@ -140,8 +143,9 @@ public final class AdmissionHandler {
       return deny(uid, shape);
     }
     ObjectNode doc = object.deepCopy();
-    if (doc.path("metadata").path("namespace").asText("").isEmpty() && !request.path("namespace").asText("").isEmpty()) {
-      ((ObjectNode) doc.with("metadata")).put("namespace", request.path("namespace").asText());
+    if (doc.path("metadata").path("namespace").asText("").isEmpty() && !request.path("namespace").asText("")
+        .isEmpty()) {
+      doc.withObjectProperty("metadata").put("namespace", request.path("namespace").asText());
     }
     Conversion c = parser.convert("admission", doc, "object");
     List<String> errors = c.problems().stream().filter(ConfigError::isError).map(AdmissionHandler::message).toList();
@@ -157,17 +161,17 @@ public final class AdmissionHandler {
   private static String objectShape(JsonNode object) {
     if (object == null || !object.isObject()) {
       return "request.object: must be a Kubernetes object, not "
-          + (object == null ? "missing" : object.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+          + (object == null ? "missing" : object.getNodeType().toString().toLowerCase(Locale.ROOT));
     }
     JsonNode metadata = object.get("metadata");
     if (metadata != null && !metadata.isObject()) {
       return "request.object.metadata: must be an object, not "
-          + metadata.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+          + metadata.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
     JsonNode spec = object.get("spec");
     if (spec != null && !spec.isNull() && !spec.isObject()) {
       return "request.object.spec: must be an object, not "
-          + spec.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+          + spec.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
     return null;
   }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -34,8 +33,7 @@ final class ContainerOverrides {
   }
 
   private static void mergeObject(ObjectNode base, ObjectNode over) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : over.properties()) {
       JsonNode mine = base.get(e.getKey());
       JsonNode theirs = e.getValue();
       if (theirs == null || theirs.isNull()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -53,8 +52,7 @@ public record InjectionConfig(String proxyImage, String initImage, String imageP
       throw new IllegalArgumentException("injection config must be a YAML mapping");
     }
     Map<String, String> v = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : n.properties()) {
       v.put(e.getKey(), e.getValue().asText());
     }
     InjectionConfig c = new InjectionConfig(take(v, "proxyImage", d.proxyImage()), take(v, "initImage", d.initImage()),

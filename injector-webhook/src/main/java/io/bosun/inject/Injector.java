@@ -1,5 +1,6 @@
 package io.bosun.inject;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.bosun.intercept.InterceptionRules;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.Container;
@@ -68,7 +69,8 @@ public final class Injector {
     out.setMetadata(meta);
     Map<String, String> annotations = meta.getAnnotations() == null ? new LinkedHashMap<>()
         : new LinkedHashMap<>(meta.getAnnotations());
-    Map<String, String> labels = meta.getLabels() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.getLabels());
+    Map<String, String> labels = meta.getLabels() == null ? new LinkedHashMap<>()
+        : new LinkedHashMap<>(meta.getLabels());
     PodSpec spec = out.getSpec();
 
     // a pod's own istio-init / istio-proxy customise the injected ones (never a second copy: finding 17)
@@ -198,7 +200,7 @@ public final class Injector {
         .endPort()
         .withNewReadinessProbe()
           .withNewHttpGet().withPath("/healthz/ready")
-            .withPort(new io.fabric8.kubernetes.api.model.IntOrString(ProxyBootstrap.READY_PORT)).endHttpGet()
+            .withPort(new IntOrString(ProxyBootstrap.READY_PORT)).endHttpGet()
           .withPeriodSeconds(2).withFailureThreshold(30).withTimeoutSeconds(3)
         .endReadinessProbe()
         // on termination: keep serving while endpoints are withdrawn, then Envoy drains on SIGTERM
@@ -251,7 +253,8 @@ public final class Injector {
   }
 
   private static String canonicalName(ObjectMeta meta) {
-    String name = meta.getName() != null ? meta.getName() : meta.getGenerateName() != null ? meta.getGenerateName() : "";
+    String name = meta.getName() != null ? meta.getName() : meta.getGenerateName() != null ? meta.getGenerateName()
+        : "";
     return name.replaceAll("-+$", "");
   }
 }

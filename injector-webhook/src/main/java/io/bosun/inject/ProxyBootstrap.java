@@ -1,9 +1,23 @@
 package io.bosun.inject;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.LinkedHashMap;
-import java.util.List;
+import com.google.protobuf.Any;
+import io.bosun.bootstrap.EnvoyBootstraps;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.grpc_credential.v3.FileBasedMetadataConfig;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -29,109 +43,92 @@ final class ProxyBootstrap {
   static final String TOKEN_FILE = TOKEN_DIR + "/istio-token";
   static final String ROOTS_DIR = "/var/run/secrets/istio";
   static final String ROOTS_FILE = ROOTS_DIR + "/root-cert.pem";
-  // JSON is YAML, and a one-line argument reads better in `kubectl get pod -o yaml`
-  // keys sorted: Map.of has no stable order, and the same pod must always get the same bytes
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+  private static final String ADMIN_CLUSTER = "bosun-admin";
+  private static final String TOKEN_PLUGIN = "envoy.grpc_credentials.file_based_metadata";
 
   private ProxyBootstrap() {
   }
 
+  /** The bootstrap on one line (JSON is YAML, and one line reads better in {@code kubectl get pod -o yaml}). */
   static String render(InjectionConfig config, Map<String, String> podLabels) {
-    String domain = config.clusterDomain();
-    Map<String, Object> metadata = new LinkedHashMap<>();
+    return EnvoyBootstraps.renderCompact(bootstrap(config, podLabels));
+  }
+
+  static Bootstrap bootstrap(InjectionConfig config, Map<String, String> podLabels) {
+    Map<String, String> metadata = new TreeMap<>();
     metadata.put("NAMESPACE", "$(POD_NAMESPACE)");
-    metadata.put("LABELS", new TreeMap<>(podLabels));
     metadata.put("INSTANCE_IPS", "$(POD_IP)");
     metadata.put("SERVICE_ACCOUNT", "$(SERVICE_ACCOUNT)");
     metadata.put("POD_NAME", "$(POD_NAME)");
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("node", Map.of(
-        "id", "sidecar~$(POD_IP)~$(POD_NAME).$(POD_NAMESPACE)~$(POD_NAMESPACE).svc." + domain,
-        "cluster", podLabels.getOrDefault("app", "$(POD_NAMESPACE)"),
-        "metadata", metadata));
+    String id = "sidecar~$(POD_IP)~$(POD_NAME).$(POD_NAMESPACE)~$(POD_NAMESPACE).svc." + config.clusterDomain();
     boolean token = config.xdsAuth().equals("token");
-    Map<String, Object> grpcService = token ? Map.of("google_grpc", googleGrpc(config.discoveryAddress()))
-        : Map.of("envoy_grpc", Map.of("cluster_name", "xds-grpc"));
-    root.put("dynamic_resources", Map.of(
-        "ads_config", Map.of("api_type", "GRPC", "transport_api_version", "V3",
-            "set_node_on_first_message_only", true,
-            "grpc_services", List.of(grpcService)),
-        "cds_config", Map.of("ads", Map.of(), "resource_api_version", "V3"),
-        "lds_config", Map.of("ads", Map.of(), "resource_api_version", "V3")));
-    int colon = config.discoveryAddress().lastIndexOf(':');
-    String xdsHost = config.discoveryAddress().substring(0, colon);
-    int xdsPort = Integer.parseInt(config.discoveryAddress().substring(colon + 1));
-    List<Object> clusters = token ? List.of(cluster("bosun-admin", "127.0.0.1", ADMIN_PORT, "STATIC", false))
-        : List.of(cluster("xds-grpc", xdsHost, xdsPort, "STRICT_DNS", true),
-            cluster("bosun-admin", "127.0.0.1", ADMIN_PORT, "STATIC", false));
-    root.put("static_resources", Map.of(
-        "clusters", clusters,
-        "listeners", List.of(
-            adminProxy("bosun-readiness", READY_PORT, "/healthz/ready", "/ready"),
-            adminProxy("bosun-prometheus", STATS_PORT, "/stats/prometheus", "/stats/prometheus"))));
-    root.put("admin", Map.of("address", address("127.0.0.1", ADMIN_PORT)));
-    try {
-      return JSON.writeValueAsString(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+    GrpcService xds = token
+        ? GrpcService.newBuilder().setGoogleGrpc(googleGrpc(config.discoveryAddress())).build()
+        : EnvoyBootstraps.envoyGrpc(EnvoyBootstraps.XDS_CLUSTER);
+    Bootstrap.StaticResources.Builder statics = Bootstrap.StaticResources.newBuilder();
+    if (!token) {
+      int colon = config.discoveryAddress().lastIndexOf(':');
+      statics.addClusters(EnvoyBootstraps.cluster(EnvoyBootstraps.XDS_CLUSTER,
+          config.discoveryAddress().substring(0, colon),
+          Integer.parseInt(config.discoveryAddress().substring(colon + 1)), Cluster.DiscoveryType.STRICT_DNS, true));
     }
+    statics.addClusters(EnvoyBootstraps.cluster(ADMIN_CLUSTER, "127.0.0.1", ADMIN_PORT,
+            Cluster.DiscoveryType.STATIC, false))
+        .addListeners(adminProxy("bosun-readiness", READY_PORT, "/healthz/ready", "/ready"))
+        .addListeners(adminProxy("bosun-prometheus", STATS_PORT, "/stats/prometheus", "/stats/prometheus"));
+    return Bootstrap.newBuilder()
+        .setNode(EnvoyBootstraps.node(id, podLabels.getOrDefault("app", "$(POD_NAMESPACE)"), metadata, podLabels))
+        .setDynamicResources(EnvoyBootstraps.ads(xds, false, null))
+        .setStaticResources(statics)
+        .setAdmin(EnvoyBootstraps.admin(ADMIN_PORT))
+        .build();
   }
 
   /** Envoy's Google gRPC client: TLS with the mesh roots, the projected token as call credentials. */
-  private static Map<String, Object> googleGrpc(String target) {
-    Map<String, Object> tokenFile = Map.of("name", "envoy.grpc_credentials.file_based_metadata",
-        "typed_config", Map.of(
-            "@type", "type.googleapis.com/envoy.config.grpc_credential.v3.FileBasedMetadataConfig",
-            "secret_data", Map.of("filename", TOKEN_FILE),
-            "header_prefix", "Bearer "));
-    Map<String, Object> g = new LinkedHashMap<>();
-    g.put("target_uri", target);
-    g.put("stat_prefix", "xds_grpc");
-    // the plugin in call_credentials only runs under its own credentials factory
-    g.put("credentials_factory_name", "envoy.grpc_credentials.file_based_metadata");
-    g.put("channel_credentials", Map.of("ssl_credentials", Map.of("root_certs", Map.of("filename", ROOTS_FILE))));
-    g.put("call_credentials", List.of(Map.of("from_plugin", tokenFile)));
-    // Envoy's default keepalive is off; find a dead control plane (and fail over) within a minute
-    g.put("channel_args", Map.of("args", Map.of(
-        "grpc.keepalive_time_ms", Map.of("int_value", 30000),
-        "grpc.keepalive_timeout_ms", Map.of("int_value", 10000))));
-    return g;
-  }
-
-  private static Map<String, Object> cluster(String name, String host, int port, String type, boolean http2) {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("name", name);
-    c.put("type", type);
-    c.put("connect_timeout", "1s");
-    c.put("load_assignment", Map.of("cluster_name", name, "endpoints", List.of(Map.of("lb_endpoints",
-        List.of(Map.of("endpoint", Map.of("address", address(host, port))))))));
-    if (http2) {
-      c.put("typed_extension_protocol_options", Map.of("envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-          Map.of("@type", "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-              "explicit_http_config", Map.of("http2_protocol_options", Map.of()))));
-    }
-    return c;
+  private static GrpcService.GoogleGrpc googleGrpc(String target) {
+    return GrpcService.GoogleGrpc.newBuilder()
+        .setTargetUri(target)
+        .setStatPrefix("xds_grpc")
+        // the plugin in call_credentials only runs under its own credentials factory
+        .setCredentialsFactoryName(TOKEN_PLUGIN)
+        .setChannelCredentials(GrpcService.GoogleGrpc.ChannelCredentials.newBuilder()
+            .setSslCredentials(GrpcService.GoogleGrpc.SslCredentials.newBuilder()
+                .setRootCerts(DataSource.newBuilder().setFilename(ROOTS_FILE))))
+        .addCallCredentials(GrpcService.GoogleGrpc.CallCredentials.newBuilder()
+            .setFromPlugin(GrpcService.GoogleGrpc.CallCredentials.MetadataCredentialsFromPlugin.newBuilder()
+                .setName(TOKEN_PLUGIN)
+                .setTypedConfig(Any.pack(FileBasedMetadataConfig.newBuilder()
+                    .setSecretData(DataSource.newBuilder().setFilename(TOKEN_FILE))
+                    .setHeaderPrefix("Bearer ")
+                    .build()))))
+        // Envoy's default keepalive is off; find a dead control plane (and fail over) within a minute
+        .setChannelArgs(GrpcService.GoogleGrpc.ChannelArgs.newBuilder()
+            .putArgs("grpc.keepalive_time_ms", GrpcService.GoogleGrpc.ChannelArgs.Value.newBuilder()
+                .setIntValue(30000).build())
+            .putArgs("grpc.keepalive_timeout_ms", GrpcService.GoogleGrpc.ChannelArgs.Value.newBuilder()
+                .setIntValue(10000).build()))
+        .build();
   }
 
   /** A listener that answers one path from the admin API, so kubelet and Prometheus need no admin access. */
-  private static Map<String, Object> adminProxy(String name, int port, String path, String adminPath) {
-    Map<String, Object> route = Map.of("match", Map.of("path", path),
-        "route", Map.of("cluster", "bosun-admin", "prefix_rewrite", adminPath));
-    Map<String, Object> hcm = new LinkedHashMap<>();
-    hcm.put("@type", "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3"
-        + ".HttpConnectionManager");
-    hcm.put("stat_prefix", name);
-    hcm.put("route_config", Map.of("virtual_hosts", List.of(Map.of("name", name, "domains", List.of("*"),
-        "routes", List.of(route)))));
-    hcm.put("http_filters", List.of(Map.of("name", "envoy.filters.http.router", "typed_config",
-        Map.of("@type", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"))));
-    return Map.of("name", name, "address", address("0.0.0.0", port), "filter_chains",
-        List.of(Map.of("filters", List.of(Map.of("name", "envoy.filters.network.http_connection_manager",
-            "typed_config", hcm)))));
-  }
-
-  private static Map<String, Object> address(String host, int port) {
-    return Map.of("socket_address", Map.of("address", host, "port_value", port));
+  private static Listener adminProxy(String name, int port, String path, String adminPath) {
+    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+        .setStatPrefix(name)
+        .setRouteConfig(RouteConfiguration.newBuilder().addVirtualHosts(VirtualHost.newBuilder()
+            .setName(name)
+            .addDomains("*")
+            .addRoutes(Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPath(path))
+                .setRoute(RouteAction.newBuilder().setCluster(ADMIN_CLUSTER).setPrefixRewrite(adminPath)))))
+        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .build();
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(EnvoyBootstraps.address("0.0.0.0", port))
+        .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
+            .setName("envoy.filters.network.http_connection_manager")
+            .setTypedConfig(Any.pack(hcm))))
+        .build();
   }
 }

@@ -1,5 +1,7 @@
 package io.bosun.inject;
 
+import io.bosun.testing.FuzzInputs;
+import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -19,7 +21,7 @@ import java.util.Map;
 class AdmissionFuzzTest {
   static {
     if (Boolean.getBoolean("bosun.fuzz.quiet")) {
-      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.bosun"))
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.bosun"))
           .setLevel(ch.qos.logback.classic.Level.WARN);
     }
   }
@@ -40,7 +42,7 @@ class AdmissionFuzzTest {
   @FuzzTest(maxDuration = "25s", maxExecutions = 100_000)
   void everyBodyIsAnsweredWithAnAdmissionReview(FuzzedDataProvider data) throws Exception {
     boolean inject = data.consumeBoolean();
-    String body = io.bosun.testing.FuzzInputs.textOrMutatedSeed(data, SEEDS, 6);
+    String body = FuzzInputs.textOrMutatedSeed(data, SEEDS, 6);
     byte[] in = body.getBytes(StandardCharsets.UTF_8);
     byte[] out = inject ? HANDLER.inject(in) : HANDLER.validate(in);
     JsonNode review = JSON.readTree(out);

@@ -12,20 +12,20 @@ import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class AdmissionHandlerTest {
+public class AdmissionHandlerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Injector injector = new Injector(InjectionConfig.defaults(), 33);
   private final AdmissionHandler handler = new AdmissionHandler(() -> injector,
       ns -> ns.equals("shop") ? Map.of("istio-injection", "enabled") : Map.of(), new ConfigParser());
 
-  static String review(String operation, String kind, String namespace, String object) {
+  public static String review(String operation, String kind, String namespace, String object) {
     return """
         {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1",
          "kind":{"group":"","version":"v1","kind":"%s"},"operation":"%s","namespace":"%s","object":%s}}
         """.formatted(kind, operation, namespace, object);
   }
 
-  static final String POD = """
+  public static final String POD = """
       {"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"web-","namespace":"shop","labels":{"app":"web"}},
        "spec":{"containers":[{"name":"web","image":"example/web:1"}]}}""";
 

@@ -1,5 +1,10 @@
 package io.bosun.xds;
 
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.envoyproxy.controlplane.cache.DeltaResponse;
 import io.envoyproxy.controlplane.cache.DeltaWatch;
@@ -29,7 +34,7 @@ final class LenientWatcher implements ConfigWatcher {
   }
 
   /** Per proxy: hash of every endpoint assignment last sent on its current stream. */
-  private final Map<String, Map<String, Integer>> sentEndpoints = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Map<String, Integer>> sentEndpoints = new ConcurrentHashMap<>();
 
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
@@ -64,10 +69,10 @@ final class LenientWatcher implements ConfigWatcher {
    * leaves out, so only the clusters whose endpoints changed (or are new to the stream) are sent.
    */
   private Response onlyChanged(String node, Response response) {
-    Map<String, Integer> sent = sentEndpoints.computeIfAbsent(node, n -> new java.util.concurrent.ConcurrentHashMap<>());
-    java.util.List<com.google.protobuf.Message> changed = new java.util.ArrayList<>();
-    for (com.google.protobuf.Message m : response.resources()) {
-      String name = ((io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment) m).getClusterName();
+    Map<String, Integer> sent = sentEndpoints.computeIfAbsent(node, n -> new ConcurrentHashMap<>());
+    List<Message> changed = new ArrayList<>();
+    for (Message m : response.resources()) {
+      String name = ((ClusterLoadAssignment) m).getClusterName();
       Integer hash = m.hashCode();
       if (!hash.equals(sent.put(name, hash))) {
         changed.add(m);

@@ -1,6 +1,7 @@
 package io.bosun.xds;
 
 import io.bosun.logging.LogSafe;
+import io.bosun.resources.XdsResources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.util.HashMap;
@@ -100,7 +101,7 @@ final class ProxyGroups {
 
   /** Publishes resources unless every type's version is unchanged; returns whether it did. */
   synchronized boolean publish(String group, XdsResources resources) {
-    Snapshot next = resources.toSnapshot();
+    Snapshot next = snapshot(resources);
     Published previous = published.get(group);
     if (previous != null && sameVersions(previous.snapshot(), next)) {
       return false;
@@ -119,6 +120,12 @@ final class ProxyGroups {
 
   synchronized Set<String> connected() {
     return Set.copyOf(openStreams.keySet());
+  }
+
+  /** A java-control-plane snapshot carrying the per-type content versions. */
+  static Snapshot snapshot(XdsResources r) {
+    return Snapshot.create(r.clusters(), r.clustersVersion(), r.endpoints(), r.endpointsVersion(), r.listeners(),
+        r.listenersVersion(), r.routes(), r.routesVersion(), r.secrets(), r.secretsVersion());
   }
 
   private static boolean sameVersions(Snapshot a, Snapshot b) {

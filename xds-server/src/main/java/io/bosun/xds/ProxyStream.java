@@ -42,25 +42,16 @@ final class ProxyStream {
 
   private record Sent(String nonce, String version) {}
 
-  private final ProxyGrouping grouping;
-  private final NewGroupListener listener;
-  private final ProxyGroups groups;
+  private final StreamRules rules;
   private final Caller caller;
-  private final NodeAdmission admission;
-  private final int groupsPerPrincipal;
   private final Map<String, Sent> lastSent = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Node node;
   private volatile String group;
 
-  ProxyStream(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups, Caller caller,
-              NodeAdmission admission, int groupsPerPrincipal) {
-    this.grouping = grouping;
-    this.listener = listener;
-    this.groups = groups;
+  ProxyStream(StreamRules rules, Caller caller) {
+    this.rules = rules;
     this.caller = caller;
-    this.admission = admission;
-    this.groupsPerPrincipal = groupsPerPrincipal;
   }
 
   /** Returns the request java-control-plane should see. */
@@ -103,7 +94,7 @@ final class ProxyStream {
       return;
     }
     log.info("{} closed its xDS stream (group {})", LogSafe.escape(node.getId()), LogSafe.escape(group));
-    groups.streamClosed(group, caller.principal());
+    rules.groups().streamClosed(group, caller.principal());
   }
 
   private Node bind(Node requestNode, String kind) throws Refused {
@@ -117,7 +108,7 @@ final class ProxyStream {
     Node admitted;
     try {
       // a caller never chooses the identity it is served as: only admission sets it
-      NodeAdmission.Admitted a = admission.admit(caller, withIdentity(requestNode, null));
+      NodeAdmission.Admitted a = rules.admission().admit(caller, withIdentity(requestNode, null));
       admitted = withIdentity(a.node(), a.identity().orElse(null));
     } catch (AdmissionException e) {
       REFUSALS.refused(caller.principal(), requestNode.getId() + " (" + caller + ") refused: " + e.getMessage());
@@ -128,17 +119,18 @@ final class ProxyStream {
     }
     String streamGroup;
     try {
-      streamGroup = grouping.groupOf(admitted);
+      streamGroup = rules.grouping().groupOf(admitted);
     } catch (RuntimeException e) {
       log.error("{} cannot be grouped, refusing its stream", LogSafe.escape(requestNode.getId()), e);
       throw new Refused(Status.INTERNAL.withDescription("cannot group node " + requestNode.getId()));
     }
-    ProxyGroups.Opened opened = groups.streamOpened(streamGroup, caller.principal(), groupsPerPrincipal);
+    ProxyGroups.Opened opened = rules.groups().streamOpened(streamGroup, caller.principal(),
+        rules.groupsPerPrincipal());
     if (opened == ProxyGroups.Opened.OVER_LIMIT) {
       REFUSALS.refused(caller.principal(), requestNode.getId() + " (" + caller + ") refused: over the limit of "
-          + groupsPerPrincipal + " proxy groups");
+          + rules.groupsPerPrincipal() + " proxy groups");
       throw new Refused(Status.RESOURCE_EXHAUSTED.withDescription(
-          caller.principal() + " already has " + groupsPerPrincipal + " distinct proxies connected"));
+          caller.principal() + " already has " + rules.groupsPerPrincipal() + " distinct proxies connected"));
     }
     node = admitted;
     group = streamGroup;
@@ -168,11 +160,12 @@ final class ProxyStream {
 
   private void announce(String newGroup, Node first) {
     try {
-      listener.onNewGroup(newGroup, first);
+      rules.listener().onNewGroup(newGroup, first);
     } catch (RuntimeException e) {
       // The watch still opens and waits for a later setResources; a later stream may retry.
-      log.error("{} new-group listener failed for group {}", LogSafe.escape(first.getId()), LogSafe.escape(newGroup), e);
-      groups.announceFailed(newGroup);
+      log.error("{} new-group listener failed for group {}", LogSafe.escape(first.getId()), LogSafe.escape(newGroup),
+          e);
+      rules.groups().announceFailed(newGroup);
     }
   }
 }

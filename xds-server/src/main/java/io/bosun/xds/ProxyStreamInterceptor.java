@@ -1,7 +1,8 @@
 package io.bosun.xds;
 
+import io.bosun.xds.auth.Refusals;
+import java.util.Optional;
 import io.bosun.xds.auth.Caller;
-import io.bosun.xds.auth.NodeAdmission;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
@@ -19,19 +20,10 @@ import io.grpc.ServerInterceptor;
  */
 final class ProxyStreamInterceptor implements ServerInterceptor {
 
-  private final ProxyGrouping grouping;
-  private final NewGroupListener listener;
-  private final ProxyGroups groups;
-  private final NodeAdmission admission;
-  private final int groupsPerPrincipal;
+  private final StreamRules rules;
 
-  ProxyStreamInterceptor(ProxyGrouping grouping, NewGroupListener listener, ProxyGroups groups,
-                         NodeAdmission admission, int groupsPerPrincipal) {
-    this.grouping = grouping;
-    this.listener = listener;
-    this.groups = groups;
-    this.admission = admission;
-    this.groupsPerPrincipal = groupsPerPrincipal;
+  ProxyStreamInterceptor(StreamRules rules) {
+    this.rules = rules;
   }
 
   @Override
@@ -40,10 +32,10 @@ final class ProxyStreamInterceptor implements ServerInterceptor {
     Caller caller = Caller.CURRENT.get();
     if (caller == null) {
       // no CallerInterceptor in front (a test's bare server): anonymous
-      caller = Caller.of(java.util.Optional.empty(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
+      caller = Caller.of(Optional.empty(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
           false);
     }
-    ProxyStream stream = new ProxyStream(grouping, listener, groups, caller, admission, groupsPerPrincipal);
+    ProxyStream stream = new ProxyStream(rules, caller);
     ServerCall<Q, R> watched = new SimpleForwardingServerCall<>(call) {
       @Override
       public void sendMessage(R message) {
@@ -76,7 +68,7 @@ final class ProxyStreamInterceptor implements ServerInterceptor {
         prepared = prepare(message);
       } catch (ProxyStream.Refused e) {
         refused = true;
-        io.bosun.xds.auth.Refusals.close(call, e.status);
+        Refusals.close(call, e.status);
         return;
       }
       super.onMessage(prepared);

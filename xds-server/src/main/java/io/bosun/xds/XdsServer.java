@@ -1,10 +1,10 @@
 package io.bosun.xds;
 
+import io.bosun.resources.XdsResources;
 import io.bosun.xds.auth.Authenticator;
 import io.bosun.xds.auth.CallerInterceptor;
 import io.bosun.xds.auth.XdsSecurity;
 import io.bosun.xds.status.SyncTracker;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.BindableService;
@@ -49,8 +49,7 @@ public final class XdsServer implements AutoCloseable {
   }
 
   private final ServerBuilder<?> builder;  // null: no plaintext port
-  private final ProxyGroups groups;
-  private final SyncTracker tracker;
+  private final XdsCache xdsCache;
   private final V3DiscoveryServer discovery;
   private final ProxyStreamInterceptor interceptor;
   private final XdsSecurity security;
@@ -67,34 +66,35 @@ public final class XdsServer implements AutoCloseable {
   }
 
   public XdsServer(InetSocketAddress address, ProxyGrouping grouping, NewGroupListener listener) {
-    this(address, grouping, listener, XdsSecurity.open());
+    this(address, new XdsCache(grouping), listener, XdsSecurity.open());
   }
 
   /**
-   * Plaintext on {@code address} (null: no plaintext port, only {@link #startTls}); callers on it
-   * are anonymous unless {@code security}'s authenticator proves otherwise.
+   * Serves {@code cache} on {@code address} in plaintext (null: no plaintext port, only
+   * {@link #startTls}); callers there are anonymous. {@code listener} hears of a group's first
+   * stream, so the pipeline can compute its config at once.
    */
-  public XdsServer(InetSocketAddress address, ProxyGrouping grouping, NewGroupListener listener,
-                   XdsSecurity security) {
-    this(address == null ? null : nettyBuilder(address, security), grouping, listener, security);
+  public XdsServer(InetSocketAddress address, XdsCache cache, NewGroupListener listener, XdsSecurity security) {
+    this(address == null ? null : nettyBuilder(address, security), cache, listener, security);
   }
 
   /** For tests: any transport, e.g. in-process. */
   XdsServer(ServerBuilder<?> builder, ProxyGrouping grouping, NewGroupListener listener) {
-    this(builder, grouping, listener, XdsSecurity.open());
+    this(builder, new XdsCache(grouping), listener, XdsSecurity.open());
   }
 
   XdsServer(ServerBuilder<?> builder, ProxyGrouping grouping, NewGroupListener listener, XdsSecurity security) {
-    Objects.requireNonNull(grouping, "grouping");
+    this(builder, new XdsCache(grouping), listener, security);
+  }
+
+  XdsServer(ServerBuilder<?> builder, XdsCache cache, NewGroupListener listener, XdsSecurity security) {
     Objects.requireNonNull(listener, "listener");
     this.builder = builder;
     this.security = Objects.requireNonNull(security, "security");
-    SimpleCache<String> cache = new SimpleCache<>(grouping::groupOf);
-    this.groups = new ProxyGroups(cache);
-    this.tracker = new SyncTracker(grouping::groupOf);
-    this.discovery = new V3DiscoveryServer(List.of(tracker), new LenientWatcher(cache));
-    this.interceptor = new ProxyStreamInterceptor(grouping, listener, groups, security.admission(),
-        security.groupsPerPrincipal());
+    this.xdsCache = Objects.requireNonNull(cache, "cache");
+    this.discovery = new V3DiscoveryServer(List.of(cache.syncTracker()), new LenientWatcher(cache.cache()));
+    this.interceptor = new ProxyStreamInterceptor(new StreamRules(cache.grouping(), listener, cache.groups(),
+        security.admission(), security.groupsPerPrincipal()));
   }
 
   /** Starts the plaintext port (if there is one). Its callers are anonymous: credentials on it are ignored. */
@@ -176,32 +176,26 @@ public final class XdsServer implements AutoCloseable {
     return tlsServers.get(index).getPort();
   }
 
-  /**
-   * Sets the group's resources. Returns true if any type's version changed, which pushes the
-   * changed types to the group's proxies; false (and nothing is pushed) if all are unchanged.
-   *
-   * <p>java-control-plane answers a state-of-the-world ADS request for named resources (EDS,
-   * RDS) only when every requested name is present, so include a ClusterLoadAssignment (empty
-   * if need be) for every EDS cluster and a RouteConfiguration for every RDS name referenced.
-   * Resources of a group that has no stream stay until one of its streams opens and closes.
-   */
+  /** {@link XdsCache#publish}: for tests and callers that hold only the server. */
   public boolean setResources(String group, XdsResources resources) {
-    Objects.requireNonNull(group, "group");
-    Objects.requireNonNull(resources, "resources");
-    return groups.publish(group, resources);
+    return xdsCache.publish(group, resources);
   }
 
   public Optional<XdsResources> resources(String group) {
-    return groups.resources(group);
+    return xdsCache.resources(group);
   }
 
   /** Groups with at least one open stream. */
   public Set<String> connectedGroups() {
-    return groups.connected();
+    return xdsCache.connectedGroups();
   }
 
   public SyncTracker syncTracker() {
-    return tracker;
+    return xdsCache.syncTracker();
+  }
+
+  public XdsCache cache() {
+    return xdsCache;
   }
 
   /**

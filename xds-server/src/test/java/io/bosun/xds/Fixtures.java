@@ -1,5 +1,7 @@
 package io.bosun.xds;
 
+import com.google.protobuf.Duration;
+import io.bosun.resources.XdsResources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
@@ -33,7 +35,7 @@ final class Fixtures {
     return Cluster.newBuilder()
         .setName(name)
         .setType(Cluster.DiscoveryType.EDS)
-        .setConnectTimeout(com.google.protobuf.Duration.newBuilder()
+        .setConnectTimeout(Duration.newBuilder()
             .setSeconds(connectTimeoutSeconds))
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
             .setEdsConfig(ConfigSource.newBuilder()

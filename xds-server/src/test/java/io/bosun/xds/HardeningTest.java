@@ -1,5 +1,6 @@
 package io.bosun.xds;
 
+import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
@@ -42,7 +43,7 @@ class HardeningTest {
           out.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
           out.flush();
           s.getInputStream().read(new byte[256]);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           // the server closing on us is the point
         }
       }

@@ -1,5 +1,6 @@
 package io.bosun.xds;
 
+import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
  * keep its memory bounded (Jazzer's RSS limit).
  */
 class TransportFuzzTest {
-  private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static XdsServer server;
   private static ManagedChannel channel;
   private static final AtomicInteger inputs = new AtomicInteger();

@@ -1,5 +1,6 @@
 package io.bosun.xds;
 
+import io.bosun.resources.XdsResources;
 import static io.bosun.xds.Fixtures.cluster;
 import static io.bosun.xds.Fixtures.endpoints;
 import static io.bosun.xds.Fixtures.listener;
@@ -101,7 +102,7 @@ class XdsResourcesTest {
   void snapshotCarriesPerTypeVersionsAndResources() {
     XdsResources resources = of(List.of(cluster("a", 1), cluster("b", 1)));
 
-    Snapshot snapshot = resources.toSnapshot();
+    Snapshot snapshot = ProxyGroups.snapshot(resources);
 
     assertThat(snapshot.clusters().version()).isEqualTo(resources.clustersVersion());
     assertThat(snapshot.endpoints().version()).isEqualTo(resources.endpointsVersion());

@@ -1,6 +1,10 @@
 package io.bosun.xds;
 
-import static io.bosun.xds.Eventually.eventually;
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.bosun.resources.XdsResources;
+import static org.awaitility.Awaitility.await;
 import static io.bosun.xds.Fixtures.CDS;
 import static io.bosun.xds.Fixtures.EDS;
 import static io.bosun.xds.Fixtures.LDS;
@@ -26,6 +30,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,7 +93,8 @@ class XdsServerTest {
     envoy.ack(envoy.expect(LDS));
     envoy.request(RDS, "r1");
     envoy.ack(envoy.expect(RDS), "r1");
-    eventually(() -> assertThat(tracker().snapshot().get(0).types()).filteredOn(t -> !t.type().equals("SDS"))
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> assertThat(tracker()
+        .snapshot().get(0).types()).filteredOn(t -> !t.type().equals("SDS"))
         .extracting(TypeSync::state).containsOnly(SyncState.SYNCED));
   }
 
@@ -114,7 +120,7 @@ class XdsServerTest {
       assertThat(rds.getVersionInfo()).isEqualTo(back.routesVersion());
       assertThat(rds.getResources(0).unpack(RouteConfiguration.class).getVirtualHosts(0).getName())
           .isEqualTo("b.example");
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw new AssertionError(e);
     }
   }
@@ -133,7 +139,8 @@ class XdsServerTest {
 
       envoy.ack(cds);
 
-      eventually(() -> assertThat(sync(ENVOY.getId(), "CDS"))
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+          assertThat(sync(ENVOY.getId(), "CDS"))
           .isEqualTo(new TypeSync("CDS", SyncState.SYNCED, cds.getVersionInfo(),
               cds.getVersionInfo(), "")));
       assertThat(tracker().pushes("CDS")).isEqualTo(1);
@@ -172,7 +179,8 @@ class XdsServerTest {
 
       envoy.nack(cds, "", "cluster c1: bad connect_timeout");
 
-      eventually(() -> assertThat(sync(ENVOY.getId(), "CDS"))
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+          assertThat(sync(ENVOY.getId(), "CDS"))
           .isEqualTo(new TypeSync("CDS", SyncState.ERROR, cds.getVersionInfo(), "",
               "cluster c1: bad connect_timeout")));
       assertThat(tracker().rejects("CDS")).isEqualTo(1);
@@ -189,7 +197,8 @@ class XdsServerTest {
 
       envoy.ack(retry);
 
-      eventually(() -> assertThat(sync(ENVOY.getId(), "CDS"))
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+          assertThat(sync(ENVOY.getId(), "CDS"))
           .isEqualTo(new TypeSync("CDS", SyncState.SYNCED, fixed.clustersVersion(),
               fixed.clustersVersion(), "")));
       assertThat(tracker().rejects("CDS")).isEqualTo(1);
@@ -248,7 +257,8 @@ class XdsServerTest {
       envoy.request(EDS, "c1", "c2");
       DiscoveryResponse eds = envoy.expect(EDS);
       envoy.ack(eds, "c1", "c2");
-      eventually(() -> assertThat(sync(ENVOY.getId(), "EDS").state()).isEqualTo(SyncState.SYNCED));
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+          assertThat(sync(ENVOY.getId(), "EDS").state()).isEqualTo(SyncState.SYNCED));
 
       XdsResources after = new XdsResources(List.of(cluster("c1", 2), cluster("c2", 1)),
           List.of(Fixtures.endpoints("c1", "10.0.0.1"), Fixtures.endpoints("c2", "10.0.0.3")),
@@ -273,10 +283,10 @@ class XdsServerTest {
     }
   }
 
-  private static io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment unpackCla(com.google.protobuf.Any a) {
+  private static ClusterLoadAssignment unpackCla(Any a) {
     try {
-      return a.unpack(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return a.unpack(ClusterLoadAssignment.class);
+    } catch (InvalidProtocolBufferException e) {
       throw new AssertionError(e);
     }
   }
@@ -292,7 +302,8 @@ class XdsServerTest {
 
       envoy.ack(cds);
 
-      eventually(() -> assertThat(sync(ENVOY.getId(), "CDS").state())
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+          assertThat(sync(ENVOY.getId(), "CDS").state())
           .isEqualTo(SyncState.SYNCED));
       assertThat(tracker().snapshot().get(0).streamKind()).isEqualTo("delta");
 
@@ -305,7 +316,8 @@ class XdsServerTest {
 
       envoy.nack(added, "c2 is broken");
 
-      eventually(() -> assertThat(sync(ENVOY.getId(), "CDS"))
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+          assertThat(sync(ENVOY.getId(), "CDS"))
           .isEqualTo(new TypeSync("CDS", SyncState.ERROR, more.clustersVersion(),
               Fixtures.basic().clustersVersion(), "c2 is broken")));
       assertThat(tracker().rejects("CDS")).isEqualTo(1);
@@ -334,7 +346,7 @@ class XdsServerTest {
 
     first.hangUp();
 
-    eventually(() -> {
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
       assertThat(tracker().snapshot()).isEmpty();
       assertThat(server.connectedGroups()).isEmpty();
       assertThat(server.resources("g1")).isEmpty();
@@ -362,7 +374,8 @@ class XdsServerTest {
 
       leaving.hangUp();
 
-      eventually(() -> assertThat(tracker().snapshot())
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+          assertThat(tracker().snapshot())
           .extracting(ProxySync::nodeId).containsExactly(other.getId()));
       assertThat(server.connectedGroups()).containsExactly("g1");
       assertThat(server.resources("g1")).isPresent();

@@ -1,5 +1,13 @@
 package io.bosun.e2e.cluster;
 
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Collections;
 import io.bosun.envoy.Ports;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -35,7 +43,7 @@ public final class RealCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RealCluster.class);
   static final String TOKEN = "bosun-e2e-admin-token";
   static final String ISSUER = "https://kubernetes.default.svc.cluster.local";
-  private java.security.PrivateKey serviceAccountKey;
+  private PrivateKey serviceAccountKey;
   /** Ranges no real interface here uses; pods and services are never routed anywhere. */
   public static final String SERVICE_CIDR = "10.213.0.0/16";
   public static final String POD_CIDR = "10.214.0.0/16";
@@ -214,9 +222,9 @@ public final class RealCluster implements AutoCloseable {
    * A kubeconfig that authenticates as ServiceAccount {@code namespace/name} (a bound token from
    * the TokenRequest API, as a pod's projected token), so a process has exactly that account's RBAC.
    */
-  public Path serviceAccountKubeconfig(String namespace, String name) throws java.io.IOException {
+  public Path serviceAccountKubeconfig(String namespace, String name) throws IOException {
     String token = client().serviceAccounts().inNamespace(namespace).withName(name)
-        .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withNewSpec()
+        .tokenRequest(new TokenRequestBuilder().withNewSpec()
             .withExpirationSeconds(86_400L).endSpec().build()).getStatus().getToken();
     Path p = dir.resolve("kubeconfig-" + namespace + "-" + name);
     Files.writeString(p, kubeconfig().replace(TOKEN, token).replace("user: admin", "user: " + name)
@@ -246,8 +254,8 @@ public final class RealCluster implements AutoCloseable {
    * but with the expiry (and audience) the caller chooses: how a test gets an expired token that
    * is otherwise exactly what the API server issues.
    */
-  public String signServiceAccountToken(String namespace, String name, String audience, java.time.Instant notBefore,
-                                        java.time.Instant expires) throws Exception {
+  public String signServiceAccountToken(String namespace, String name, String audience, Instant notBefore,
+                                        Instant expires) throws Exception {
     String uid = client().serviceAccounts().inNamespace(namespace).withName(name).get().getMetadata().getUid();
     String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
     String claims = ("{\"aud\":[\"%s\"],\"exp\":%d,\"iat\":%d,\"nbf\":%d,\"iss\":\"%s\","
@@ -255,11 +263,11 @@ public final class RealCluster implements AutoCloseable {
         + "\"serviceaccount\":{\"name\":\"%s\",\"uid\":\"%s\"}}}").formatted(audience, expires.getEpochSecond(),
         notBefore.getEpochSecond(), notBefore.getEpochSecond(), ISSUER, namespace, name, namespace, name, uid);
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String signingInput = b64.encodeToString(header.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "."
-        + b64.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    java.security.Signature rs256 = java.security.Signature.getInstance("SHA256withRSA");
+    String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+        + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+    Signature rs256 = Signature.getInstance("SHA256withRSA");
     rs256.initSign(serviceAccountKey);
-    rs256.update(signingInput.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    rs256.update(signingInput.getBytes(StandardCharsets.US_ASCII));
     return signingInput + "." + b64.encodeToString(rs256.sign());
   }
 
@@ -293,7 +301,7 @@ public final class RealCluster implements AutoCloseable {
       client.close();
     }
     List<ManagedProcess> reversed = new ArrayList<>(processes);
-    java.util.Collections.reverse(reversed);
+    Collections.reverse(reversed);
     reversed.forEach(ManagedProcess::close);
     processes.clear();
     try (Stream<Path> files = Files.walk(dir)) {
@@ -308,21 +316,21 @@ public final class RealCluster implements AutoCloseable {
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, new TrustManager[] {new X509TrustManager() {
         @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+        public void checkClientTrusted(X509Certificate[] c, String a) {
         }
 
         @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+        public void checkServerTrusted(X509Certificate[] c, String a) {
           // the test apiserver's self-signed certificate, on loopback
         }
 
         @Override
-        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-          return new java.security.cert.X509Certificate[0];
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
         }
-      }}, null);
+      } }, null);
       return ctx;
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }

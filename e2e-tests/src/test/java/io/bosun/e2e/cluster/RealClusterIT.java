@@ -1,11 +1,12 @@
 package io.bosun.e2e.cluster;
 
+import static org.awaitility.Awaitility.await;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bosun.e2e.Crds;
 import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
-import io.bosun.envoy.Waits;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,7 +49,7 @@ class RealClusterIT {
         "{apiVersion: networking.istio.io/v1alpha3, kind: Gateway, metadata: {name: b3, namespace: default},"
             + " spec: {servers: [{port: {number: eighty}, hosts: ['*']}]}}"}) {
       var object = k.getKubernetesSerialization().unmarshal("---\n" + bad,
-          io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+          GenericKubernetesResource.class);
       assertThatThrownBy(() -> k.resource(object).create())
           .as(bad).isInstanceOf(KubernetesClientException.class).hasMessageContaining("Invalid");
     }
@@ -62,12 +63,12 @@ class RealClusterIT {
   void dataSurvivesAnApiServerRestart(RealCluster cluster) throws Exception {
     cluster.stopApiServer();
     cluster.startApiServer();
-    Waits.until("configmap readable again", () -> {
+    await("configmap readable again").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
       try {
         return cluster.client().configMaps().inNamespace("shop").withName("c").get() != null;
       } catch (KubernetesClientException e) {
         return false;
       }
-    }, Duration.ofSeconds(30));
+    });
   }
 }

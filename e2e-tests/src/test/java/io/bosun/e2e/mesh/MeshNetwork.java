@@ -1,5 +1,10 @@
 package io.bosun.e2e.mesh;
 
+import io.bosun.testing.PodNetns;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -70,13 +75,13 @@ final class MeshNetwork implements AutoCloseable {
   void writeHosts(String ns, Map<String, String> hosts) {
     StringBuilder sb = new StringBuilder(String.format("%-15s localhost%n", "127.0.0.1"));
     hosts.forEach((name, addr) -> sb.append(String.format("%-15s %s%n", addr, name)));
-    byte[] bytes = sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] bytes = sb.toString().getBytes(StandardCharsets.US_ASCII);
     Path file = Path.of("/etc/netns", ns, "hosts");
     try {
       if (Files.exists(file) && Files.size(file) == bytes.length) {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
-            java.nio.file.StandardOpenOption.WRITE)) {
-          java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+        try (FileChannel ch = FileChannel.open(file,
+            StandardOpenOption.WRITE)) {
+          ByteBuffer buf = ByteBuffer.wrap(bytes);
           while (buf.hasRemaining()) {
             ch.write(buf, buf.position());
           }
@@ -109,6 +114,6 @@ final class MeshNetwork implements AutoCloseable {
   }
 
   static String sh(boolean check, String... cmd) {
-    return io.bosun.testing.PodNetns.sh(check, cmd);
+    return PodNetns.sh(check, cmd);
   }
 }

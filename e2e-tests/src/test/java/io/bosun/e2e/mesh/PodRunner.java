@@ -1,5 +1,6 @@
 package io.bosun.e2e.mesh;
 
+import java.util.Objects;
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.envoy.EnvoyBinary;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -77,7 +78,7 @@ final class PodRunner implements AutoCloseable {
       @Override
       public void onUpdate(Pod old, Pod p) {
         if (p.getStatus() != null && old.getStatus() != null
-            && !java.util.Objects.equals(old.getStatus().getPhase(), p.getStatus().getPhase())) {
+            && !Objects.equals(old.getStatus().getPhase(), p.getStatus().getPhase())) {
           LOG.info("Pod {}: {} -> {}", key(p), old.getStatus().getPhase(), p.getStatus().getPhase());
         }
         maybeStart(p);
@@ -114,7 +115,8 @@ final class PodRunner implements AutoCloseable {
 
   private synchronized void maybeStart(Pod p) {
     if (!RealCluster.NODE.equals(p.getSpec().getNodeName()) || p.getStatus() == null
-        || p.getStatus().getPodIP() == null || pods.containsKey(key(p)) || p.getMetadata().getDeletionTimestamp() != null) {
+        || p.getStatus().getPodIP() == null || pods.containsKey(key(p)) || p.getMetadata()
+            .getDeletionTimestamp() != null) {
       return;
     }
     try {

@@ -1,5 +1,6 @@
 package io.bosun.xds.auth;
 
+import java.net.InetSocketAddress;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -122,7 +123,7 @@ public final class CallerInterceptor implements ServerInterceptor {
 
   private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, String reason) {
     Object remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    String address = remote instanceof java.net.InetSocketAddress a && a.getAddress() != null
+    String address = remote instanceof InetSocketAddress a && a.getAddress() != null
         ? a.getAddress().getHostAddress() : String.valueOf(remote);
     refusals.refused(address + " " + status.getCode(), call.getMethodDescriptor().getFullMethodName() + " from "
         + remote + " refused: " + reason);

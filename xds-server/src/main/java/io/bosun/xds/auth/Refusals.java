@@ -1,9 +1,9 @@
 package io.bosun.xds.auth;
 
+import io.bosun.concurrent.DaemonThreads;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -15,11 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Refusals {
   static final long DELAY_MILLIS = 1_000;
-  private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "xds-refusals");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ScheduledExecutorService TIMER = DaemonThreads.scheduler("xds-refusals");
 
   private Refusals() {
   }

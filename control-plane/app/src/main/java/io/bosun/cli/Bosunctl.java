@@ -1,0 +1,33 @@
+package io.bosun.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code bosunctl}: the operator's tools, the same commands as in {@code bosun}, without the servers. */
+@Command(name = "bosunctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Bosun's operator tools.",
+    subcommands = {KubeInjectCommand.class, ValidateCommand.class, VersionCommand.class, HelpCommand.class})
+public final class Bosunctl implements Callable<Integer> {
+  @Spec
+  private CommandSpec spec;
+
+  public static void main(String[] argv) {
+    int rc = run(argv);
+    System.exit(rc);
+  }
+
+  /** Runs {@code bosunctl ARGV...}: 0 done, 1 failed or found errors, 2 a usage error. */
+  public static int run(String... argv) {
+    return Cli.commandLine(new Bosunctl(), "bosunctl").execute(argv);
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return CommandLine.ExitCode.USAGE;
+  }
+}

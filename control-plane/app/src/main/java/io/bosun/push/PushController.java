@@ -1,0 +1,184 @@
+package io.bosun.push;
+
+import io.bosun.concurrent.DaemonThreads;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.bosun.resources.XdsResources;
+import io.bosun.ca.WorkloadCertificates;
+import io.bosun.concurrent.Debouncer;
+import io.bosun.config.ConfigStore;
+import io.bosun.identity.SecretAccess;
+import io.bosun.logging.LogSafe;
+import io.bosun.model.Proxy;
+import io.bosun.translate.ConfigGenerator;
+import io.bosun.xds.XdsCache;
+import io.bosun.xds.auth.Identity;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns config changes into pushes: debounces store changes, rebuilds the mesh snapshot once,
+ * and hands every connected proxy group its translated config. A group's types whose content
+ * did not change are not re-sent (the xDS server compares content versions).
+ */
+public final class PushController implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PushController.class);
+  public static final long QUIET_MILLIS = 100;
+  public static final long MAX_MILLIS = 10_000;
+
+  private final ConfigStore store;
+  private final ScheduledExecutorService executor;
+  private final Debouncer debouncer;
+  private final Map<String, Proxy> groups = new ConcurrentHashMap<>();
+  private final ProxyRegistry proxies;
+  private final XdsCache xds;
+  private final AtomicLong pushes = new AtomicLong();
+  private final AtomicLong translations = new AtomicLong();
+  private volatile ConfigGenerator generator;
+  /** The store generation {@link #generator} was built from. */
+  private long generatorGeneration = -1;
+  private final BooleanSupplier complete;
+  private final SecretAccess secretAccess;
+  /** null: workload certificates are not issued */
+  private final WorkloadCertificates certificates;
+
+  /**
+   * @param complete     whether the store holds the whole config yet (e.g. all informers synced);
+   *                     until then proxies get nothing rather than a partial config
+   * @param secretAccess decides which proxies get the Secrets config names (credentialName)
+   * @param certificates the workload certificates proxies with an identity get over SDS; null for none
+   * @param proxies      the proxies the xDS server has seen
+   * @param xds          where each group's config is published
+   */
+  public PushController(ConfigStore store, BooleanSupplier complete, SecretAccess secretAccess,
+                        WorkloadCertificates certificates, ProxyRegistry proxies, XdsCache xds) {
+    this.store = store;
+    this.proxies = proxies;
+    this.xds = xds;
+    this.complete = complete;
+    this.secretAccess = secretAccess;
+    this.certificates = certificates;
+    this.executor = DaemonThreads.scheduler("push");
+    this.debouncer = new Debouncer(executor, QUIET_MILLIS, MAX_MILLIS, this::push);
+    this.generator = new ConfigGenerator(store.snapshot());
+    store.addListener(debouncer::trigger);
+    long every = certificates == null ? 60_000
+        : Math.max(1_000, Math.min(60_000, certificates.ttl().toMillis() / 20));
+    executor.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Renews workload certificates due for it (or signed by a CA that changed) and re-asks who may
+   * read Secrets; pushes when either changed anything a connected proxy holds.
+   */
+  private void maintain() {
+    try {
+      Set<String> inUse = new HashSet<>();
+      groups.values().forEach(p -> {
+        if (!p.identity().isEmpty()) {
+          inUse.add(p.identity());
+        }
+      });
+      boolean renewed = certificates != null && certificates.rotate(inUse);
+      boolean access = !secretAccess.recheck(inUse).isEmpty();
+      if (renewed || access) {
+        LOG.info("pushing: {}", renewed ? "workload certificates renewed" : "access to Secrets changed");
+        debouncer.trigger();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("certificate and access maintenance failed; retrying at the next round", e);
+    }
+  }
+
+  /** A proxy of a group not seen before connected: give it config now, on the caller's thread. */
+  public synchronized void onNewGroup(String group, Node node) {
+    Proxy proxy = proxies.proxyOf(node);
+    groups.put(group, proxy);
+    LOG.info("proxy {} connected: new group {}", LogSafe.escape(node.getId()), LogSafe.escape(group));
+    if (complete.getAsBoolean()) {
+      // the store may have moved on since the last push (e.g. it just became complete): a new
+      // proxy gets the current config, not the one of the last push
+      send(group, proxy, current());
+    } else {
+      LOG.info("proxy {}: config not complete yet, it gets its config once it is", LogSafe.escape(node.getId()));
+    }
+  }
+
+  /** Asks for a push (debounced), e.g. when the config became complete. */
+  public void requestPush() {
+    debouncer.trigger();
+  }
+
+  private synchronized void push() {
+    if (!complete.getAsBoolean()) {
+      return; // the push requested on completion covers everything deferred until then
+    }
+    long start = System.nanoTime();
+    ConfigGenerator next = current();
+    Set<String> connected = xds.connectedGroups();
+    groups.keySet().retainAll(connected);
+    proxies.retainGroups(connected);
+    int changed = 0;
+    for (Map.Entry<String, Proxy> e : groups.entrySet()) {
+      if (send(e.getKey(), e.getValue(), next)) {
+        changed++;
+      }
+    }
+    pushes.incrementAndGet();
+    LOG.info("push: config generation {} translated for {} proxy groups, {} changed, in {} ms",
+        store.generation(), groups.size(), changed, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** A generator for the store's current generation (the last one if nothing changed since). */
+  private synchronized ConfigGenerator current() {
+    long generation = store.generation(); // read first: a later change triggers another push anyway
+    if (generation != generatorGeneration) {
+      generator = new ConfigGenerator(store.snapshot());
+      generatorGeneration = generation;
+    }
+    return generator;
+  }
+
+  private boolean send(String group, Proxy proxy, ConfigGenerator gen) {
+    try {
+      Proxy served = proxy.withSecretAccess(secretAccess.allowed(proxy.identity()));
+      XdsResources config = gen.generate(served);
+      translations.incrementAndGet();
+      List<Secret> secrets = config.secrets();
+      if (certificates != null && !proxy.identity().isEmpty()) {
+        secrets = new ArrayList<>(secrets);
+        secrets.addAll(certificates.secrets(Identity.fromSpiffe(proxy.identity()).orElseThrow()));
+      }
+      return xds.publish(group, secrets == config.secrets() ? config : new XdsResources(config.clusters(),
+          config.endpoints(), config.listeners(), config.routes(), secrets));
+    } catch (RuntimeException e) {
+      // A translation bug must not take the control plane down; the group keeps its last config.
+      LOG.error("proxy {} (group {}): translation failed, keeping its previous config", LogSafe.escape(proxy.id()),
+          LogSafe.escape(group), e);
+      return false;
+    }
+  }
+
+  public long pushes() {
+    return pushes.get();
+  }
+
+  public long translations() {
+    return translations.get();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,179 @@
+package io.bosun.sources.kube;
+
+import io.fabric8.istio.api.networking.v1.DestinationRule;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.util.Set;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.bosun.config.ConfigParser;
+import io.bosun.config.ConfigStore;
+import io.bosun.config.Conversion;
+import io.bosun.config.MeshConfigConverter;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.bosun.model.Kind;
+import io.bosun.model.ResourceRef;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes mode's config source: shared informers for the four Istio networking kinds,
+ * Services, EndpointSlices, Pods, Namespaces and Secrets in all namespaces, Nodes (localities),
+ * and the mesh config ConfigMap. Every object goes through the same {@link ConfigParser} as a
+ * file would, into the same {@link ConfigStore}.
+ */
+public final class KubeConfigSource implements AutoCloseable {
+  public static final String SOURCE = "kubernetes";
+  private static final Logger LOG = LoggerFactory.getLogger(KubeConfigSource.class);
+
+  /** The kinds watched; Istio kinds through their v1 classes (the API server converts the other versions). */
+  static final List<Class<? extends HasMetadata>> KINDS = List.of(
+      VirtualService.class,
+      DestinationRule.class,
+      Gateway.class,
+      ServiceEntry.class,
+      Service.class, EndpointSlice.class, Pod.class, Namespace.class, Secret.class,
+      Node.class);
+
+  private final KubernetesClient client;
+  private final ConfigParser parser;
+  private final ConfigStore store;
+  private final List<SharedIndexInformer<? extends HasMetadata>> informers = new ArrayList<>();
+  private final Map<Kind, SharedIndexInformer<? extends HasMetadata>> byKind = new ConcurrentHashMap<>();
+
+  private final String systemNamespace;
+
+  /** @param systemNamespace Bosun's own namespace, where the mesh config ConfigMap {@code istio} lives */
+  public KubeConfigSource(KubernetesClient client, ConfigParser parser, ConfigStore store, String systemNamespace) {
+    this.client = client;
+    this.parser = parser;
+    this.store = store;
+    this.systemNamespace = systemNamespace;
+  }
+
+  /** Starts every informer; events flow into the store from now on. */
+  public KubeConfigSource start() {
+    for (Class<? extends HasMetadata> kind : KINDS) {
+      informAll(kind);
+    }
+    inform(ConfigMap.class, client.configMaps().inNamespace(systemNamespace)
+        .withName(MeshConfigConverter.CONFIGMAP_NAME).runnableInformer(0));
+    return this;
+  }
+
+  private <T extends HasMetadata> void informAll(Class<T> type) {
+    inform(type, client.resources(type).inAnyNamespace().runnableInformer(0));
+  }
+
+  // Runnable informers, not inform(): that blocks until the first list, and Bosun must start (and
+  // serve what it has) even while the API server is unreachable; readiness waits for hasSynced.
+  private <T extends HasMetadata> void inform(Class<T> type, SharedIndexInformer<T> informer) {
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        apply(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        apply(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        ResourceRef ref = ref(obj);
+        LOG.debug("{} deleted", ref);
+        store.remove(ref);
+      }
+    });
+    informer.start();
+    informers.add(informer);
+    byKind.put(kindOf(type), informer);
+  }
+
+  /**
+   * Secrets Bosun never serves to any proxy, whatever config names them: its own (webhook and CA
+   * keys, anything it labels as managed, the Istio CA Secret names) and service-account tokens.
+   */
+  static boolean protectedSecret(HasMetadata obj, String systemNamespace) {
+    if (!(obj instanceof Secret s)) {
+      return false;
+    }
+    if ("kubernetes.io/service-account-token".equals(s.getType())) {
+      return true;
+    }
+    if (!systemNamespace.equals(s.getMetadata().getNamespace())) {
+      return false;
+    }
+    Map<String, String> labels = s.getMetadata().getLabels() == null ? Map.of() : s.getMetadata().getLabels();
+    return "bosun".equals(labels.get("app.kubernetes.io/managed-by"))
+        || OWN_SECRETS.contains(s.getMetadata().getName());
+  }
+
+  /** Bosun's and Istio's control-plane Secret names in Bosun's namespace. */
+  static final Set<String> OWN_SECRETS = Set.of("bosun-webhook-certs", "bosun-ca", "cacerts",
+      "istio-ca-secret");
+
+  private void apply(HasMetadata obj) {
+    if (protectedSecret(obj, systemNamespace)) {
+      // not even stored: no config can make it reach a proxy (and a relabelled one is dropped)
+      store.remove(ref(obj));
+      return;
+    }
+    try {
+      JsonNode doc = client.getKubernetesSerialization().convertValue(obj, JsonNode.class);
+      Conversion c = parser.convert(SOURCE, doc, ref(obj).toString());
+      if (c.ref() != null) {
+        store.put(c);
+      }
+    } catch (RuntimeException | StackOverflowError e) {
+      // One odd object must never stop the informer thread (finding 3).
+      LOG.error("{}: cannot process; it is ignored", ref(obj), e);
+    }
+  }
+
+  static ResourceRef ref(HasMetadata obj) {
+    String ns = obj.getMetadata().getNamespace();
+    return new ResourceRef(kindOf(obj.getClass()), ns == null ? "" : ns, obj.getMetadata().getName());
+  }
+
+  private static Kind kindOf(Class<? extends HasMetadata> type) {
+    String kind = HasMetadata.getKind(type);
+    return Kind.of(kind).orElseThrow(() -> new IllegalArgumentException("not a kind Bosun reads: " + kind));
+  }
+
+  /** True once every informer has listed its kind: only then is the config complete. */
+  public boolean synced() {
+    return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+  }
+
+  /** The object as last seen by its informer. */
+  public Optional<HasMetadata> get(ResourceRef ref) {
+    SharedIndexInformer<? extends HasMetadata> informer = byKind.get(ref.kind());
+    if (informer == null) {
+      return Optional.empty();
+    }
+    String key = ref.namespace().isEmpty() ? ref.name() : ref.namespace() + "/" + ref.name();
+    return Optional.ofNullable(informer.getIndexer().getByKey(key));
+  }
+
+  @Override
+  public void close() {
+    informers.forEach(SharedIndexInformer::close);
+  }
+}

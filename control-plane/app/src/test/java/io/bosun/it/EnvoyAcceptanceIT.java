@@ -1,0 +1,203 @@
+package io.bosun.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.config.ConfigError;
+import io.bosun.config.ConfigStore;
+import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.EnvoyProcess;
+import io.bosun.model.Proxy;
+import io.bosun.model.ProxyType;
+import io.bosun.testing.Samples;
+import io.bosun.testing.StaticBootstrap;
+import io.bosun.translate.ConfigGenerator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Isolation starts with never sending what Envoy would reject: Envoy NACKs a whole route table
+ * (every service on that port) for one bad route. For each tricky but plausible route below,
+ * either Bosun rejects the VirtualService with a message, or the real Envoy accepts the xDS Bosun
+ * generates for it. Nothing may fall between the two.
+ */
+class EnvoyAcceptanceIT {
+  private static final String BASE = """
+      apiVersion: networking.istio.io/v1
+      kind: ServiceEntry
+      metadata: {name: web}
+      spec:
+        hosts: [web.default.svc.cluster.local]
+        location: MESH_INTERNAL
+        resolution: STATIC
+        ports: [{name: http, number: 80, protocol: HTTP}]
+        endpoints: [{address: 10.1.1.1}]
+      ---
+      apiVersion: networking.istio.io/v1
+      kind: Gateway
+      metadata: {name: gw}
+      spec:
+        selector: {istio: ingressgateway}
+        servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+      ---
+      """;
+
+  /** HTTP route bodies (YAML, one list item of spec.http) that probe Envoy's own limits. */
+  private static final List<String> ROUTES = List.of(
+      "{directResponse: {status: 200, body: {string: \"" + "x".repeat(5000) + "\"}}}",
+      "{directResponse: {status: 200, body: {string: \"" + "x".repeat(4000) + "\"}}}",
+      "{headers: {request: {set: {\":path\": /x}}}, route: [{destination: {host: web}}]}",
+      "{headers: {request: {set: {host: other}}}, route: [{destination: {host: web}}]}",
+      "{headers: {request: {remove: [host]}}, route: [{destination: {host: web}}]}",
+      "{headers: {response: {set: {host: x}, remove: [host]}}, route: [{destination: {host: web}}]}",
+      "{headers: {request: {set: {x-a: \"tab\\tok\"}}}, route: [{destination: {host: web}}]}",
+      "{headers: {request: {set: {x-a: \"line\\nbreak\"}}}, route: [{destination: {host: web}}]}",
+      "{headers: {response: {set: {x-b: \"\\u0001\"}}}, route: [{destination: {host: web}}]}",
+      "{timeout: 100000000h, route: [{destination: {host: web}}]}",
+      "{retries: {attempts: 3, perTryTimeout: 100000000h}, route: [{destination: {host: web}}]}",
+      "{retries: {attempts: 3, retryOn: \"no-such-condition\"}, route: [{destination: {host: web}}]}",
+      "{redirect: {uri: relative/path}}",
+      "{redirect: {authority: \"bad host\"}}",
+      "{match: [{uri: {prefix: /a}}], rewrite: {uri: \"\"}, route: [{destination: {host: web}}]}",
+      "{match: [{uri: {exact: /a}}], rewrite: {uriRegexRewrite: {match: \"(\", rewrite: x}}, route: [{destination: {host: web}}]}",
+      "{match: [{uri: {regex: \"/a\"}}], rewrite: {uriRegexRewrite: {match: \"^/a(.*)\", rewrite: \"/b\\\\9\"}}, route: [{destination: {host: web}}]}",
+      "{match: [{headers: {\":method\": {exact: GET}}}], route: [{destination: {host: web}}]}",
+      "{match: [{queryParams: {q: {regex: \"[a-z0-9-]{1,30}\"}}}], route: [{destination: {host: web}}]}",
+      "{corsPolicy: {allowOrigins: [{regex: \"[a-z0-9-]{1,30}\"}]}, route: [{destination: {host: web}}]}",
+      "{mirror: {host: web}, mirrorPercentage: {value: 0.00001}, route: [{destination: {host: web}}]}",
+      "{fault: {delay: {fixedDelay: 1s, percentage: {value: 0.0000001}}}, route: [{destination: {host: web}}]}",
+      "{fault: {abort: {httpStatus: 600}}, route: [{destination: {host: web}}]}",
+      "{directResponse: {status: 99}}",
+      "{route: [{destination: {host: web}, weight: 4294967295}, {destination: {host: web}, weight: 1}]}",
+      "{headers: {request: {add: {\"x-\": y}}}, route: [{destination: {host: web}}]}",
+      "{match: [{authority: {exact: \"\"}}], route: [{destination: {host: web}}]}",
+      "{match: [{uri: {prefix: \"\"}}], route: [{destination: {host: web}}]}");
+
+  @Test
+  void everyRouteBosunAcceptsTheRealEnvoyAcceptsToo() {
+    List<String> rejectedByBosun = new ArrayList<>();
+    List<String> acceptedByBoth = new ArrayList<>();
+    List<String> rejectedByEnvoyOnly = new ArrayList<>();
+    for (String route : ROUTES) {
+      String yaml = BASE + """
+          apiVersion: networking.istio.io/v1
+          kind: VirtualService
+          metadata: {name: probe}
+          spec:
+            hosts: ["*"]
+            gateways: [gw]
+            http: [%s]
+          """.formatted(route);
+      ConfigStore store = Samples.fromYaml(yaml);
+      List<ConfigError> errors = store.problems().stream().filter(ConfigError::isError).toList();
+      String label = route.length() > 90 ? route.substring(0, 90) + "..." : route;
+      if (!errors.isEmpty()) {
+        rejectedByBosun.add(label + " -> " + errors.get(0).message());
+        continue;
+      }
+      String bootstrap = StaticBootstrap.json(new ConfigGenerator(store.snapshot()).generate(new Proxy(
+          "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local", ProxyType.ROUTER, "127.0.0.1", "gw",
+          "istio-system", Map.of("istio", "ingressgateway"))));
+      assertThat(bootstrap).contains("\"http.8080\"");
+      String verdict;
+      try {
+        EnvoyProcess.validate(EnvoyBinary.require(), bootstrap);
+        verdict = "";
+      } catch (IllegalStateException e) {
+        verdict = e.getMessage();
+      }
+      if (verdict.isEmpty()) {
+        acceptedByBoth.add(label);
+      } else {
+        String why = verdict.lines().filter(l -> l.contains("critical")).findFirst().orElse(verdict);
+        rejectedByEnvoyOnly.add(label + " -> " + why.substring(why.indexOf("envoy.yaml") + 1));
+      }
+    }
+    System.out.printf("rejected by Bosun (%d):%n  %s%naccepted by Bosun and Envoy (%d):%n  %s%n",
+        rejectedByBosun.size(), String.join("\n  ", rejectedByBosun), acceptedByBoth.size(),
+        String.join("\n  ", acceptedByBoth));
+    assertThat(rejectedByEnvoyOnly).as("accepted by Bosun but rejected by Envoy").isEmpty();
+    assertThat(acceptedByBoth).as("the probe must exercise Envoy, not only the validator").hasSizeGreaterThan(5);
+  }
+
+  /** DestinationRule traffic policies (YAML of spec.trafficPolicy) at Envoy's limits. */
+  private static final List<String> POLICIES = List.of(
+      "{connectionPool: {tcp: {connectTimeout: 100000000h, maxConnections: 2147483647}}}",
+      "{connectionPool: {http: {idleTimeout: 100000000h, maxRequestsPerConnection: 2147483647, http2MaxRequests: 2147483647}}}",
+      "{outlierDetection: {interval: 100000000h, baseEjectionTime: 100000000h, consecutive5xxErrors: 2147483647}}",
+      "{outlierDetection: {maxEjectionPercent: 100, minHealthPercent: 100, consecutiveGatewayErrors: 0}}",
+      "{loadBalancer: {consistentHash: {minimumRingSize: 10000000, httpHeaderName: x-user}}}",
+      "{loadBalancer: {consistentHash: {httpCookie: {name: c, ttl: 100000000h}}}}",
+      "{loadBalancer: {consistentHash: {maglev: {tableSize: 65537}, useSourceIp: true}}}",
+      "{loadBalancer: {simple: PASSTHROUGH}, connectionPool: {tcp: {maxConnections: 1}}}",
+      "{portLevelSettings: [{port: {number: 80}, loadBalancer: {simple: RANDOM}}, {port: {number: 81}, loadBalancer: {simple: ROUND_ROBIN}}]}");
+
+  @Test
+  void everyTrafficPolicyBosunAcceptsTheRealEnvoyAcceptsToo() {
+    List<String> rejectedByEnvoy = new ArrayList<>();
+    int accepted = 0;
+    for (String policy : POLICIES) {
+      ConfigStore store = Samples.fromYaml(BASE + """
+          apiVersion: networking.istio.io/v1
+          kind: DestinationRule
+          metadata: {name: probe}
+          spec:
+            host: web
+            trafficPolicy: %s
+            subsets: [{name: v1, labels: {version: v1}, trafficPolicy: %s}]
+          """.formatted(policy, policy));
+      if (store.problems().stream().anyMatch(ConfigError::isError)) {
+        continue;
+      }
+      accepted++;
+      validateFor(store, policy, rejectedByEnvoy);
+    }
+    assertThat(rejectedByEnvoy).as("accepted by Bosun but rejected by Envoy").isEmpty();
+    assertThat(accepted).isGreaterThan(3);
+  }
+
+  /** Every valid corpus file and every sample, as a sidecar and as the ingress gateway receive it. */
+  @Test
+  void everyValidCorpusFileAndSampleIsAcceptedByTheRealEnvoy() throws Exception {
+    List<Path> inputs = new ArrayList<>();
+    try (var files = Files.list(Samples.validationCorpus().resolve("valid"))) {
+      files.filter(f -> f.toString().endsWith(".yaml")).sorted().forEach(inputs::add);
+    }
+    List<String> rejected = new ArrayList<>();
+    int checked = 0;
+    for (Path f : inputs) {
+      ConfigStore store = Samples.fromYaml(BASE + Files.readString(f));
+      checked += validateFor(store, f.getFileName().toString(), rejected);
+    }
+    for (String sample : List.of("bookinfo", "demo")) {
+      checked += validateFor(Samples.load(sample), "samples/" + sample, rejected);
+    }
+    assertThat(rejected).as("accepted by Bosun but rejected by Envoy").isEmpty();
+    assertThat(checked).isGreaterThan(2 * inputs.size());
+  }
+
+  private static int validateFor(ConfigStore store, String what, List<String> rejected) {
+    ConfigGenerator gen = new ConfigGenerator(store.snapshot());
+    int n = 0;
+    for (Proxy proxy : List.of(
+        new Proxy("sidecar~10.1.1.9~c.default~default.svc.cluster.local", ProxyType.SIDECAR, "10.1.1.9", "c", "default",
+            Map.of("app", "c")),
+        new Proxy("router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local", ProxyType.ROUTER, "127.0.0.1",
+            "gw", "istio-system", Map.of("istio", "ingressgateway")))) {
+      try {
+        EnvoyProcess.validate(EnvoyBinary.require(), StaticBootstrap.json(gen.generate(proxy)));
+      } catch (IllegalStateException e) {
+        String why = e.getMessage().lines().filter(l -> l.contains("critical")).findFirst().orElse(e.getMessage());
+        // certificate files live on the proxy's file system, which no control plane can see
+        if (!why.contains("Invalid path: /etc/certs/")) {
+          rejected.add(what + " (" + proxy.type() + "): " + why);
+        }
+      }
+      n++;
+    }
+    return n;
+  }
+}

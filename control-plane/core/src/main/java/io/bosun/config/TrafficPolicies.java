@@ -1,0 +1,92 @@
+package io.bosun.config;
+
+import java.time.Duration;
+import io.bosun.model.TrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLB;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHttpCookie;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHttpHeaderName;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHttpQueryParameterName;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBMaglev;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBUseSourceIp;
+import io.fabric8.istio.api.api.networking.v1alpha3.OutlierDetection;
+
+/** DestinationRule policy parts (already checked by {@link PolicyChecks}) to the model. */
+final class TrafficPolicies {
+  private TrafficPolicies() {
+  }
+
+  static TrafficPolicy.ConnectionPool pool(ConnectionPoolSettings c) {
+    if (c == null) {
+      return null;
+    }
+    var tcp = c.getTcp();
+    var http = c.getHttp();
+    return new TrafficPolicy.ConnectionPool(
+        tcp == null ? null : tcp.getMaxConnections(),
+        tcp == null ? null : Durations.parse(tcp.getConnectTimeout()),
+        http == null ? null : http.getHttp1MaxPendingRequests(),
+        http == null ? null : http.getHttp2MaxRequests(),
+        http == null ? null : http.getMaxRequestsPerConnection(),
+        http == null ? null : http.getMaxRetries(),
+        http == null ? null : Durations.parse(http.getIdleTimeout()));
+  }
+
+  static TrafficPolicy.OutlierDetection outlier(OutlierDetection o) {
+    if (o == null) {
+      return null;
+    }
+    Integer fiveXx = o.getConsecutive5xxErrors() != null ? o.getConsecutive5xxErrors() : o.getConsecutiveErrors();
+    return new TrafficPolicy.OutlierDetection(fiveXx, o.getConsecutiveGatewayErrors(), Durations.parse(o.getInterval()),
+        Durations.parse(o.getBaseEjectionTime()), o.getMaxEjectionPercent(), o.getMinHealthPercent());
+  }
+
+  static final long MAX_RING_SIZE = 8_388_608;
+
+  static TrafficPolicy.ConsistentHash hash(LoadBalancerSettingsConsistentHashLB h, String field, Problems problems) {
+    Object key = h.getHashKey();
+    long ring = h.getMinimumRingSize() == null ? 0 : h.getMinimumRingSize();
+    if (ring < 0) {
+      problems.error(field + ".minimumRingSize", "must not be negative");
+    } else if (ring > MAX_RING_SIZE) {
+      // Envoy rejects the whole cluster above this
+      problems.error(field + ".minimumRingSize", "must be at most " + MAX_RING_SIZE + " (Envoy's limit)");
+    }
+    boolean maglev = h.getHashAlgorithm() instanceof LoadBalancerSettingsConsistentHashLBMaglev;
+    if (h.getHashAlgorithm() instanceof io.fabric8.istio.api.api.networking.v1alpha3
+        .LoadBalancerSettingsConsistentHashLBRingHash) {
+      // fabric8 7.5 types ringHash as its own oneof wrapper, so minimumRingSize is dropped while parsing
+      problems.warning(field + ".ringHash.minimumRingSize", "cannot be read by this Bosun release yet; Envoy's default"
+          + " ring size is used (the deprecated consistentHash.minimumRingSize works)");
+    }
+    if (key instanceof LoadBalancerSettingsConsistentHashLBHttpHeaderName n && notEmpty(n.getHttpHeaderName())) {
+      return new TrafficPolicy.ConsistentHash(n.getHttpHeaderName(), null, null, null, false, null, ring, maglev);
+    }
+    if (key instanceof LoadBalancerSettingsConsistentHashLBHttpCookie c && c.getHttpCookie() != null) {
+      var cookie = c.getHttpCookie();
+      if (!notEmpty(cookie.getName())) {
+        problems.error(field + ".httpCookie.name", "cookie name is required");
+        return null;
+      }
+      Duration ttl = cookie.getTtl() == null ? null : Durations.parse(cookie.getTtl());
+      if (cookie.getTtl() != null && ttl == null) {
+        problems.error(field + ".httpCookie.ttl", "invalid duration \"" + cookie.getTtl() + "\"");
+      }
+      return new TrafficPolicy.ConsistentHash(null, cookie.getName(), cookie.getPath(), ttl, false, null, ring, maglev);
+    }
+    if (key instanceof LoadBalancerSettingsConsistentHashLBUseSourceIp ip && Boolean.TRUE.equals(ip.getUseSourceIp())) {
+      return new TrafficPolicy.ConsistentHash(null, null, null, null, true, null, ring, maglev);
+    }
+    if (key instanceof LoadBalancerSettingsConsistentHashLBHttpQueryParameterName q
+        && notEmpty(q.getHttpQueryParameterName())) {
+      return new TrafficPolicy.ConsistentHash(null, null, null, null, false, q.getHttpQueryParameterName(), ring,
+          maglev);
+    }
+    problems.error(field, "one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName is required");
+    return null;
+  }
+
+  private static boolean notEmpty(String s) {
+    return s != null && !s.isEmpty();
+  }
+}

@@ -1,0 +1,51 @@
+package io.bosun.model;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The kinds of object Bosun reads, by their Kubernetes names. */
+public enum Kind {
+  CONFIG_MAP("ConfigMap", false),
+  DESTINATION_RULE("DestinationRule", true),
+  ENDPOINT_SLICE("EndpointSlice", false),
+  GATEWAY("Gateway", true),
+  NAMESPACE("Namespace", false),
+  NODE("Node", false),
+  POD("Pod", false),
+  SECRET("Secret", false),
+  SERVICE("Service", false),
+  SERVICE_ENTRY("ServiceEntry", true),
+  VIRTUAL_SERVICE("VirtualService", true);
+
+  private final String kindName;
+  private final boolean istio;
+
+  Kind(String kindName, boolean istio) {
+    this.kindName = kindName;
+    this.istio = istio;
+  }
+
+  /** The Kubernetes {@code kind}, e.g. {@code VirtualService}. */
+  public String kindName() {
+    return kindName;
+  }
+
+  /** An Istio resource (networking.istio.io), which carries Bosun's status. */
+  public boolean istio() {
+    return istio;
+  }
+
+  /** Whether objects of this kind have no namespace. */
+  public boolean clusterScoped() {
+    return this == NAMESPACE || this == NODE;
+  }
+
+  public static Optional<Kind> of(String kindName) {
+    return Arrays.stream(values()).filter(k -> k.kindName.equals(kindName)).findFirst();
+  }
+
+  @Override
+  public String toString() {
+    return kindName;
+  }
+}

@@ -1,7 +1,0 @@
-package io.bosun.config;
-
-import io.bosun.model.ResourceRef;
-
-/** An object a source delivered that is not Bosun's to translate (kept so it is listed, never translated). */
-public record Ignored(ResourceRef ref) {
-}

@@ -1,8 +1,0 @@
-package io.bosun.model;
-
-/** What the mesh needs of a Kubernetes Node: its locality ({@code region/zone/subzone}, or empty). */
-public record NodeInfo(ResourceRef ref, String locality) {
-  public NodeInfo {
-    locality = locality == null ? "" : locality;
-  }
-}
