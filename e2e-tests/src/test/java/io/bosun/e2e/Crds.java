@@ -1,6 +1,7 @@
 package io.bosun.e2e;
 
 import static org.awaitility.Awaitility.await;
+
 import io.bosun.e2e.cluster.K8sBinaries;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,6 +1,7 @@
 package io.bosun.e2e;
 
 import static org.awaitility.Awaitility.await;
+
 import io.bosun.envoy.EnvoyProcess;
 import java.time.Duration;
 import java.util.Map;

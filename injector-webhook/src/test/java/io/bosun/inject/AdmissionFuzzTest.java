@@ -1,7 +1,5 @@
 package io.bosun.inject;
 
-import io.bosun.testing.FuzzInputs;
-import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -9,9 +7,11 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.config.ConfigParser;
+import io.bosun.testing.FuzzInputs;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * Random and mutated AdmissionReview JSON through both webhooks (Jazzer): every body gets an

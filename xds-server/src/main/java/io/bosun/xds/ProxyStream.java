@@ -1,10 +1,10 @@
 package io.bosun.xds;
 
 import com.google.protobuf.Value;
+import io.bosun.logging.LogSafe;
 import io.bosun.xds.auth.AdmissionException;
 import io.bosun.xds.auth.Caller;
 import io.bosun.xds.auth.Identity;
-import io.bosun.logging.LogSafe;
 import io.bosun.xds.auth.NodeAdmission;
 import io.bosun.xds.auth.RefusalLog;
 import io.envoyproxy.envoy.config.core.v3.Node;

@@ -1,17 +1,17 @@
 package io.bosun.xds;
 
-import io.bosun.xds.auth.Refusals;
-import java.util.Optional;
 import io.bosun.xds.auth.Caller;
+import io.bosun.xds.auth.Refusals;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
-import io.grpc.Grpc;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.util.Optional;
 
 /**
  * Puts a {@link ProxyStream} between gRPC and java-control-plane on every xDS call. An

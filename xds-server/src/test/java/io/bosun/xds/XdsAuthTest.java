@@ -1,21 +1,21 @@
 package io.bosun.xds;
 
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
-import io.bosun.resources.XdsResources;
 import static io.bosun.xds.Fixtures.CDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.bosun.resources.XdsResources;
 import io.bosun.xds.auth.AdmissionException;
 import io.bosun.xds.auth.AuthenticationException;
 import io.bosun.xds.auth.Authenticator;
 import io.bosun.xds.auth.Identity;
 import io.bosun.xds.auth.NodeAdmission;
 import io.bosun.xds.auth.XdsSecurity;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;

@@ -1,6 +1,5 @@
 package io.bosun.xds;
 
-import io.bosun.resources.XdsResources;
 import static io.bosun.xds.Fixtures.cluster;
 import static io.bosun.xds.Fixtures.endpoints;
 import static io.bosun.xds.Fixtures.listener;
@@ -8,6 +7,7 @@ import static io.bosun.xds.Fixtures.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.bosun.resources.XdsResources;
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;

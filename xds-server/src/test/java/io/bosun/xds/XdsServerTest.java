@@ -1,10 +1,5 @@
 package io.bosun.xds;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.bosun.resources.XdsResources;
-import static org.awaitility.Awaitility.await;
 import static io.bosun.xds.Fixtures.CDS;
 import static io.bosun.xds.Fixtures.EDS;
 import static io.bosun.xds.Fixtures.LDS;
@@ -14,16 +9,21 @@ import static io.bosun.xds.Fixtures.listener;
 import static io.bosun.xds.Fixtures.node;
 import static io.bosun.xds.Fixtures.route;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.bosun.resources.XdsResources;
 import io.bosun.xds.status.ProxySync;
 import io.bosun.xds.status.SyncState;
 import io.bosun.xds.status.SyncTracker;
 import io.bosun.xds.status.TypeSync;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.ManagedChannel;

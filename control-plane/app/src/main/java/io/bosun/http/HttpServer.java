@@ -1,11 +1,11 @@
 package io.bosun.http;
 
 import io.bosun.concurrent.DaemonThreads;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;

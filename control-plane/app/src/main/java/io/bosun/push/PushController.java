@@ -1,28 +1,28 @@
 package io.bosun.push;
 
-import io.bosun.concurrent.DaemonThreads;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import io.bosun.resources.XdsResources;
 import io.bosun.ca.WorkloadCertificates;
+import io.bosun.concurrent.DaemonThreads;
 import io.bosun.concurrent.Debouncer;
 import io.bosun.config.ConfigStore;
 import io.bosun.identity.SecretAccess;
 import io.bosun.logging.LogSafe;
 import io.bosun.model.Proxy;
+import io.bosun.resources.XdsResources;
 import io.bosun.translate.ConfigGenerator;
 import io.bosun.xds.XdsCache;
 import io.bosun.xds.auth.Identity;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

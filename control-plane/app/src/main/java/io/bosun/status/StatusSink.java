@@ -1,9 +1,9 @@
 package io.bosun.status;
 
 import io.bosun.concurrent.DaemonThreads;
+import io.bosun.concurrent.Debouncer;
 import io.bosun.config.ConfigStore;
 import io.bosun.model.ResourceRef;
-import io.bosun.concurrent.Debouncer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;

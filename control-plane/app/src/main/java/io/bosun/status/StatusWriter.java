@@ -1,9 +1,5 @@
 package io.bosun.status;
 
-import io.fabric8.istio.api.networking.v1.DestinationRule;
-import io.fabric8.istio.api.networking.v1.Gateway;
-import io.fabric8.istio.api.networking.v1.ServiceEntry;
-import io.fabric8.istio.api.networking.v1.VirtualService;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.config.ConfigError;
@@ -11,6 +7,10 @@ import io.bosun.config.ConfigStore;
 import io.bosun.model.ResourceRef;
 import io.fabric8.istio.api.api.meta.v1alpha1.IstioCondition;
 import io.fabric8.istio.api.api.meta.v1alpha1.IstioStatus;
+import io.fabric8.istio.api.networking.v1.DestinationRule;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;

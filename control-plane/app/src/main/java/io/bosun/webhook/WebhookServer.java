@@ -1,10 +1,10 @@
 package io.bosun.webhook;
 
-import io.bosun.inject.AdmissionHandler;
 import io.bosun.ca.ReloadingKeyManager;
 import io.bosun.http.HttpServer;
 import io.bosun.http.HttpServer.Request;
 import io.bosun.http.HttpServer.Response;
+import io.bosun.inject.AdmissionHandler;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;

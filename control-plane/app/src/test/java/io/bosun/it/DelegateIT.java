@@ -1,13 +1,13 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
-import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Ports;
 import io.bosun.testing.GatewayHarness;
 import io.bosun.testing.RawHttp;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

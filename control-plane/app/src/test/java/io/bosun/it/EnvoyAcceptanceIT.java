@@ -1,7 +1,5 @@
 package io.bosun.it;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.config.ConfigError;
@@ -13,6 +11,8 @@ import io.bosun.model.ProxyType;
 import io.bosun.testing.Samples;
 import io.bosun.testing.StaticBootstrap;
 import io.bosun.translate.ConfigGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,21 +1,21 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
-import io.bosun.testing.PodMesh;
-import java.io.UncheckedIOException;
-import io.bosun.inject.InjectionConfig;
-import io.bosun.inject.Injector;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.EnvoyBinary;
+import io.bosun.inject.InjectionConfig;
+import io.bosun.inject.Injector;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.PodMesh;
 import io.bosun.testing.PodNetns;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

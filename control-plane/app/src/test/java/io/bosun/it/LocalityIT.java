@@ -1,7 +1,7 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Ports;

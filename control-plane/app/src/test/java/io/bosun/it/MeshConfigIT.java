@@ -1,11 +1,10 @@
 package io.bosun.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.UncheckedIOException;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.sun.net.httpserver.HttpServer;
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Bootstrap;
@@ -14,6 +13,7 @@ import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
 import io.bosun.testing.GatewayHarness;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

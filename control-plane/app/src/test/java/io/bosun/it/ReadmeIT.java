@@ -1,10 +1,10 @@
 package io.bosun.it;
 
-import io.bosun.testing.Samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
+import io.bosun.testing.Samples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,7 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
-import java.net.InetSocketAddress;
-import io.bosun.resources.XdsResources;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -12,6 +10,7 @@ import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
+import io.bosun.resources.XdsResources;
 import io.bosun.xds.XdsServer;
 import io.bosun.xds.status.ProxySync;
 import io.bosun.xds.status.SyncState;
@@ -32,6 +31,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,18 +1,17 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
-import io.bosun.certs.Certificates;
-import io.bosun.testing.PodMesh;
-import io.bosun.testing.TlsPeers;
-import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.bosun.certs.Certificates;
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.PodMesh;
 import io.bosun.testing.PodNetns;
 import io.bosun.testing.PodNetns.Access;
+import io.bosun.testing.TlsPeers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;

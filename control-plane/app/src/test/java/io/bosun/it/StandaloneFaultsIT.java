@@ -1,9 +1,7 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
-import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.bosun.config.ConfigError;
 import io.bosun.model.Kind;
@@ -17,7 +15,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

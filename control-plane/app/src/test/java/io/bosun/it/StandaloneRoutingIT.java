@@ -1,14 +1,7 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.attribute.FileTime;
-import java.util.HashSet;
-import java.util.Set;
-import io.bosun.testing.GatewayHarness;
-import io.bosun.testing.Samples;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,15 +12,22 @@ import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.envoy.Ports;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.GatewayHarness;
+import io.bosun.testing.Samples;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,14 +1,14 @@
 package io.bosun.it;
 
-import static org.awaitility.Awaitility.await;
-import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.bosun.certs.Certificates;
 import io.bosun.envoy.Ports;
 import io.bosun.testing.GatewayHarness;
 import io.bosun.testing.RawHttp;
 import io.bosun.testing.TlsPeers;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

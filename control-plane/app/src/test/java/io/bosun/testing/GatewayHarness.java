@@ -1,6 +1,5 @@
 package io.bosun.testing;
 
-import java.util.TreeMap;
 import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Standalone Bosun on one config file plus a real Envoy ingress gateway it configures, for ITs. */
 public final class GatewayHarness implements AutoCloseable {

@@ -1,21 +1,21 @@
 package io.bosun.webhook;
 
-import java.net.Socket;
-import java.time.Instant;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bosun.config.ConfigParser;
 import io.bosun.inject.AdmissionHandler;
 import io.bosun.inject.AdmissionHandlerTest;
 import io.bosun.inject.InjectionConfig;
 import io.bosun.inject.Injector;
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.bosun.config.ConfigParser;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,5 @@
 package io.bosun.ca;
 
-import java.util.Optional;
-import java.util.Set;
 import com.google.protobuf.ByteString;
 import io.bosun.xds.auth.Identity;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
@@ -15,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,13 +2,13 @@ package io.bosun.certs;
 
 import io.bosun.ca.CertificateAuthority;
 import io.bosun.ca.Pem;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.util.io.pem.PemGenerationException;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 
 /**
  * A small certificate authority: a self-signed CA that issues leaf certificates with DNS and IP

@@ -1,16 +1,15 @@
 package io.bosun.config;
 
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Map;
-import java.util.List;
-
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.bosun.model.StringMatch;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 
 /** Field checks shared by the converters. */
 final class Checks {

@@ -1,21 +1,21 @@
 package io.bosun.config;
 
-import io.bosun.model.Localities;
 import io.bosun.logging.LogSafe;
 import io.bosun.model.DestinationRule;
 import io.bosun.model.EndpointSlice;
 import io.bosun.model.Gateway;
+import io.bosun.model.Kind;
 import io.bosun.model.KubeService;
+import io.bosun.model.Localities;
 import io.bosun.model.MeshConfig;
 import io.bosun.model.MeshResource;
 import io.bosun.model.MeshSnapshot;
-import io.bosun.model.Kind;
 import io.bosun.model.NodeInfo;
-import io.bosun.model.TlsSecret;
 import io.bosun.model.PodInfo;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.ServiceEntry;
 import io.bosun.model.ServiceRegistry;
+import io.bosun.model.TlsSecret;
 import io.bosun.model.VirtualService;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,11 +1,10 @@
 package io.bosun.config;
 
-import java.util.TreeMap;
 import static io.bosun.config.VirtualServiceConverter.list;
 
 import io.bosun.model.DestinationRule;
-import io.bosun.model.LoadBalancer;
 import io.bosun.model.Hosts;
+import io.bosun.model.LoadBalancer;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.Subset;
 import io.bosun.model.TrafficPolicy;
@@ -17,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** Validates a DestinationRule spec and turns it into the model. */
 final class DestinationRuleConverter {

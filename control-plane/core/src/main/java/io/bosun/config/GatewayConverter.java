@@ -1,6 +1,5 @@
 package io.bosun.config;
 
-import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings;
 import static io.bosun.config.VirtualServiceConverter.list;
 
 import io.bosun.model.Gateway;
@@ -8,6 +7,7 @@ import io.bosun.model.GatewayServer;
 import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.ServerTls;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,13 +1,13 @@
 package io.bosun.config;
 
-import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
-import io.fabric8.istio.api.api.networking.v1alpha3.TLSRoute;
 import static io.bosun.config.VirtualServiceConverter.list;
 
 import io.bosun.model.Destination;
 import io.bosun.model.Hosts;
 import io.bosun.model.L4Route;
 import io.bosun.model.RouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.TLSRoute;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

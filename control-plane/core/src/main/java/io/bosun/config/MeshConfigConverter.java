@@ -1,6 +1,5 @@
 package io.bosun.config;
 
-import java.io.IOException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -8,6 +7,7 @@ import io.bosun.model.Ignored;
 import io.bosun.model.MeshConfig;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.RouteActions;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;

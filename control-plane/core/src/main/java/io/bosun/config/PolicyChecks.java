@@ -1,6 +1,5 @@
 package io.bosun.config;
 
-import java.util.TreeSet;
 import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.CorsPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection;
@@ -16,6 +15,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Percent;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Istio's value rules for fields Bosun does not translate yet: such a field is still ignored

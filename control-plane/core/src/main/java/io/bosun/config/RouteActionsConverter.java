@@ -1,28 +1,28 @@
 package io.bosun.config;
 
-import io.fabric8.istio.api.api.networking.v1alpha3.CorsPolicy;
-import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection;
-import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionAbortHttpStatus;
-import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionDelayFixedDelay;
-import io.fabric8.istio.api.api.networking.v1alpha3.Percent;
-import java.util.ArrayList;
-import java.util.function.Function;
 import io.bosun.model.RouteActions;
 import io.bosun.model.StringMatch;
+import io.fabric8.istio.api.api.networking.v1alpha3.CorsPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPBodyBytes;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPBodyString;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPDirectResponse;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionAbortHttpStatus;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionDelayFixedDelay;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirect;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirectPort;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRetry;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRewrite;
 import io.fabric8.istio.api.api.networking.v1alpha3.Headers;
 import io.fabric8.istio.api.api.networking.v1alpha3.HeadersHeaderOperations;
+import io.fabric8.istio.api.api.networking.v1alpha3.Percent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** The per-route actions of an HTTPRoute, already validated by {@link PolicyChecks}, to the model. */
 final class RouteActionsConverter {

@@ -2,19 +2,19 @@ package io.bosun.config;
 
 import io.bosun.ca.Keys;
 import io.bosun.ca.Pem;
-import io.fabric8.kubernetes.api.model.Secret;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
-import java.util.List;
 import io.bosun.model.Ignored;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.TlsSecret;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /**

@@ -1,12 +1,11 @@
 package io.bosun.config;
 
-import java.util.Locale;
 import static io.bosun.config.VirtualServiceConverter.list;
 
 import io.bosun.model.Endpoint;
 import io.bosun.model.Hosts;
-import io.bosun.model.ResourceRef;
 import io.bosun.model.Resolution;
+import io.bosun.model.ResourceRef;
 import io.bosun.model.ServiceEntry;
 import io.bosun.model.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryLocation;
@@ -14,6 +13,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;

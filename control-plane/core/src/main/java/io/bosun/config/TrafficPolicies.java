@@ -1,6 +1,5 @@
 package io.bosun.config;
 
-import java.time.Duration;
 import io.bosun.model.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLB;
@@ -10,6 +9,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsiste
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBMaglev;
 import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBUseSourceIp;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutlierDetection;
+import java.time.Duration;
 
 /** DestinationRule policy parts (already checked by {@link PolicyChecks}) to the model. */
 final class TrafficPolicies {

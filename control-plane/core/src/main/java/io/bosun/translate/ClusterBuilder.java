@@ -1,12 +1,9 @@
 package io.bosun.translate;
 
-import com.google.protobuf.Duration;
-import com.google.protobuf.UInt64Value;
-import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
-import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
-import io.envoyproxy.envoy.type.v3.Percent;
 import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.UInt64Value;
 import io.bosun.model.Endpoint;
 import io.bosun.model.LoadBalancer;
 import io.bosun.model.MeshConfig;
@@ -16,10 +13,13 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.ArrayList;
 import java.util.List;
 

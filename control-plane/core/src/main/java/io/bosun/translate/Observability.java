@@ -1,14 +1,14 @@
 package io.bosun.translate;
 
-import com.google.protobuf.BoolValue;
-import io.bosun.model.Hosts;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
 import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.bosun.model.Hosts;
 import io.bosun.model.MeshConfig;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;

@@ -1,6 +1,5 @@
 package io.bosun.ca;
 
-import java.time.ZoneId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.xds.auth.Identity;
@@ -8,6 +7,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;

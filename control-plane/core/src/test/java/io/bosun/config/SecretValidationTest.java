@@ -1,16 +1,16 @@
 package io.bosun.config;
 
-import io.bosun.certs.Certificates;
-import java.time.Duration;
-import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.ca.Pem;
+import io.bosun.certs.Certificates;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;

@@ -1,8 +1,8 @@
 package io.bosun.crd;
 
-import io.bosun.testing.Samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bosun.testing.Samples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,5 @@
 package io.bosun.fuzz;
 
-import io.bosun.testing.FuzzInputs;
-import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -9,12 +7,14 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.bosun.config.ConfigError;
 import io.bosun.config.ConfigParser;
 import io.bosun.config.Conversion;
+import io.bosun.testing.FuzzInputs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * Random and mutated YAML through the validator (Jazzer, coverage-guided): whatever the text, the

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.bosun.model.PodInfo;
 import io.bosun.model.Kind;
+import io.bosun.model.PodInfo;
 import io.bosun.model.ResourceRef;
 import io.bosun.xds.auth.AdmissionException;
 import io.bosun.xds.auth.Caller;

@@ -1,10 +1,10 @@
 package io.bosun.model;
 
-import java.util.TreeMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.testing.Samples;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** Localities from Nodes and Pods, as Istio reads them in Kubernetes. */

@@ -1,5 +1,6 @@
 package io.bosun.testing;
 
+import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
@@ -14,7 +15,6 @@ import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHosts
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import com.google.protobuf.util.JsonFormat;
 
 /** Every typed_config type Bosun puts in xDS, so tests can print (and Envoy can read) what it generates. */
 public final class EnvoyTypes {

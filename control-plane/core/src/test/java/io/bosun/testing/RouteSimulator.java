@@ -1,7 +1,6 @@
 package io.bosun.testing;
 
 import com.google.re2j.Pattern;
-import java.util.TreeMap;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -11,6 +10,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Evaluates a generated RouteConfiguration the way Envoy does for the features Bosun emits, so

@@ -1,8 +1,8 @@
 package io.bosun.translate;
 
-import io.bosun.resources.XdsResources;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bosun.resources.XdsResources;
 import io.bosun.testing.Proxies;
 import io.bosun.testing.Samples;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;

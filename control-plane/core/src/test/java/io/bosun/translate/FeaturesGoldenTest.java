@@ -1,12 +1,12 @@
 package io.bosun.translate;
 
-import io.bosun.resources.XdsResources;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.config.ConfigError;
 import io.bosun.config.ConfigStore;
 import io.bosun.model.Proxy;
 import io.bosun.model.ProxyType;
+import io.bosun.resources.XdsResources;
 import io.bosun.testing.Golden;
 import io.bosun.testing.Samples;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;

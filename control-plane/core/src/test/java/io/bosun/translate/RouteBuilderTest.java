@@ -1,9 +1,9 @@
 package io.bosun.translate;
 
-import io.bosun.model.Proxy;
-import io.bosun.model.ProxyType;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bosun.model.Proxy;
+import io.bosun.model.ProxyType;
 import io.bosun.testing.Proxies;
 import io.bosun.testing.RouteSimulator;
 import io.bosun.testing.RouteSimulator.Hit;

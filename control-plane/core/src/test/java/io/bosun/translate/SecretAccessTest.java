@@ -1,19 +1,19 @@
 package io.bosun.translate;
 
-import io.bosun.certs.Certificates;
-import io.bosun.xds.auth.Identity;
-import java.time.Duration;
-import java.util.List;
-import io.bosun.resources.XdsResources;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bosun.certs.Certificates;
 import io.bosun.model.Proxy;
 import io.bosun.model.ProxyType;
+import io.bosun.resources.XdsResources;
 import io.bosun.testing.Samples;
+import io.bosun.xds.auth.Identity;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,21 +1,21 @@
 package io.bosun.translate;
 
-import com.google.protobuf.ByteString;
-import io.bosun.model.ProxyType;
-import io.bosun.testing.EnvoyTypes;
-import java.util.Map;
-import io.bosun.resources.XdsResources;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.bosun.config.ConfigStore;
 import io.bosun.model.Proxy;
+import io.bosun.model.ProxyType;
+import io.bosun.resources.XdsResources;
+import io.bosun.testing.EnvoyTypes;
 import io.bosun.testing.Golden;
 import io.bosun.testing.Proxies;
 import io.bosun.testing.Samples;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The bookinfo sample's xDS, as golden files (update with -Dgolden.update=true and review the diff). */

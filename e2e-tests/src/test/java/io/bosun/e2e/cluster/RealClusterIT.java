@@ -1,13 +1,13 @@
 package io.bosun.e2e.cluster;
 
-import static org.awaitility.Awaitility.await;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.bosun.e2e.Crds;
 import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -1,6 +1,5 @@
 package io.bosun.e2e.mesh;
 
-import java.util.Objects;
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.envoy.EnvoyBinary;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -25,6 +24,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;

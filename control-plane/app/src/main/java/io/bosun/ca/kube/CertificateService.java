@@ -1,11 +1,11 @@
 package io.bosun.ca.kube;
 
-import io.bosun.ca.CertificateAuthority;
-import io.bosun.ca.MeshCa;
-import io.bosun.ca.Pem;
 import io.bosun.api.ca.v1.IstioCertificateRequest;
 import io.bosun.api.ca.v1.IstioCertificateResponse;
 import io.bosun.api.ca.v1.IstioCertificateServiceGrpc;
+import io.bosun.ca.CertificateAuthority;
+import io.bosun.ca.MeshCa;
+import io.bosun.ca.Pem;
 import io.bosun.xds.auth.Caller;
 import io.bosun.xds.auth.Identity;
 import io.grpc.Status;

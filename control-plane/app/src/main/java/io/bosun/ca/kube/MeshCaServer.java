@@ -1,10 +1,10 @@
 package io.bosun.ca.kube;
 
-import io.bosun.concurrent.DaemonThreads;
 import io.bosun.ca.CertificateAuthority;
 import io.bosun.ca.MeshCa;
 import io.bosun.ca.ReloadingKeyManager;
 import io.bosun.ca.RootsTrustManager;
+import io.bosun.concurrent.DaemonThreads;
 import io.bosun.xds.XdsServer;
 import java.net.InetSocketAddress;
 import java.time.Clock;

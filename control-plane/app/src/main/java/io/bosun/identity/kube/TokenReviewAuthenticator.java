@@ -1,8 +1,8 @@
 package io.bosun.identity.kube;
 
-import io.bosun.identity.SpiffeNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bosun.identity.SpiffeNames;
 import io.bosun.xds.auth.AuthenticationException;
 import io.bosun.xds.auth.Authenticator;
 import io.bosun.xds.auth.Credentials;

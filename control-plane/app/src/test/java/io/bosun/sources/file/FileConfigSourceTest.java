@@ -1,19 +1,19 @@
 package io.bosun.sources.file;
 
-import io.bosun.model.Kind;
-import io.bosun.model.ResourceRef;
-import java.io.IOException;
-import java.nio.file.attribute.FileTime;
-import java.util.concurrent.CountDownLatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bosun.config.ConfigError;
 import io.bosun.config.ConfigParser;
 import io.bosun.config.ConfigStore;
+import io.bosun.model.Kind;
+import io.bosun.model.ResourceRef;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
