@@ -58,22 +58,12 @@ public final class AdmissionWebhooks {
    */
   public static AutoCloseable start(KubernetesClient client, ConfigParser parser, String namespace, Settings settings,
                                     BooleanSupplier leader) throws Exception {
-    int port = settings.port();
-    String address = settings.host();
-    String service = settings.service();
-    String mutating = settings.mutatingName();
-    String validating = settings.validatingName();
-    Duration validity = settings.validity();
-    long checkSeconds = settings.checkEvery().toSeconds();
-    String configMap = settings.injectionConfigMap();
-    String certDir = settings.certDir();
-
     SharedIndexInformer<Namespace> namespaces = client.namespaces().runnableInformer(0);
     namespaces.start();
     int minor = minor(client);
     InjectionState state = new InjectionState(minor);
-    SharedIndexInformer<ConfigMap> config = client.configMaps().inNamespace(namespace).withName(configMap)
-        .runnableInformer(0);
+    SharedIndexInformer<ConfigMap> config = client.configMaps().inNamespace(namespace)
+        .withName(settings.injectionConfigMap()).runnableInformer(0);
     config.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(ConfigMap cm) {
@@ -93,8 +83,7 @@ public final class AdmissionWebhooks {
     config.start();
 
     try {
-      return serve(client, parser, namespace, leader, port, address, service, mutating, validating, validity,
-          checkSeconds, certDir, namespaces, config, state, minor);
+      return serve(client, parser, namespace, leader, settings, namespaces, config, state, minor);
     } catch (Exception | Error e) {
       config.close();
       namespaces.close();
@@ -103,28 +92,28 @@ public final class AdmissionWebhooks {
   }
 
   private static AutoCloseable serve(KubernetesClient client, ConfigParser parser, String namespace,
-                                     BooleanSupplier leader, int port, String address, String service,
-                                     String mutating, String validating, Duration validity, long checkSeconds,
-                                     String certDir, SharedIndexInformer<Namespace> namespaces,
+                                     BooleanSupplier leader, Settings settings,
+                                     SharedIndexInformer<Namespace> namespaces,
                                      SharedIndexInformer<ConfigMap> config, InjectionState state, int minor)
       throws Exception {
+    String service = settings.service();
     List<String> names = List.of(service + "." + namespace + ".svc", service + "." + namespace + ".svc.cluster.local",
         service + "." + namespace, service, "localhost", "127.0.0.1");
-    WebhookCerts.Material material = certDir.isEmpty()
-        ? WebhookCerts.loadOrCreate(client, namespace, names, validity)
-        : WebhookCerts.fromDir(Path.of(certDir));
+    Rotation rotation = new Rotation(client, namespace, settings, names, leader);
+    WebhookCerts.Material material = rotation.load();
     AdmissionHandler handler = new AdmissionHandler(state::injector, ns -> {
       Namespace n = namespaces.getIndexer().getByKey(ns);
       return n == null || n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
     }, parser);
-    WebhookServer server = new WebhookServer(new InetSocketAddress(address, port), material, handler);
-    Rotation rotation = new Rotation(client, namespace, certDir, names, validity, mutating, validating, leader, server,
-        material);
-    rotation.patch();
+    WebhookServer server = new WebhookServer(new InetSocketAddress(settings.host(), settings.port()), material,
+        handler);
+    rotation.serving(server, material);
     ScheduledExecutorService timer = DaemonThreads.scheduler("webhook-certs");
+    long checkSeconds = settings.checkEvery().toSeconds();
     timer.scheduleWithFixedDelay(rotation::check, checkSeconds, checkSeconds, TimeUnit.SECONDS);
     LOG.info("sidecar injection for Kubernetes 1.{} ({} sidecars), webhook configurations {} and {}", minor,
-        state.injector() == null ? "?" : minor >= 29 ? "native" : "container", mutating, validating);
+        state.injector() == null ? "?" : minor >= 29 ? "native" : "container", settings.mutatingName(),
+        settings.validatingName());
     return () -> {
       timer.shutdownNow();
       server.close();
@@ -176,37 +165,40 @@ public final class AdmissionWebhooks {
   private static final class Rotation {
     private final KubernetesClient client;
     private final String namespace;
-    private final String certDir;
+    private final Settings settings;
     private final List<String> names;
-    private final Duration validity;
-    private final String mutating;
-    private final String validating;
     private final BooleanSupplier leader;
-    private final WebhookServer server;
+    private volatile WebhookServer server;
     private volatile WebhookCerts.Material current;
 
-    Rotation(KubernetesClient client, String namespace, String certDir, List<String> names, Duration validity,
-             String mutating, String validating, BooleanSupplier leader, WebhookServer server,
-             WebhookCerts.Material current) {
+    Rotation(KubernetesClient client, String namespace, Settings settings, List<String> names,
+             BooleanSupplier leader) {
       this.client = client;
       this.namespace = namespace;
-      this.certDir = certDir;
+      this.settings = settings;
       this.names = names;
-      this.validity = validity;
-      this.mutating = mutating;
-      this.validating = validating;
       this.leader = leader;
-      this.server = server;
-      this.current = current;
+    }
+
+    /** The certificate as it is now: the mounted one, or Bosun's own from its Secret (created if missing). */
+    WebhookCerts.Material load() throws Exception {
+      return settings.certDir().isEmpty()
+          ? WebhookCerts.loadOrCreate(client, namespace, names, settings.validity())
+          : WebhookCerts.fromDir(Path.of(settings.certDir()));
+    }
+
+    /** Called once, before {@link #check} is scheduled: the server now serves {@code material}. */
+    void serving(WebhookServer webhookServer, WebhookCerts.Material material) {
+      this.server = webhookServer;
+      this.current = material;
+      patch();
     }
 
     void check() {
       try {
-        WebhookCerts.Material latest = certDir.isEmpty()
-            ? WebhookCerts.loadOrCreate(client, namespace, names, validity)
-            : WebhookCerts.fromDir(Path.of(certDir));
-        if (certDir.isEmpty() && latest.dueForRenewal(Instant.now()) && leader.getAsBoolean()) {
-          latest = WebhookCerts.generate(names, validity);
+        WebhookCerts.Material latest = load();
+        if (settings.certDir().isEmpty() && latest.dueForRenewal(Instant.now()) && leader.getAsBoolean()) {
+          latest = WebhookCerts.generate(names, settings.validity());
           WebhookCerts.store(client, namespace, latest);
           LOG.info("webhook certificate renewed, valid until {}", latest.notAfter());
         }
@@ -226,12 +218,14 @@ public final class AdmissionWebhooks {
         return; // a mounted certificate without ca.crt: whoever issued it manages caBundle
       }
       try {
-        int n = WebhookCerts.patchCaBundle(client, mutating, validating, current.caPem());
+        int n = WebhookCerts.patchCaBundle(client, settings.mutatingName(), settings.validatingName(),
+            current.caPem());
         if (n > 0) {
           LOG.info("caBundle set on {} webhook configuration(s)", n);
         }
       } catch (RuntimeException e) {
-        LOG.warn("cannot patch caBundle into {} / {}: {}", mutating, validating, e.getMessage());
+        LOG.warn("cannot patch caBundle into {} / {}: {}", settings.mutatingName(), settings.validatingName(),
+            e.getMessage());
       }
     }
   }

@@ -137,20 +137,21 @@ public final class ConfigParser {
     JsonNode spec = doc.get("spec");
     if (istio) {
       switch (ref.kind()) {
-        case VIRTUAL_SERVICE:
-          return VirtualServiceConverter.convert(ref, source, spec(spec,
-              VirtualService.class));
-        case DESTINATION_RULE:
-          return DestinationRuleConverter.convert(ref, source, spec(spec,
-              DestinationRule.class));
-        case GATEWAY:
-          return GatewayConverter.convert(ref, source, spec(spec,
-              Gateway.class));
-        case SERVICE_ENTRY:
-          return ServiceEntryConverter.convert(ref, source, spec(spec,
-              ServiceEntry.class));
-        default:
-          break;
+        case VIRTUAL_SERVICE -> {
+          return VirtualServiceConverter.convert(ref, source, spec(spec, VirtualService.class));
+        }
+        case DESTINATION_RULE -> {
+          return DestinationRuleConverter.convert(ref, source, spec(spec, DestinationRule.class));
+        }
+        case GATEWAY -> {
+          return GatewayConverter.convert(ref, source, spec(spec, Gateway.class));
+        }
+        case SERVICE_ENTRY -> {
+          return ServiceEntryConverter.convert(ref, source, spec(spec, ServiceEntry.class));
+        }
+        default -> {
+          // not an Istio kind Bosun reads: reported below
+        }
       }
     }
     return new Conversion(source, ref, null, List.of(ConfigError.error(source, ref, "kind",

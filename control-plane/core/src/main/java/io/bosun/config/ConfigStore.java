@@ -84,9 +84,7 @@ public final class ConfigStore {
       entries.clear();
       entries.putAll(next);
       unattributed = List.copyOf(extra);
-      generation++;
-      crossChecks = DelegateChecks.check(entries.values());
-      logNewProblems();
+      changed();
     }
     listeners.forEach(Runnable::run);
   }
@@ -99,9 +97,7 @@ public final class ConfigStore {
         return; // e.g. a resync: nothing changed, nothing to push
       }
       entries.put(c.ref(), next);
-      generation++;
-      crossChecks = DelegateChecks.check(entries.values());
-      logNewProblems();
+      changed();
     }
     listeners.forEach(Runnable::run);
   }
@@ -112,9 +108,7 @@ public final class ConfigStore {
       if (entries.remove(ref) == null) {
         return;
       }
-      generation++;
-      crossChecks = DelegateChecks.check(entries.values());
-      logNewProblems();
+      changed();
     }
     listeners.forEach(Runnable::run);
   }
@@ -141,6 +135,13 @@ public final class ConfigStore {
     }
     MeshResource keep = previous != null ? previous.serving() : null;
     return new Entry(c.ref(), c.source(), keep, false, c.problems());
+  }
+
+  /** Caller holds the lock: a new generation, its cross-resource checks, its new problems logged. */
+  private void changed() {
+    generation++;
+    crossChecks = DelegateChecks.check(entries.values());
+    logNewProblems();
   }
 
   private void logNewProblems() {

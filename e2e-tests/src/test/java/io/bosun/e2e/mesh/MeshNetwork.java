@@ -41,6 +41,7 @@ final class MeshNetwork implements AutoCloseable {
 
   /** A pod's namespace with its IP on the bridge and a hosts file; returns the namespace name. */
   synchronized String addPod(String ip, Map<String, String> hosts) {
+    forgetNeighbour(ip);
     String n = Integer.toString(namespaces.size());
     String ns = "bosun-mesh-" + n;
     String host = "bmh" + n;
@@ -94,8 +95,36 @@ final class MeshNetwork implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes a deleted pod's address off the bridge: kwok hands its IP to the next pod, and a
+   * neighbour that still had the old pod's MAC cached would keep reaching the dead namespace.
+   * The namespace itself stays (empty) until {@link #close()}.
+   */
+  synchronized void removePod(String ns) {
+    sh(false, "ip", "link", "del", "bmh" + ns.substring("bosun-mesh-".length()));
+  }
+
+  synchronized void removeHostAddress(String ip) {
+    if (hostAddresses.remove(ip)) {
+      sh(false, "ip", "addr", "del", ip + "/32", "dev", BRIDGE);
+    }
+  }
+
+  /**
+   * Drops every pod's cached MAC for {@code ip}: an address kwok hands out again now belongs to
+   * another interface, and a pod that talked to the old one would keep sending to the old MAC
+   * while its neighbour entry stays "reachable" (up to 45 s).
+   */
+  private void forgetNeighbour(String ip) {
+    for (String ns : namespaces) {
+      sh(false, "ip", "-n", ns, "neigh", "flush", "to", ip);
+    }
+    sh(false, "ip", "neigh", "flush", "to", ip, "dev", BRIDGE);
+  }
+
   /** Gives the host one more address on the bridge (a pod whose process runs on the host). */
   synchronized void addHostAddress(String ip) {
+    forgetNeighbour(ip);
     sh(true, "ip", "addr", "add", ip + "/32", "dev", BRIDGE);
     hostAddresses.add(ip);
   }

@@ -90,6 +90,11 @@ final class PodRunner implements AutoCloseable {
         Running r = pods.remove(key(p));
         if (r != null) {
           stop(r);
+          if (r.netns() != null) {
+            network.removePod(r.netns());
+          } else {
+            network.removeHostAddress(r.ip());
+          }
           if (r.ip().equals(bosunIp)) {
             // what the Service's name answers moves to a Bosun pod still running, if any
             pods.values().stream().filter(o -> o.netns() == null).reduce((a, b) -> b)
