@@ -9,8 +9,14 @@ import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,23 +30,37 @@ import java.util.function.Consumer;
  * that disappeared for a moment (a listener removed and re-added) then never hears of that
  * table again. Bosun's snapshots are complete by construction (every route table a listener
  * names and every EDS cluster's assignment are in them), so answering with the resources that
- * exist is safe. Endpoint responses carry only the assignments that changed (incremental EDS).
+ * exist is safe.
+ *
+ * <p>Endpoint responses on state-of-the-world streams carry only the assignments that changed
+ * (incremental EDS: Envoy keeps the assignments a response leaves out). The server's own record
+ * of what a stream holds is the names of the last response, which is then a subset of what the
+ * Envoy asks for; SimpleCache takes the difference for newly requested names and answers at
+ * once, so the record given to it here is every assignment the stream holds. Without that, each
+ * answer provoked the next one: an endless EDS storm after the first endpoint change.
  */
-final class LenientWatcher implements ConfigWatcher {
+final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
   private final ConfigWatcher delegate;
+
+  /**
+   * Per proxy: every assignment its current stream holds, as last sent. A list of shared
+   * instances (the snapshot's own), so a thousand clusters cost a thousand references.
+   */
+  private final Map<String, List<? extends Message>> held = new ConcurrentHashMap<>();
+
+  /** The node of each open state-of-the-world stream, to forget what it held when it closes. */
+  private final Map<Long, String> streams = new ConcurrentHashMap<>();
 
   LenientWatcher(ConfigWatcher delegate) {
     this.delegate = delegate;
   }
-
-  /** Per proxy: hash of every endpoint assignment last sent on its current stream. */
-  private final Map<String, Map<String, Integer>> sentEndpoints = new ConcurrentHashMap<>();
 
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
                            Consumer<Response> responseConsumer, boolean hasClusterChanged,
                            boolean allowDefaultEmptyEdsUpdate) {
     Consumer<Response> consumer = responseConsumer;
+    Set<String> known = knownResourceNames;
     if (request.getResourceType() == Resources.ResourceType.CLUSTER) {
       // Envoy re-creates every cluster a CDS response changes and warms it until its assignment
       // arrives; the next endpoint response must carry them all. Without this, an EDS response
@@ -49,37 +69,83 @@ final class LenientWatcher implements ConfigWatcher {
       // endpoints did not change waits for Envoy's initial fetch timeout.
       String node = request.v3Request().getNode().getId();
       consumer = response -> {
-        sentEndpoints.remove(node);
+        held.remove(node);
         responseConsumer.accept(response);
       };
     } else if (request.getResourceType() == Resources.ResourceType.ENDPOINT) {
       String node = request.v3Request().getNode().getId();
       if (request.getResponseNonce().isEmpty() || request.hasErrorDetail() || hasClusterChanged) {
         // a new stream, a rejected update, or clusters Envoy re-creates and must warm: send everything
-        sentEndpoints.remove(node);
+        held.remove(node);
       }
+      known = names(held.get(node));
       consumer = response -> responseConsumer.accept(onlyChanged(node, response));
     }
-    return delegate.createWatch(false, request, knownResourceNames, consumer, hasClusterChanged,
-        allowDefaultEmptyEdsUpdate);
+    return delegate.createWatch(false, request, known, consumer, hasClusterChanged, allowDefaultEmptyEdsUpdate);
   }
 
-  /**
-   * Incremental EDS on state-of-the-world streams: Envoy keeps the assignments an EDS response
-   * leaves out, so only the clusters whose endpoints changed (or are new to the stream) are sent.
-   */
+  private static Set<String> names(List<? extends Message> assignments) {
+    if (assignments == null) {
+      return Set.of();
+    }
+    Set<String> names = new HashSet<>();
+    assignments.forEach(m -> names.add(((ClusterLoadAssignment) m).getClusterName()));
+    return names;
+  }
+
+  /** The response with only the assignments the stream does not hold yet, as they are now. */
   private Response onlyChanged(String node, Response response) {
-    Map<String, Integer> sent = sentEndpoints.computeIfAbsent(node, n -> new ConcurrentHashMap<>());
+    Collection<? extends Message> all = response.resources();
+    List<? extends Message> before = held.put(node, List.copyOf(all));
+    if (before == null) {
+      return response;
+    }
+    Map<String, Message> previous = new HashMap<>();
+    before.forEach(m -> previous.put(((ClusterLoadAssignment) m).getClusterName(), m));
     List<Message> changed = new ArrayList<>();
-    for (Message m : response.resources()) {
-      String name = ((ClusterLoadAssignment) m).getClusterName();
-      Integer hash = m.hashCode();
-      if (!hash.equals(sent.put(name, hash))) {
+    for (Message m : all) {
+      Message old = previous.get(((ClusterLoadAssignment) m).getClusterName());
+      // the snapshots share unchanged instances, so identity settles most of them
+      if (old != m && !m.equals(old)) {
         changed.add(m);
       }
     }
-    return changed.size() == response.resources().size() ? response
-        : Response.create(response.request(), changed, response.version());
+    return changed.size() == all.size() ? response : Response.create(response.request(), changed, response.version());
+  }
+
+  @Override
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+    if (request.hasNode()) {
+      streams.putIfAbsent(streamId, request.getNode().getId());
+    }
+  }
+
+  @Override
+  public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+    // delta streams keep their own record of what the proxy holds
+  }
+
+  @Override
+  public void onStreamClose(long streamId, String typeUrl) {
+    forget(streamId);
+  }
+
+  @Override
+  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+    forget(streamId);
+  }
+
+  /** A reconnect's new stream may have started already: it then resends everything, which is safe. */
+  private void forget(long streamId) {
+    String node = streams.remove(streamId);
+    if (node != null) {
+      held.remove(node);
+    }
+  }
+
+  /** For tests: how many proxies' holdings are remembered. */
+  int remembered() {
+    return held.size();
   }
 
   @Override

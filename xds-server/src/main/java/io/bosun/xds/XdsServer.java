@@ -92,7 +92,8 @@ public final class XdsServer implements AutoCloseable {
     this.builder = builder;
     this.security = Objects.requireNonNull(security, "security");
     this.xdsCache = Objects.requireNonNull(cache, "cache");
-    this.discovery = new V3DiscoveryServer(List.of(cache.syncTracker()), new LenientWatcher(cache.cache()));
+    LenientWatcher watcher = new LenientWatcher(cache.cache());
+    this.discovery = new V3DiscoveryServer(List.of(cache.syncTracker(), watcher), watcher);
     this.interceptor = new ProxyStreamInterceptor(new StreamRules(cache.grouping(), listener, cache.groups(),
         security.admission(), security.groupsPerPrincipal()));
   }

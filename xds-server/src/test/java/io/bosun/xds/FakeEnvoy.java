@@ -84,6 +84,16 @@ final class FakeEnvoy implements AutoCloseable {
     return response;
   }
 
+  /** The next response if one arrives within {@code millis}, else null. */
+  DiscoveryResponse poll(long millis) {
+    try {
+      return responses.poll(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** The next response of any type, within 5 s. */
   DiscoveryResponse next() {
     try {
