@@ -25,6 +25,7 @@ final class ProxyGroups {
   private record Published(XdsResources resources, Snapshot snapshot) {}
 
   private final SimpleCache<String> cache;
+  private final SharedSnapshots snapshots = new SharedSnapshots();
   private final Map<String, Integer> openStreams = new HashMap<>();
   /** Streams by principal and group, to bound how many groups one principal can make us compute. */
   private final Map<String, Map<String, Integer>> byPrincipal = new HashMap<>();
@@ -91,23 +92,29 @@ final class ProxyGroups {
     }
     openStreams.remove(group);
     announced.remove(group);
-    published.remove(group);
+    Published gone = published.remove(group);
     // The closing stream's watches are already cancelled, so the cache accepts the clear.
     if (!cache.clearSnapshot(group)) {
       log.warn("group {} still had cache watches after its last stream closed", LogSafe.escape(group));
+    }
+    if (gone != null) {
+      snapshots.release(gone.snapshot());
     }
     log.debug("group {} has no streams left, cleared", LogSafe.escape(group));
   }
 
   /** Publishes resources unless every type's version is unchanged; returns whether it did. */
   synchronized boolean publish(String group, XdsResources resources) {
-    Snapshot next = snapshot(resources);
     Published previous = published.get(group);
-    if (previous != null && sameVersions(previous.snapshot(), next)) {
+    if (previous != null && sameVersions(previous.resources(), resources)) {
       return false;
     }
+    Snapshot next = snapshots.acquire(resources);
     published.put(group, new Published(resources, next));
     cache.setSnapshot(group, next);
+    if (previous != null) {
+      snapshots.release(previous.snapshot());
+    }
     log.debug("group {} published CDS {} EDS {} LDS {} RDS {} SDS {}", LogSafe.escape(group),
         next.clusters().version(), next.endpoints().version(),
         next.listeners().version(), next.routes().version(), next.secrets().version());
@@ -122,18 +129,17 @@ final class ProxyGroups {
     return Set.copyOf(openStreams.keySet());
   }
 
-  /** A java-control-plane snapshot carrying the per-type content versions. */
-  static Snapshot snapshot(XdsResources r) {
-    return Snapshot.create(r.clusters(), r.clustersVersion(), r.endpoints(), r.endpointsVersion(), r.listeners(),
-        r.listenersVersion(), r.routes(), r.routesVersion(), r.secrets(), r.secretsVersion());
+  /** Per-type resource maps held for all groups together (for tests and metrics). */
+  synchronized int sharedMaps() {
+    return snapshots.maps();
   }
 
-  private static boolean sameVersions(Snapshot a, Snapshot b) {
-    return a.clusters().version().equals(b.clusters().version())
-        && a.endpoints().version().equals(b.endpoints().version())
-        && a.listeners().version().equals(b.listeners().version())
-        && a.routes().version().equals(b.routes().version())
+  private static boolean sameVersions(XdsResources a, XdsResources b) {
+    return a == b || a.clustersVersion().equals(b.clustersVersion())
+        && a.endpointsVersion().equals(b.endpointsVersion())
+        && a.listenersVersion().equals(b.listenersVersion())
+        && a.routesVersion().equals(b.routesVersion())
         // a renewed certificate or a rotated credentialName Secret changes nothing else
-        && a.secrets().version().equals(b.secrets().version());
+        && a.secretsVersion().equals(b.secretsVersion());
   }
 }

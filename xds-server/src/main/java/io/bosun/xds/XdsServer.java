@@ -5,7 +5,9 @@ import io.bosun.xds.auth.Authenticator;
 import io.bosun.xds.auth.CallerInterceptor;
 import io.bosun.xds.auth.XdsSecurity;
 import io.bosun.xds.status.SyncTracker;
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -93,7 +95,9 @@ public final class XdsServer implements AutoCloseable {
     this.security = Objects.requireNonNull(security, "security");
     this.xdsCache = Objects.requireNonNull(cache, "cache");
     LenientWatcher watcher = new LenientWatcher(cache.cache());
-    this.discovery = new V3DiscoveryServer(List.of(cache.syncTracker(), watcher), watcher);
+    // proxies share resource instances, so each is packed into an Any once, not once per proxy
+    this.discovery = new V3DiscoveryServer(List.of(cache.syncTracker(), watcher), watcher, new DefaultExecutorGroup(),
+        new CachedProtoResourcesSerializer());
     this.interceptor = new ProxyStreamInterceptor(new StreamRules(cache.grouping(), listener, cache.groups(),
         security.admission(), security.groupsPerPrincipal()));
   }

@@ -11,6 +11,7 @@ import io.bosun.resources.XdsResources;
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -102,7 +103,7 @@ class XdsResourcesTest {
   void snapshotCarriesPerTypeVersionsAndResources() {
     XdsResources resources = of(List.of(cluster("a", 1), cluster("b", 1)));
 
-    Snapshot snapshot = ProxyGroups.snapshot(resources);
+    Snapshot snapshot = new SharedSnapshots().acquire(resources);
 
     assertThat(snapshot.clusters().version()).isEqualTo(resources.clustersVersion());
     assertThat(snapshot.endpoints().version()).isEqualTo(resources.endpointsVersion());
@@ -111,5 +112,44 @@ class XdsResourcesTest {
     assertThat(snapshot.resources(ResourceType.CLUSTER)).containsOnlyKeys("a", "b");
     assertThat(snapshot.resources(ResourceType.ENDPOINT)).containsOnlyKeys("a", "b");
     assertThat(snapshot.secrets().resources()).isEmpty();
+  }
+
+  @Test
+  void groupsWithTheSameContentShareOneMapPerTypeUntilTheLastLetsGo() {
+    SharedSnapshots shared = new SharedSnapshots();
+    XdsResources one = of(List.of(cluster("a", 1), cluster("b", 1)));
+    // equal content, built separately (as for two proxies of one variant)
+    XdsResources same = of(List.of(cluster("b", 1), cluster("a", 1)));
+    XdsResources other = of(List.of(cluster("a", 2)));
+
+    Snapshot first = shared.acquire(one);
+    Snapshot second = shared.acquire(same);
+    assertThat(second.clusters()).isSameAs(first.clusters());
+    assertThat(second.endpoints()).isSameAs(first.endpoints());
+    assertThat(shared.maps()).as("one map per type").isEqualTo(5);
+
+    Snapshot third = shared.acquire(other);
+    assertThat(third.clusters()).isNotSameAs(first.clusters());
+    assertThat(third.endpoints()).as("the same endpoints: shared").isSameAs(first.endpoints());
+    assertThat(shared.maps()).as("only the clusters differ").isEqualTo(6);
+
+    shared.release(first);
+    assertThat(shared.maps()).as("the second still holds them").isEqualTo(6);
+    shared.release(second);
+    assertThat(shared.maps()).isEqualTo(5);
+    shared.release(third);
+    assertThat(shared.maps()).isZero();
+  }
+
+  @Test
+  void withSecretsKeepsTheOtherVersionsAndComputesItsOwn() {
+    XdsResources base = of(List.of(cluster("a", 1)));
+    String clusters = base.clustersVersion();
+    XdsResources withSecret = base.withSecrets(List.of(Secret.newBuilder().setName("default").build()));
+    assertThat(withSecret.clustersVersion()).isSameAs(clusters);
+    assertThat(withSecret.clusters()).isSameAs(base.clusters());
+    assertThat(withSecret.secretsVersion()).isNotEqualTo(base.secretsVersion());
+    assertThat(withSecret.secretsVersion()).isEqualTo(new XdsResources(base.clusters(), base.endpoints(),
+        base.listeners(), base.routes(), withSecret.secrets()).secretsVersion());
   }
 }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,6 +45,8 @@ public final class PushController implements AutoCloseable {
   private final XdsCache xds;
   private final AtomicLong pushes = new AtomicLong();
   private final AtomicLong translations = new AtomicLong();
+  /** Translation and publishing, at most one thread per core. */
+  private final ForkJoinPool workers = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
   private volatile ConfigGenerator generator;
   /** The store generation {@link #generator} was built from. */
   private long generatorGeneration = -1;
@@ -108,7 +111,10 @@ public final class PushController implements AutoCloseable {
     if (complete.getAsBoolean()) {
       // the store may have moved on since the last push (e.g. it just became complete): a new
       // proxy gets the current config, not the one of the last push
-      send(group, proxy, current());
+      ConfigGenerator gen = current();
+      int variantsBefore = gen.variants();
+      send(group, proxy, gen);
+      translations.addAndGet(gen.variants() - variantsBefore);
     } else {
       LOG.info("proxy {}: config not complete yet, it gets its config once it is", LogSafe.escape(node.getId()));
     }
@@ -128,22 +134,22 @@ public final class PushController implements AutoCloseable {
     Set<String> connected = xds.connectedGroups();
     groups.keySet().retainAll(connected);
     proxies.retainGroups(connected);
-    int changed = 0;
-    for (Map.Entry<String, Proxy> e : groups.entrySet()) {
-      if (send(e.getKey(), e.getValue(), next)) {
-        changed++;
-      }
-    }
+    int variantsBefore = next.variants();
+    // distinct variants translate in parallel; proxies of one variant wait for its single translation
+    long changed = workers.submit(() -> groups.entrySet().parallelStream()
+        .filter(e -> send(e.getKey(), e.getValue(), next)).count()).join();
+    int translated = next.variants() - variantsBefore;
+    translations.addAndGet(translated);
     pushes.incrementAndGet();
-    LOG.info("push: config generation {} translated for {} proxy groups, {} changed, in {} ms",
-        store.generation(), groups.size(), changed, (System.nanoTime() - start) / 1_000_000);
+    LOG.info("push: config generation {}: {} translations for {} proxies, {} changed, in {} ms",
+        store.generation(), translated, groups.size(), changed, (System.nanoTime() - start) / 1_000_000);
   }
 
   /** A generator for the store's current generation (the last one if nothing changed since). */
   private synchronized ConfigGenerator current() {
     long generation = store.generation(); // read first: a later change triggers another push anyway
     if (generation != generatorGeneration) {
-      generator = new ConfigGenerator(store.snapshot());
+      generator = new ConfigGenerator(store.snapshot(), generator);
       generatorGeneration = generation;
     }
     return generator;
@@ -153,14 +159,12 @@ public final class PushController implements AutoCloseable {
     try {
       Proxy served = proxy.withSecretAccess(secretAccess.allowed(proxy.identity()));
       XdsResources config = gen.generate(served);
-      translations.incrementAndGet();
       List<Secret> secrets = config.secrets();
       if (certificates != null && !proxy.identity().isEmpty()) {
         secrets = new ArrayList<>(secrets);
         secrets.addAll(certificates.secrets(Identity.fromSpiffe(proxy.identity()).orElseThrow()));
       }
-      return xds.publish(group, secrets == config.secrets() ? config : new XdsResources(config.clusters(),
-          config.endpoints(), config.listeners(), config.routes(), secrets));
+      return xds.publish(group, secrets == config.secrets() ? config : config.withSecrets(secrets));
     } catch (RuntimeException e) {
       // A translation bug must not take the control plane down; the group keeps its last config.
       LOG.error("proxy {} (group {}): translation failed, keeping its previous config", LogSafe.escape(proxy.id()),
@@ -180,5 +184,6 @@ public final class PushController implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    workers.shutdownNow();
   }
 }

@@ -1,8 +1,10 @@
 package io.bosun.translate;
 
+import io.bosun.model.L4Route;
 import io.bosun.model.MeshSnapshot;
 import io.bosun.model.Proxy;
 import io.bosun.model.ProxyType;
+import io.bosun.model.VirtualService;
 import io.bosun.resources.XdsResources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -18,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Translates one {@link MeshSnapshot} for any number of proxies. Work that does not depend on
  * the proxy (outbound clusters and endpoints) is done once per view of the mesh: once in all when
- * everything is exported everywhere, else once per proxy namespace (exportTo). Pure: no I/O, same
+ * everything is exported everywhere, else once per proxy namespace (exportTo). Proxies that
+ * translation cannot tell apart (see {@link #asSeen}) share one translation and one result
+ * object, so thousands of sidecars cost as much as their distinct variants. Pure: no I/O, same
  * input gives equal output.
  */
 public final class ConfigGenerator {
@@ -31,10 +35,43 @@ public final class ConfigGenerator {
   /** Clusters whose endpoints depend on the client's locality (localityLbSetting), by name. */
   private volatile Map<String, OutboundCluster> localityAware;
   private final Map<String, List<ClusterLoadAssignment>> endpointsByLocality = new ConcurrentHashMap<>();
+  /** Label keys some VirtualService's sourceLabels names: the only labels a sidecar's config depends on. */
+  private volatile Set<String> sourceLabelKeys;
+  private volatile MeshRoutes meshRoutes;
+  private final Map<Variant, XdsResources> byVariant = new ConcurrentHashMap<>();
+
+  /** What a proxy's translation depends on, and nothing more. */
+  private record Variant(Proxy seen, Map<Integer, Boolean> inbound) {
+  }
+
+  /**
+   * The generator of the generation before, while this one has not finished its shared work: its
+   * unchanged endpoint assignments are reused (the same instances, so that comparing them later is
+   * cheap) and, when only endpoints changed, its clusters, listeners and routes too.
+   */
+  private volatile ConfigGenerator previous;
+  /** Whether {@link #previous} differs from this generation in endpoints only. */
+  private final boolean endpointsOnly;
 
   public ConfigGenerator(MeshSnapshot snapshot) {
+    this(snapshot, null);
+  }
+
+  /** A generator for {@code snapshot} that reuses what it can of {@code previous} (the generation before). */
+  public ConfigGenerator(MeshSnapshot snapshot, ConfigGenerator previous) {
     this.snapshot = snapshot;
     this.perNamespace = snapshot.viewNamespace().isEmpty() && snapshot.hasExportRestrictions();
+    if (previous != null) {
+      previous.previous = null; // keep one generation back, never a chain
+    }
+    this.previous = previous;
+    this.endpointsOnly = previous != null && previous.perNamespace == perNamespace
+        && Generations.endpointsOnly(previous.snapshot, snapshot);
+  }
+
+  /** Whether this generation reuses the last one's clusters, listeners and routes (only endpoints changed). */
+  public boolean endpointsOnly() {
+    return endpointsOnly;
   }
 
   public MeshSnapshot snapshot() {
@@ -43,10 +80,47 @@ public final class ConfigGenerator {
 
   public XdsResources generate(Proxy proxy) {
     if (perNamespace) {
-      return views.computeIfAbsent(proxy.namespace(), ns -> new ConfigGenerator(snapshot.visibleTo(ns)))
-          .generate(proxy);
+      ConfigGenerator before = previous;
+      return views.computeIfAbsent(proxy.namespace(), ns -> new ConfigGenerator(snapshot.visibleTo(ns),
+          before == null ? null : before.views.get(ns))).generate(proxy);
     }
     shared();
+    Map<Integer, Boolean> inbound = proxy.type() == ProxyType.SIDECAR
+        ? inboundByIp.getOrDefault(proxy.ip(), Map.of()) : Map.of();
+    return byVariant.computeIfAbsent(new Variant(asSeen(proxy), inbound), v -> translate(v.seen(), v.inbound()));
+  }
+
+  /** How many distinct translations this generator has made. */
+  public int variants() {
+    return byVariant.size();
+  }
+
+  /**
+   * The proxy as translation sees it: type, namespace, whether it may have Secrets, and only
+   * those labels (sourceLabels) and that locality (locality load balancing) that some config
+   * makes matter. Its IP matters only through its inbound ports, which are part of the variant.
+   * A gateway keeps all its labels (Gateway selectors), but there are few gateways.
+   */
+  private Proxy asSeen(Proxy proxy) {
+    Map<String, String> labels = proxy.labels();
+    if (proxy.type() == ProxyType.SIDECAR) {
+      labels = new TreeMap<>(labels);
+      labels.keySet().retainAll(sourceLabelKeys);
+    }
+    String locality = localityAware.isEmpty() ? "" : proxy.locality();
+    return new Proxy("", proxy.type(), "", "", proxy.namespace(), labels, locality, "", proxy.secretAccess());
+  }
+
+  private XdsResources translate(Proxy proxy, Map<Integer, Boolean> inbound) {
+    ConfigGenerator before = previous;
+    XdsResources reusable = endpointsOnly && before != null ? before.byVariant.get(new Variant(proxy, inbound)) : null;
+    if (reusable != null) {
+      // only endpoints changed: the same clusters, listeners and routes, this generation's assignments
+      Set<String> clusterNames = new HashSet<>();
+      reusable.clusters().forEach(c -> clusterNames.add(c.getName()));
+      return reusable.withEndpoints(endpointsFor(proxy.locality()).stream()
+          .filter(e -> clusterNames.contains(e.getClusterName())).toList());
+    }
     List<ClusterLoadAssignment> endpoints = endpointsFor(proxy.locality());
     List<Cluster> servable = SecretBuilder.servable(snapshot, proxy, clusters);
     if (servable.size() != clusters.size()) {
@@ -59,12 +133,11 @@ public final class ConfigGenerator {
       return new XdsResources(servable, endpoints, listeners, RouteBuilder.gateway(snapshot, proxy),
           SecretBuilder.build(snapshot, proxy, servable, listeners));
     }
-    Map<Integer, Boolean> inbound = inboundByIp.getOrDefault(proxy.ip(), Map.of());
     List<Listener> listeners = new ArrayList<>(ListenerBuilder.sidecar(snapshot, proxy));
     List<Cluster> all = new ArrayList<>(servable);
     all.addAll(InboundBuilder.clusters(inbound, snapshot.mesh()));
     listeners.add(InboundBuilder.virtualInbound(snapshot, inbound));
-    return new XdsResources(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy),
+    return new XdsResources(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy, meshRoutes),
         SecretBuilder.build(snapshot, proxy, all, listeners));
   }
 
@@ -86,14 +159,40 @@ public final class ConfigGenerator {
       return;
     }
     List<OutboundCluster> outbound = OutboundCluster.all(snapshot);
-    List<Cluster> all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
-    all.addAll(ClusterBuilder.special(snapshot.mesh()));
-    endpoints = EndpointBuilder.build(outbound);
+    ConfigGenerator before = previous;
+    if (before != null && before.clusters == null) {
+      before = null; // it never translated anything: nothing to take over
+    }
+    List<Cluster> all;
+    if (endpointsOnly && before != null) {
+      all = before.clusters;
+    } else {
+      all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
+      all.addAll(ClusterBuilder.special(snapshot.mesh()));
+    }
+    endpoints = before == null ? EndpointBuilder.build(outbound)
+        : Generations.keepUnchanged(EndpointBuilder.build(outbound), before.endpoints);
     inboundByIp = InboundBuilder.byIp(snapshot);
     Map<String, OutboundCluster> aware = new TreeMap<>();
     outbound.stream().filter(oc -> oc.policy().locality() != null && oc.policy().locality().enabled())
         .forEach(oc -> aware.put(oc.name(), oc));
     localityAware = Map.copyOf(aware);
+    sourceLabelKeys = sourceLabelKeys(snapshot);
+    meshRoutes = new MeshRoutes(snapshot);
     clusters = List.copyOf(all);
+  }
+
+  private static Set<String> sourceLabelKeys(MeshSnapshot snapshot) {
+    Set<String> keys = new HashSet<>();
+    for (VirtualService vs : snapshot.virtualServices()) {
+      vs.http().forEach(r -> r.matches().forEach(m -> keys.addAll(m.sourceLabels().keySet())));
+      for (L4Route r : vs.tcp()) {
+        r.matches().forEach(m -> keys.addAll(m.sourceLabels().keySet()));
+      }
+      for (L4Route r : vs.tls()) {
+        r.matches().forEach(m -> keys.addAll(m.sourceLabels().keySet()));
+      }
+    }
+    return Set.copyOf(keys);
   }
 }

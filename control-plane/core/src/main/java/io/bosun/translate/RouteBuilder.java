@@ -32,6 +32,11 @@ public final class RouteBuilder {
 
   /** One table per HTTP service port ({@code "9080"}), one virtual host per service on that port. */
   public static List<RouteConfiguration> sidecar(MeshSnapshot snapshot, Proxy proxy) {
+    return sidecar(snapshot, proxy, new MeshRoutes(snapshot));
+  }
+
+  /** As {@link #sidecar(MeshSnapshot, Proxy)}, with the snapshot's VirtualServices already indexed. */
+  static List<RouteConfiguration> sidecar(MeshSnapshot snapshot, Proxy proxy, MeshRoutes meshRoutes) {
     Map<Integer, List<Service>> byPort = new TreeMap<>();
     for (Service svc : snapshot.registry().services()) {
       for (ServicePort p : svc.ports()) {
@@ -44,9 +49,10 @@ public final class RouteBuilder {
     byPort.forEach((port, services) -> {
       RouteTable table = new RouteTable(Names.sidecarRoute(port));
       for (Service svc : services) {
-        VirtualService vs = meshVirtualService(snapshot, svc.hostname());
-        List<Route> routes = vs == null ? List.of() : HttpRoutes.translate(vs.http(), snapshot,
-            new HttpRoutes.Context(proxy.labels(), proxy.namespace(), VirtualService.MESH, port));
+        VirtualService vs = meshRoutes.forHost(svc.hostname());
+        List<Route> routes = vs == null ? List.of() : meshRoutes.routes(vs, port, proxy, () ->
+            HttpRoutes.translate(vs.http(), snapshot,
+                new HttpRoutes.Context(proxy.labels(), proxy.namespace(), VirtualService.MESH, port)));
         if (routes.isEmpty()) {
           routes = List.of(HttpRoutes.defaultRoute(Names.outboundCluster(port, "", svc.hostname()), snapshot.mesh()));
         }
@@ -146,15 +152,6 @@ public final class RouteBuilder {
       }
     }
     return out;
-  }
-
-  private static VirtualService meshVirtualService(MeshSnapshot snapshot, String hostname) {
-    for (VirtualService vs : snapshot.virtualServices()) {
-      if (vs.appliesToMesh() && vs.hosts().stream().anyMatch(h -> Hosts.matches(h, hostname))) {
-        return vs;
-      }
-    }
-    return null;
   }
 
   /** Istio's domains for a service: the FQDN, the short forms the proxy's namespace can use,
