@@ -22,20 +22,23 @@ public final class Crds {
   }
 
   public static void install(KubernetesClient k) throws IOException {
+    int installed = 0;
     try (Stream<Path> files = Files.list(K8sBinaries.repoRoot().resolve("crds"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
         try (InputStream in = Files.newInputStream(f)) {
           CustomResourceDefinition crd = k.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
           k.resource(crd).serverSideApply();
+          installed++;
         }
       }
     }
+    int expected = installed;
     await("CRDs established").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> k.apiextensions().v1()
         .customResourceDefinitions().list().getItems().stream()
         .filter(c -> c.getSpec().getGroup().equals("networking.istio.io"))
         .filter(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
             .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")))
-        .count() == 4);
+        .count() == expected);
   }
 
   /** Applies every Istio object of samples/ (generic, so any served version works); returns how many. */

@@ -14,6 +14,7 @@ import io.bosun.runtime.KubeBosun;
 import io.fabric8.istio.api.api.meta.v1alpha1.IstioCondition;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -170,6 +171,40 @@ class KubeModeIT {
           .stream().anyMatch(c -> c.getType().equals("Reconciled") && c.getStatus().equals("True"));
     });
     assertThat(ok).isNotNull();
+  }
+
+  /** The Sidecar kind is watched (v1 on the real API server) and validated, with its status, like the others. */
+  @Test
+  @Order(3)
+  void aSidecarIsValidatedWithStatus() {
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: scoped, namespace: shop}
+        spec:
+          workloadSelector: {labels: {app: nobody}}
+          egress: [{hosts: ["reviews.shop.svc.cluster.local"]}]
+        """);
+    await("Reconciled=False on the Sidecar").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+        sidecarCondition("False", "spec.egress[0].hosts[0]: must be namespace/dnsName"));
+    apply("""
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: scoped, namespace: shop}
+        spec:
+          workloadSelector: {labels: {app: nobody}}
+          egress: [{hosts: ["./reviews.shop.svc.cluster.local"]}]
+        """);
+    await("Reconciled=True on the fixed Sidecar").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+        sidecarCondition("True", ""));
+    k.resources(Sidecar.class).inNamespace("shop").withName("scoped").delete();
+  }
+
+  private static boolean sidecarCondition(String status, String message) {
+    Sidecar sc = k.resources(Sidecar.class).inNamespace("shop").withName("scoped").get();
+    return sc.getStatus() != null && sc.getStatus().getConditions() != null && sc.getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("Reconciled") && c.getStatus().equals(status)
+            && c.getMessage().contains(message) && c.getObservedGeneration().equals(sc.getMetadata().getGeneration()));
   }
 
   /**

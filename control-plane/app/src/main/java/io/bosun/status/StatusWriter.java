@@ -10,6 +10,7 @@ import io.fabric8.istio.api.api.meta.v1alpha1.IstioStatus;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -140,6 +141,8 @@ public final class StatusWriter {
       status = d.getStatus();
     } else if (obj instanceof Gateway g) {
       status = g.getStatus();
+    } else if (obj instanceof Sidecar sc) {
+      status = sc.getStatus();
     }
     return status == null ? null : status.getConditions();
   }

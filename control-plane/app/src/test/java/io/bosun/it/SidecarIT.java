@@ -274,6 +274,41 @@ class SidecarIT {
     assertThat(Access.forwardDrops(pod)).as("the host's FORWARD drop rule for the pod's link").matches("[0-9]+");
   }
 
+  /**
+   * A Sidecar resource scopes what the sidecar imports (only reviews here) and overrides the mesh's
+   * outboundTrafficPolicy (ALLOW_ANY over the mesh's REGISTRY_ONLY); deleting it restores both.
+   */
+  @Test
+  @Order(7)
+  void aSidecarResourceScopesEgressAndOverridesTheOutboundPolicy() throws IOException {
+    Path sidecar = config.resolve("sidecar.yaml");
+    Files.writeString(sidecar, """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: default}
+        spec:
+          egress: [{hosts: ["./reviews.default.svc.cluster.local"]}]
+          outboundTrafficPolicy: {mode: ALLOW_ANY}
+        """);
+    String dns = "outbound|80||outside-dns.example.com";
+    await("the Sidecar applied at the sidecar").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+      String dump = pod.exec(false, "curl", "-s", "127.0.0.1:15000/config_dump");
+      return !dump.contains(dns) && dump.contains("\"allow_any\"") && !dump.contains("\"block_all\"");
+    });
+    assertThat(curlInPod("http://" + VIP + ":9080/")).as("imported: reviews").startsWith("reviews v1");
+    long passthrough = stat("cluster.PassthroughCluster.upstream_cx_total");
+    assertThat(curlInPod("http://" + pod.hostIp() + ":" + outside.port() + "/"))
+        .as("ALLOW_ANY from the Sidecar: an unknown destination passes").startsWith("outside v1");
+    assertThat(stat("cluster.PassthroughCluster.upstream_cx_total")).isGreaterThan(passthrough);
+
+    Files.delete(sidecar);
+    await("the Sidecar's removal at the sidecar").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+      String dump = pod.exec(false, "curl", "-s", "127.0.0.1:15000/config_dump");
+      return dump.contains(dns) && dump.contains("\"block_all\"");
+    });
+    assertThat(curlInPod("http://outside-dns.example.com/")).as("imported again").startsWith("outside v1");
+  }
+
   private static String curlInPod(String... args) {
     List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-m", "10"));
     cmd.addAll(List.of(args));

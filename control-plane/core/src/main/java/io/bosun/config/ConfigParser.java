@@ -149,6 +149,10 @@ public final class ConfigParser {
         case SERVICE_ENTRY -> {
           return ServiceEntryConverter.convert(ref, source, spec(spec, ServiceEntry.class));
         }
+        case SIDECAR -> {
+          return SidecarConverter.convert(ref, source, spec(spec,
+              io.fabric8.istio.api.api.networking.v1alpha3.Sidecar.class));
+        }
         default -> {
           // not an Istio kind Bosun reads: reported below
         }
@@ -160,7 +164,7 @@ public final class ConfigParser {
 
   private static String unsupported(String apiVersion, String kind) {
     return "unsupported kind " + apiVersion + " " + kind
-        + " (supported: networking.istio.io VirtualService, DestinationRule, Gateway, ServiceEntry;"
+        + " (supported: networking.istio.io VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar;"
         + " v1 Service, Pod, Node, Namespace, Secret (TLS), ConfigMap istio (mesh config);"
         + " discovery.k8s.io/v1 EndpointSlice)";
   }

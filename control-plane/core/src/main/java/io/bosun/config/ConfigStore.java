@@ -15,6 +15,7 @@ import io.bosun.model.PodInfo;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.ServiceEntry;
 import io.bosun.model.ServiceRegistry;
+import io.bosun.model.Sidecar;
 import io.bosun.model.TlsSecret;
 import io.bosun.model.VirtualService;
 import java.util.ArrayList;
@@ -219,7 +220,7 @@ public final class ConfigStore {
     // one mesh config is expected; if several namespaces hold one (standalone), the first in order wins
     MeshConfig mesh = of(byType, MeshConfig.class).stream().findFirst().orElse(MeshConfig.DEFAULT);
     return new MeshSnapshot(registry, of(byType, VirtualService.class), of(byType, DestinationRule.class),
-        of(byType, Gateway.class), mesh, of(byType, TlsSecret.class), "");
+        of(byType, Gateway.class), mesh, of(byType, TlsSecret.class), "", of(byType, Sidecar.class));
   }
 
   @SuppressWarnings("unchecked")

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +50,8 @@ public final class CrdGenerator {
                   "Whether the service is external to the mesh or part of the mesh (MESH_EXTERNAL or MESH_INTERNAL)"),
               column("Resolution", "string", ".spec.resolution",
                   "Service resolution mode for the hosts (NONE, STATIC, or DNS)"),
-              age())));
+              age())),
+      new Kind("Sidecar", "sidecars", null, Sidecar.class, List.of(age())));
 
   private CrdGenerator() {
   }
@@ -111,14 +113,26 @@ public final class CrdGenerator {
         "spec", map(
             "group", GROUP,
             "scope", "Namespaced",
-            "names", map("kind", k.kind(), "listKind", k.kind() + "List", "plural", k.plural(),
-                "singular", k.kind().toLowerCase(Locale.ROOT), "shortNames", List.of(k.shortName()),
-                "categories", List.of("istio-io", "networking-istio-io")),
+            "names", names(k),
             "versions", versions));
   }
 
   public static String yaml(Kind k) {
     return yaml(k, false);
+  }
+
+  /** Istio's names for the kind; Sidecar has no short name. */
+  private static Map<String, Object> names(Kind k) {
+    Map<String, Object> names = new LinkedHashMap<>();
+    names.put("kind", k.kind());
+    names.put("listKind", k.kind() + "List");
+    names.put("plural", k.plural());
+    names.put("singular", k.kind().toLowerCase(Locale.ROOT));
+    if (k.shortName() != null) {
+      names.put("shortNames", List.of(k.shortName()));
+    }
+    names.put("categories", List.of("istio-io", "networking-istio-io"));
+    return names;
   }
 
   public static String yaml(Kind k, boolean forHelm) {

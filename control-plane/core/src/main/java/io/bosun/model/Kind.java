@@ -15,6 +15,7 @@ public enum Kind {
   SECRET("Secret", false),
   SERVICE("Service", false),
   SERVICE_ENTRY("ServiceEntry", true),
+  SIDECAR("Sidecar", true),
   VIRTUAL_SERVICE("VirtualService", true);
 
   private final String kindName;

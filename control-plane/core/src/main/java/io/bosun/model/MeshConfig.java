@@ -36,4 +36,10 @@ public record MeshConfig(boolean registryOnly, RouteActions.Retry defaultRetry, 
   public boolean tracing() {
     return enableTracing && !zipkinAddress.isEmpty();
   }
+
+  /** This mesh config with another outboundTrafficPolicy (a Sidecar's). */
+  public MeshConfig withRegistryOnly(boolean only) {
+    return only == registryOnly ? this : new MeshConfig(only, defaultRetry, accessLogFile, accessLogJson,
+        accessLogFormat, enableTracing, zipkinAddress, samplingPercent, connectTimeout, trustDomain);
+  }
 }

@@ -5,5 +5,5 @@ package io.bosun.model;
  * Sealed, so a new kind is added here, in {@link Kind} and in the store's snapshot together.
  */
 public sealed interface MeshResource permits DestinationRule, EndpointSlice, Gateway, Ignored, KubeService,
-    MeshConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceEntry, TlsSecret, VirtualService {
+    MeshConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceEntry, Sidecar, TlsSecret, VirtualService {
 }

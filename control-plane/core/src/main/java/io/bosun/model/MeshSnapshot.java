@@ -2,6 +2,7 @@ package io.bosun.model;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -11,10 +12,11 @@ import java.util.Optional;
  * @param secrets       TLS Secrets that {@code credentialName} fields may name
  * @param viewNamespace empty for the whole mesh; else the namespace this snapshot was narrowed to
  *                      by {@link #visibleTo(String)}
+ * @param sidecars      the Sidecar resources; empty in a snapshot already scoped by one
  */
 public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
                            List<DestinationRule> destinationRules, List<Gateway> gateways, MeshConfig mesh,
-                           List<TlsSecret> secrets, String viewNamespace) {
+                           List<TlsSecret> secrets, String viewNamespace, List<Sidecar> sidecars) {
 
   public MeshSnapshot {
     virtualServices = Delegation.flatten(virtualServices).stream().sorted(Comparator.comparing(VirtualService::ref))
@@ -24,6 +26,13 @@ public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtua
     mesh = mesh == null ? MeshConfig.DEFAULT : mesh;
     secrets = secrets == null ? List.of() : secrets.stream().sorted(Comparator.comparing(TlsSecret::ref)).toList();
     viewNamespace = viewNamespace == null ? "" : viewNamespace;
+    sidecars = sidecars == null ? List.of() : sidecars.stream().sorted(Comparator.comparing(Sidecar::ref)).toList();
+  }
+
+  public MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
+                      List<DestinationRule> destinationRules, List<Gateway> gateways, MeshConfig mesh,
+                      List<TlsSecret> secrets, String viewNamespace) {
+    this(registry, virtualServices, destinationRules, gateways, mesh, secrets, viewNamespace, List.of());
   }
 
   public MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
@@ -54,7 +63,37 @@ public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtua
             .toList(),
         destinationRules.stream().filter(dr -> ExportTo.visible(dr.exportTo(), dr.ref().namespace(), namespace))
             .toList(),
-        gateways, mesh, secrets, namespace);
+        gateways, mesh, secrets, namespace, sidecars);
+  }
+
+  /**
+   * The Sidecar resource that applies to a sidecar in {@code namespace} with {@code labels}, as
+   * Istio picks it: one of its namespace selecting it, else its namespace's selector-less one,
+   * else the root namespace's selector-less one. Ties go to the first by name.
+   */
+  public Optional<Sidecar> sidecarFor(String namespace, Map<String, String> labels) {
+    Optional<Sidecar> selecting = sidecars.stream().filter(s -> s.ref().namespace().equals(namespace)
+        && s.workloadSelector() != null && s.selects(labels)).findFirst();
+    if (selecting.isPresent()) {
+      return selecting;
+    }
+    Optional<Sidecar> own = sidecars.stream().filter(s -> s.ref().namespace().equals(namespace)
+        && s.workloadSelector() == null).findFirst();
+    return own.isPresent() ? own : sidecars.stream().filter(s -> s.ref().namespace().equals(Sidecar.ROOT_NAMESPACE)
+        && s.workloadSelector() == null).findFirst();
+  }
+
+  /**
+   * The mesh as a sidecar of {@code namespace} under {@code sidecar} sees it: only the services and
+   * VirtualServices it imports, and its outboundTrafficPolicy.
+   */
+  public MeshSnapshot scopedBy(Sidecar sidecar, String namespace) {
+    return new MeshSnapshot(registry.only(s -> sidecar.imports(s.namespace(), s.hostname(), namespace)),
+        virtualServices.stream().filter(vs -> vs.isDelegate()
+            || vs.hosts().stream().anyMatch(h -> sidecar.imports(vs.ref().namespace(), h, namespace))).toList(),
+        destinationRules, gateways,
+        sidecar.registryOnly() == null ? mesh : mesh.withRegistryOnly(sidecar.registryOnly()), secrets,
+        viewNamespace, List.of());
   }
 
   /** The Secret {@code name} of {@code namespace}, if there is one. */

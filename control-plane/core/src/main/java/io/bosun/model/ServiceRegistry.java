@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * Every service the mesh knows, by hostname, with its endpoints. Built from Kubernetes
@@ -110,6 +111,21 @@ public final class ServiceRegistry {
     Map<String, List<Endpoint>> e = new TreeMap<>();
     services.forEach((host, svc) -> {
       if (ExportTo.visible(svc.exportTo(), svc.namespace(), namespace)) {
+        s.put(host, svc);
+        if (endpoints.containsKey(host)) {
+          e.put(host, endpoints.get(host));
+        }
+      }
+    });
+    return new ServiceRegistry(Map.copyOf(s), Map.copyOf(e), podLocalities);
+  }
+
+  /** The registry with only the services {@code keep} accepts (a Sidecar's imports). */
+  public ServiceRegistry only(Predicate<Service> keep) {
+    Map<String, Service> s = new TreeMap<>();
+    Map<String, List<Endpoint>> e = new TreeMap<>();
+    services.forEach((host, svc) -> {
+      if (keep.test(svc)) {
         s.put(host, svc);
         if (endpoints.containsKey(host)) {
           e.put(host, endpoints.get(host));

@@ -4,6 +4,7 @@ import io.bosun.model.L4Route;
 import io.bosun.model.MeshSnapshot;
 import io.bosun.model.Proxy;
 import io.bosun.model.ProxyType;
+import io.bosun.model.Sidecar;
 import io.bosun.model.VirtualService;
 import io.bosun.resources.XdsResources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +31,8 @@ public final class ConfigGenerator {
   private final MeshSnapshot snapshot;
   private final boolean perNamespace;
   private final Map<String, ConfigGenerator> views = new ConcurrentHashMap<>();
+  /** By Sidecar resource and workload namespace: the mesh as the sidecars it applies to see it. */
+  private final Map<String, ConfigGenerator> scoped = new ConcurrentHashMap<>();
   private volatile List<Cluster> clusters;
   private volatile List<ClusterLoadAssignment> endpoints;
   private volatile Map<String, Map<Integer, Boolean>> inboundByIp;
@@ -87,12 +91,27 @@ public final class ConfigGenerator {
     shared();
     Map<Integer, Boolean> inbound = proxy.type() == ProxyType.SIDECAR
         ? inboundByIp.getOrDefault(proxy.ip(), Map.of()) : Map.of();
+    Optional<Sidecar> sidecar = proxy.type() == ProxyType.SIDECAR
+        ? snapshot.sidecarFor(proxy.namespace(), proxy.labels()) : Optional.empty();
+    if (sidecar.isPresent()) {
+      // its inbound side stays what the whole mesh says: a Sidecar's egress imports do not change it
+      ConfigGenerator before = previous;
+      String key = sidecar.get().ref() + "@" + proxy.namespace();
+      return scoped.computeIfAbsent(key, k -> new ConfigGenerator(snapshot.scopedBy(sidecar.get(), proxy.namespace()),
+          before == null ? null : before.scoped.get(k))).generate(proxy, inbound);
+    }
+    return generate(proxy, inbound);
+  }
+
+  private XdsResources generate(Proxy proxy, Map<Integer, Boolean> inbound) {
+    shared();
     return byVariant.computeIfAbsent(new Variant(asSeen(proxy), inbound), v -> translate(v.seen(), v.inbound()));
   }
 
-  /** How many distinct translations this generator has made. */
+  /** How many distinct translations this generator has made (in its views too). */
   public int variants() {
-    return byVariant.size();
+    return byVariant.size() + views.values().stream().mapToInt(ConfigGenerator::variants).sum()
+        + scoped.values().stream().mapToInt(ConfigGenerator::variants).sum();
   }
 
   /**

@@ -127,13 +127,13 @@ class ValidationTest {
   void aKindBosunDoesNotReadIsReportedAgainstItsFileByName() {
     ConfigParser.Parsed parsed = new ConfigParser().parse("f.yaml", """
         apiVersion: networking.istio.io/v1
-        kind: Sidecar
+        kind: WorkloadEntry
         metadata: {name: s}
         spec: {}
         """);
     assertThat(parsed.conversions()).isEmpty();
     assertThat(parsed.fileErrors()).extracting(ConfigError::toString).singleElement().asString()
-        .startsWith("f.yaml: Sidecar default/s: kind: unsupported kind networking.istio.io/v1 Sidecar");
+        .startsWith("f.yaml: WorkloadEntry default/s: kind: unsupported kind networking.istio.io/v1 WorkloadEntry");
   }
 
   @ParameterizedTest

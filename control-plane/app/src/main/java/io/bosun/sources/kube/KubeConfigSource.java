@@ -10,6 +10,7 @@ import io.bosun.model.ResourceRef;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -47,6 +48,7 @@ public final class KubeConfigSource implements AutoCloseable {
       DestinationRule.class,
       Gateway.class,
       ServiceEntry.class,
+      Sidecar.class,
       Service.class, EndpointSlice.class, Pod.class, Namespace.class, Secret.class,
       Node.class);
 
