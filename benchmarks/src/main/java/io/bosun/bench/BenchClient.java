@@ -55,6 +55,7 @@ final class BenchClient implements AutoCloseable {
     cmd.add(Integer.toString(mesh.services()));
     cmd.add(Integer.toString(mesh.namespaces()));
     cmd.add(Integer.toString(mesh.replicas()));
+    cmd.add(mesh.scoped() ? "scoped" : "whole");
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);

@@ -39,7 +39,8 @@ public final class BenchServer {
   }
 
   public static void main(String[] args) throws Exception {
-    MeshGen mesh = new MeshGen(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+    MeshGen mesh = new MeshGen(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+        args.length > 3 && args[3].equals("scoped"));
     new BenchServer(mesh).run(System.out);
   }
 

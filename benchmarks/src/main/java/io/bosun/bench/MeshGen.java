@@ -10,9 +10,13 @@ import java.util.List;
  * splitting traffic between them. Text, so Bosun reads it through its own parser, as it reads the
  * informers' objects. Pure: the same sizes always give the same documents.
  */
-record MeshGen(int services, int namespaces, int replicas) {
+record MeshGen(int services, int namespaces, int replicas, boolean scoped) {
   /** Replicas a service can be scaled to (the pod IP scheme reserves this many per service). */
   static final int MAX_REPLICAS = 256;
+
+  MeshGen(int services, int namespaces, int replicas) {
+    this(services, namespaces, replicas, false);
+  }
 
   MeshGen {
     if (services < 1 || namespaces < 1 || replicas < 0 || replicas > MAX_REPLICAS) {
@@ -58,7 +62,28 @@ record MeshGen(int services, int namespaces, int replicas) {
       docs.add(destinationRule(s));
       docs.add(virtualService(s, 90));
     }
+    if (scoped) {
+      for (int n = 0; n < namespaces; n++) {
+        docs.add(sidecar("ns-" + n));
+      }
+    }
     return docs;
+  }
+
+  /** A namespace's Sidecar importing only its own services (what scoping a mesh usually starts with). */
+  static String sidecar(String namespace) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: default, namespace: %s}
+        spec:
+          egress: [{hosts: ["./*"]}]
+        """.formatted(namespace);
+  }
+
+  /** Whether a sidecar of {@code namespace} imports {@code service}. */
+  boolean visible(int service, String namespace) {
+    return !scoped || namespace(service).equals(namespace);
   }
 
   String service(int s) {

@@ -16,7 +16,8 @@ import java.util.Map;
  * Runs the scale scenarios and prints one table row each; with {@code --record FILE} also
  * appends the rows, dated and with the commit, to that file (BENCHMARKS.md). Usage:
  * {@code Scale [S1|S2|S3|S4 ...] [--services N] [--namespaces N] [--proxies N] [--minutes M]
- * [--delta] [--record FILE]}; the defaults are the sizes BENCHMARKS.md names.
+ * [--delta] [--scoped] [--xmx SIZE] [--record FILE]}; the defaults are the sizes BENCHMARKS.md names; --xmx is
+ * the heap of S4's Bosun (1g).
  */
 public final class Scale {
   private Scale() {
@@ -29,6 +30,8 @@ public final class Scale {
     int proxies = 2000;
     double minutes = 10;
     boolean delta = false;
+    boolean scoped = false;
+    String xmx = "1g";
     Path record = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -37,6 +40,8 @@ public final class Scale {
         case "--proxies" -> proxies = Integer.parseInt(args[++i]);
         case "--minutes" -> minutes = Double.parseDouble(args[++i]);
         case "--delta" -> delta = true;
+        case "--scoped" -> scoped = true;
+        case "--xmx" -> xmx = args[++i];
         case "--record" -> record = Path.of(args[++i]);
         default -> scenarios.add(args[i].toUpperCase(Locale.ROOT));
       }
@@ -49,8 +54,8 @@ public final class Scale {
     int exit = 0;
     for (String s : scenarios) {
       Scenarios.Setup setup = new Scenarios.Setup(services, namespaces, proxies, delta,
-          s.equals("S3") ? Duration.ofSeconds(Math.min(60, churn.toSeconds())) : churn, s.equals("S4") ? "1g" : null,
-          logs);
+          s.equals("S3") ? Duration.ofSeconds(Math.min(60, churn.toSeconds())) : churn, s.equals("S4") ? xmx : null,
+          logs, scoped);
       Scenarios.Result r = switch (s) {
         case "S1" -> Scenarios.s1(setup);
         case "S2" -> Scenarios.s2(setup);

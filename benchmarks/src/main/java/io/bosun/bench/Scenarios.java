@@ -19,14 +19,20 @@ import java.util.concurrent.TimeoutException;
  */
 final class Scenarios {
   /** Sizes and knobs of one run. */
-  record Setup(int services, int namespaces, int proxies, boolean delta, Duration churn, String xmx, Path logDir) {
+  record Setup(int services, int namespaces, int proxies, boolean delta, Duration churn, String xmx, Path logDir,
+               boolean scoped) {
+    Setup(int services, int namespaces, int proxies, boolean delta, Duration churn, String xmx, Path logDir) {
+      this(services, namespaces, proxies, delta, churn, xmx, logDir, false);
+    }
+
     MeshGen mesh() {
-      return new MeshGen(services, namespaces, 3);
+      return new MeshGen(services, namespaces, 3, scoped);
     }
 
     String describe() {
       return services + " services x 3 endpoints, " + proxies + " " + (delta ? "delta" : "SotW")
-          + " sidecars in " + namespaces + " namespaces" + (xmx == null ? "" : ", -Xmx" + xmx);
+          + " sidecars in " + namespaces + " namespaces" + (scoped ? ", each namespace's Sidecar importing ./*" : "")
+          + (xmx == null ? "" : ", -Xmx" + xmx);
     }
   }
 
@@ -54,15 +60,15 @@ final class Scenarios {
       BenchClient.Stats before = bosun.stats();
       long start = System.nanoTime();
       Random random = new Random(1);
-      long ticks = setup.churn().toMillis() / 200;
+      long ticks = setup.churn().toMillis() / 1000;
       for (long i = 0; i < ticks; i++) {
-        // every 200 ms one rescale; every 2 s a weight change as well
+        // a rolling deployment's pace: one rescale a second, a weight change every 30 s
         int s = random.nextInt(mesh.services() - 1);
         expected.scale(bosun, s, expected.replicas[s] == 3 ? 4 : 3);
-        if (i % 10 == 0) {
+        if (i % 30 == 0) {
           expected.weight(bosun, random.nextInt(mesh.services() - 1), 10 + random.nextInt(81));
         }
-        sleepUntil(start + (i + 1) * 200_000_000L);
+        sleepUntil(start + (i + 1) * 1_000_000_000L);
       }
       BenchClient.Stats after = bosun.stats();
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -70,7 +76,7 @@ final class Scenarios {
       bosun.send("gc");
       BenchClient.Stats settled = bosun.stats();
       Map<String, String> values = new LinkedHashMap<>();
-      values.put("churn", String.format("%.0f s: %d rescales, %d weight changes", seconds, ticks, (ticks + 9) / 10));
+      values.put("churn", String.format("%.0f s: %d rescales, %d weight changes", seconds, ticks, (ticks + 29) / 30));
       values.put("Bosun CPU", String.format("%.2f cores average", (after.cpuMillis() - before.cpuMillis()) / 1000.0
           / seconds));
       values.put("heap", mib(after.heapPeak()) + " peak, " + mib(settled.heapUsed()) + " after GC");
@@ -97,9 +103,13 @@ final class Scenarios {
         long mark = System.nanoTime();
         fleet.mark(mark);
         expected.weight(bosun, 0, 50 + round);
-        long[] acked = fleet.awaitAll(p -> p.seen().get(SimProxy.RDS).ackedAfterMark != 0, CONVERGE);
+        // the proxies that import svc-0: all of them, or with Sidecar scoping those of its namespace
+        long[] acked = fleet.awaitAll(p -> !mesh.visible(0, p.namespace())
+            || p.seen().get(SimProxy.RDS).ackedAfterMark != 0, CONVERGE);
         for (SimProxy p : fleet.proxies) {
-          latencies.add((p.seen().get(SimProxy.RDS).ackedAfterMark - mark) / 1_000_000);
+          if (mesh.visible(0, p.namespace())) {
+            latencies.add((p.seen().get(SimProxy.RDS).ackedAfterMark - mark) / 1_000_000);
+          }
         }
         if (acked.length != fleet.proxies.size()) {
           failures.add("round " + round + ": not every proxy ACKed");
@@ -276,6 +286,12 @@ final class Scenarios {
       }
       for (int s = 0; s < mesh.services(); s++) {
         String cluster = "outbound|80||" + mesh.host(s);
+        if (!mesh.visible(s, p.namespace())) {
+          if (endpoints.containsKey(cluster)) {
+            return cluster + " is not imported by its Sidecar but configured";
+          }
+          continue;
+        }
         Integer n = endpoints.get(cluster);
         if (n == null || n != replicas[s]) {
           return cluster + " has " + n + " endpoints, expected " + replicas[s];

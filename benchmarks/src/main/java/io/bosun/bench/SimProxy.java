@@ -78,6 +78,10 @@ final class SimProxy {
     return node.getId();
   }
 
+  String namespace() {
+    return node.getMetadata().getFieldsOrThrow("NAMESPACE").getStringValue();
+  }
+
   synchronized void connect(Channel channel) {
     var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
     if (delta) {
@@ -322,7 +326,7 @@ final class SimProxy {
     }
     try {
       T parsed = any.unpack(type);
-      if (PARSED.size() > 500_000) {
+      if (PARSED.size() > 100_000) {
         PARSED.clear();
       }
       PARSED.put(any, parsed);

@@ -44,6 +44,11 @@ class ScaleScenariosIT {
   }
 
   @Test
+  void s2WithEachNamespaceScopedBySidecars() throws Exception {
+    check(Scenarios.s2(new Scenarios.Setup(40, 5, 60, false, Duration.ZERO, null, logs, true)));
+  }
+
+  @Test
   void s3EndpointChurnSendsOnlyEndpoints() throws Exception {
     check(Scenarios.s3(setup(false, Duration.ofSeconds(8)), 30));
   }
