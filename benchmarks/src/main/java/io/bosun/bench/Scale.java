@@ -17,7 +17,7 @@ import java.util.Map;
  * appends the rows, dated and with the commit, to that file (BENCHMARKS.md). Usage:
  * {@code Scale [S1|S2|S3|S4 ...] [--services N] [--namespaces N] [--proxies N] [--minutes M]
  * [--delta] [--scoped] [--xmx SIZE] [--record FILE]}; the defaults are the sizes BENCHMARKS.md names; --xmx is
- * the heap of S4's Bosun (1g).
+ * Bosun's heap (default: the JVM's, and 1g for S4).
  */
 public final class Scale {
   private Scale() {
@@ -31,7 +31,7 @@ public final class Scale {
     double minutes = 10;
     boolean delta = false;
     boolean scoped = false;
-    String xmx = "1g";
+    String xmx = null;
     Path record = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -54,7 +54,8 @@ public final class Scale {
     int exit = 0;
     for (String s : scenarios) {
       Scenarios.Setup setup = new Scenarios.Setup(services, namespaces, proxies, delta,
-          s.equals("S3") ? Duration.ofSeconds(Math.min(60, churn.toSeconds())) : churn, s.equals("S4") ? xmx : null,
+          s.equals("S3") ? Duration.ofSeconds(Math.min(60, churn.toSeconds())) : churn,
+          xmx != null ? xmx : s.equals("S4") ? "1g" : null,
           logs, scoped);
       Scenarios.Result r = switch (s) {
         case "S1" -> Scenarios.s1(setup);

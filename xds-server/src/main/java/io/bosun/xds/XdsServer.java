@@ -5,7 +5,6 @@ import io.bosun.xds.auth.Authenticator;
 import io.bosun.xds.auth.CallerInterceptor;
 import io.bosun.xds.auth.XdsSecurity;
 import io.bosun.xds.status.SyncTracker;
-import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -53,6 +52,7 @@ public final class XdsServer implements AutoCloseable {
   private final ServerBuilder<?> builder;  // null: no plaintext port
   private final XdsCache xdsCache;
   private final V3DiscoveryServer discovery;
+  private final SendExecutors sends = new SendExecutors();
   private final ProxyStreamInterceptor interceptor;
   private final XdsSecurity security;
   private final Map<String, AtomicInteger> openCalls = CallerInterceptor.newCounters();
@@ -96,7 +96,7 @@ public final class XdsServer implements AutoCloseable {
     this.xdsCache = Objects.requireNonNull(cache, "cache");
     LenientWatcher watcher = new LenientWatcher(cache.cache());
     // proxies share resource instances, so each is packed into an Any once, not once per proxy
-    this.discovery = new V3DiscoveryServer(List.of(cache.syncTracker(), watcher), watcher, new DefaultExecutorGroup(),
+    this.discovery = new V3DiscoveryServer(List.of(cache.syncTracker(), watcher), watcher, sends,
         new CachedProtoResourcesSerializer());
     this.interceptor = new ProxyStreamInterceptor(new StreamRules(cache.grouping(), listener, cache.groups(),
         security.admission(), security.groupsPerPrincipal()));
@@ -228,6 +228,7 @@ public final class XdsServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    sends.close();
     log.info("xDS server stopped");
   }
 
