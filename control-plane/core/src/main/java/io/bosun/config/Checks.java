@@ -129,6 +129,22 @@ final class Checks {
     return out;
   }
 
+  /** A workloadSelector's labels: at least one, each a valid key and value; never null. */
+  static Map<String, String> workloadSelector(Map<String, String> labels, String field, Problems problems) {
+    Map<String, String> selector = labels == null ? Map.of() : labels;
+    if (selector.isEmpty()) {
+      problems.error(field, "at least one label is required");
+    }
+    selector.forEach((k, v) -> {
+      if (!labelKey(k)) {
+        problems.error(field + "." + k, "invalid label key");
+      } else if (!labelValue(v)) {
+        problems.error(field + "." + k, "invalid label value \"" + v + "\"");
+      }
+    });
+    return selector;
+  }
+
   static void unsupported(Object value, String field, Problems problems) {
     boolean empty = value == null
         || value instanceof Collection<?> c && c.isEmpty()

@@ -45,20 +45,8 @@ final class ServiceEntryConverter {
     }
     Resolution resolution = resolution(spec.getResolution(), problems);
     List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", problems);
-    Map<String, String> selector = null;
-    if (spec.getWorkloadSelector() != null) {
-      selector = spec.getWorkloadSelector().getLabels() == null ? Map.of() : spec.getWorkloadSelector().getLabels();
-      if (selector.isEmpty()) {
-        problems.error("spec.workloadSelector.labels", "at least one label is required");
-      }
-      selector.forEach((k, v) -> {
-        if (!Checks.labelKey(k)) {
-          problems.error("spec.workloadSelector.labels." + k, "invalid label key");
-        } else if (!Checks.labelValue(v)) {
-          problems.error("spec.workloadSelector.labels." + k, "invalid label value \"" + v + "\"");
-        }
-      });
-    }
+    Map<String, String> selector = spec.getWorkloadSelector() == null ? null
+        : Checks.workloadSelector(spec.getWorkloadSelector().getLabels(), "spec.workloadSelector.labels", problems);
     if (spec.getWorkloadSelector() != null && !list(spec.getEndpoints()).isEmpty()) {
       problems.error("spec", "workloadSelector and endpoints cannot both be set");
     }

@@ -25,20 +25,8 @@ final class SidecarConverter {
     if (!Checks.spec(spec, problems)) {
       return Conversion.of(ref, null, problems);
     }
-    Map<String, String> selector = null;
-    if (spec.getWorkloadSelector() != null) {
-      selector = spec.getWorkloadSelector().getLabels() == null ? Map.of() : spec.getWorkloadSelector().getLabels();
-      if (selector.isEmpty()) {
-        problems.error("spec.workloadSelector.labels", "at least one label is required");
-      }
-      selector.forEach((k, v) -> {
-        if (!Checks.labelKey(k)) {
-          problems.error("spec.workloadSelector.labels." + k, "invalid label key");
-        } else if (!Checks.labelValue(v)) {
-          problems.error("spec.workloadSelector.labels." + k, "invalid label value \"" + v + "\"");
-        }
-      });
-    }
+    Map<String, String> selector = spec.getWorkloadSelector() == null ? null
+        : Checks.workloadSelector(spec.getWorkloadSelector().getLabels(), "spec.workloadSelector.labels", problems);
     List<Sidecar.Egress> egress = egress(list(spec.getEgress()), problems);
     ingress(list(spec.getIngress()), problems);
     Checks.unsupported(spec.getInboundConnectionPool(), "spec.inboundConnectionPool", problems);
