@@ -30,7 +30,12 @@ final class MeshRoutes {
   private record RoutesKey(ResourceRef vs, int port, Map<String, String> labels, String namespace) {
   }
 
+  /** Which proxy properties a VirtualService's matches read (sourceLabels, sourceNamespace). */
+  private record Reads(boolean labels, boolean namespace) {
+  }
+
   private final Map<RoutesKey, List<Route>> routes = new ConcurrentHashMap<>();
+  private final Map<ResourceRef, Reads> reads = new HashMap<>();
 
   private final List<VirtualService> ordered;
   private final Map<String, Integer> exact = new HashMap<>();
@@ -43,6 +48,15 @@ final class MeshRoutes {
       if (!vs.appliesToMesh()) {
         continue;
       }
+      boolean labels = false;
+      boolean namespace = false;
+      for (HttpRoute r : vs.http()) {
+        for (HttpMatch m : r.matches()) {
+          labels |= !m.sourceLabels().isEmpty();
+          namespace |= !m.sourceNamespace().isEmpty();
+        }
+      }
+      reads.put(vs.ref(), new Reads(labels, namespace));
       for (String h : vs.hosts()) {
         if (h.contains("*")) {
           wildcards.add(new Pattern(h, i));
@@ -55,16 +69,9 @@ final class MeshRoutes {
 
   /** {@code vs}'s routes on {@code port} for {@code proxy}, translated once for all proxies that see the same. */
   List<Route> routes(VirtualService vs, int port, Proxy proxy, Supplier<List<Route>> translate) {
-    boolean labels = false;
-    boolean namespace = false;
-    for (HttpRoute r : vs.http()) {
-      for (HttpMatch m : r.matches()) {
-        labels |= !m.sourceLabels().isEmpty();
-        namespace |= !m.sourceNamespace().isEmpty();
-      }
-    }
-    RoutesKey key = new RoutesKey(vs.ref(), port, labels ? proxy.labels() : Map.of(),
-        namespace ? proxy.namespace() : "");
+    Reads r = reads.getOrDefault(vs.ref(), new Reads(true, true));
+    RoutesKey key = new RoutesKey(vs.ref(), port, r.labels() ? proxy.labels() : Map.of(),
+        r.namespace() ? proxy.namespace() : "");
     return routes.computeIfAbsent(key, k -> translate.get());
   }
 
