@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The parent's handle on a {@link BenchServer} child JVM: start it, send it commands, read its numbers. */
-final class BenchClient implements AutoCloseable {
+final class BenchClient implements AutoCloseable, MeshChanges {
   /** What the child reports after every command. */
   record Stats(long cpuMillis, long heapUsed, long heapPeak, long pushes, long translations) {
     static Stats parse(String line) {
@@ -85,6 +85,16 @@ final class BenchClient implements AutoCloseable {
           : " (exited " + process.exitValue() + ")"));
     }
     return Stats.parse(answer);
+  }
+
+  @Override
+  public void scale(int s, int count) throws IOException {
+    send("scale " + s + " " + count);
+  }
+
+  @Override
+  public void weight(int s, int v1) throws IOException {
+    send("vs " + s + " " + v1);
   }
 
   Stats stats() throws IOException {

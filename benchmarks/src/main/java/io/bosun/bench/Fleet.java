@@ -19,6 +19,8 @@ import java.util.function.Predicate;
  * deleting a proxy's own pod). Each has its own connection, as each Envoy has.
  */
 final class Fleet implements AutoCloseable {
+  /** The proxy version the fleet claims: that of the istiod build the side-by-side run uses. */
+  static final String ISTIO_VERSION = "1.29.0";
   final List<SimProxy> proxies = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final long[] completeAt;
@@ -36,7 +38,10 @@ final class Fleet implements AutoCloseable {
       Node node = Node.newBuilder().setId("sidecar~" + MeshGen.podIp(s, r) + "~" + pod + "." + ns + "~" + ns
               + ".svc.cluster.local")
           .setMetadata(Struct.newBuilder().putFields("NAMESPACE", Value.newBuilder().setStringValue(ns).build())
-              .putFields("LABELS", Value.newBuilder().setStructValue(labels).build()))
+              .putFields("LABELS", Value.newBuilder().setStructValue(labels).build())
+              // what an Istio sidecar also sends, for istiod in the side-by-side run (Bosun ignores them)
+              .putFields("CLUSTER_ID", Value.newBuilder().setStringValue("Kubernetes").build())
+              .putFields("ISTIO_VERSION", Value.newBuilder().setStringValue(ISTIO_VERSION).build()))
           .build();
       proxies.add(new SimProxy(node, delta));
     }

@@ -71,7 +71,8 @@ public final class Scale {
         exit = 1;
       }
       if (record != null) {
-        Files.writeString(record, row + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Files.writeString(record, row + "\n", StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       }
     }
     System.out.println("Bosun's logs: " + logs);

@@ -1,6 +1,5 @@
 package io.bosun.bench;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The scale scenarios of BENCHMARKS.md. Each starts Bosun in its own JVM on a generated mesh,
@@ -43,7 +41,7 @@ final class Scenarios {
     }
   }
 
-  private static final Duration CONVERGE = Duration.ofSeconds(180);
+  static final Duration CONVERGE = Duration.ofSeconds(180);
   private static final int DEBOUNCE_MS = 100;
 
   private Scenarios() {
@@ -95,26 +93,9 @@ final class Scenarios {
       Expected expected = new Expected(mesh);
       fleet.connect(bosun.port, Duration.ofSeconds(10));
       fleet.awaitComplete(CONVERGE);
-      List<Long> latencies = new ArrayList<>();
       List<String> failures = new ArrayList<>();
       BenchClient.Stats before = bosun.stats();
-      for (int round = 0; round < 3; round++) {
-        Thread.sleep(1000);
-        long mark = System.nanoTime();
-        fleet.mark(mark);
-        expected.weight(bosun, 0, 50 + round);
-        // the proxies that import svc-0: all of them, or with Sidecar scoping those of its namespace
-        long[] acked = fleet.awaitAll(p -> !mesh.visible(0, p.namespace())
-            || p.seen().get(SimProxy.RDS).ackedAfterMark != 0, CONVERGE);
-        for (SimProxy p : fleet.proxies) {
-          if (mesh.visible(0, p.namespace())) {
-            latencies.add((p.seen().get(SimProxy.RDS).ackedAfterMark - mark) / 1_000_000);
-          }
-        }
-        if (acked.length != fleet.proxies.size()) {
-          failures.add("round " + round + ": not every proxy ACKed");
-        }
-      }
+      List<Long> latencies = routeChanges(fleet, expected, bosun, failures);
       BenchClient.Stats after = bosun.stats();
       failures.addAll(expected.converged(fleet));
       Map<String, String> values = new LinkedHashMap<>();
@@ -125,6 +106,34 @@ final class Scenarios {
       values.put("per proxy", perProxy(fleet));
       return new Result("S2", setup.describe(), values, failures);
     }
+  }
+
+  /**
+   * S2's changes: svc-0's split changed three times, a second apart; for each, every importing
+   * proxy's time (ms) from the change to its ACK of the new route table.
+   */
+  static List<Long> routeChanges(Fleet fleet, Expected expected, MeshChanges to, List<String> failures)
+      throws Exception {
+    MeshGen mesh = expected.mesh;
+    List<Long> latencies = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      Thread.sleep(1000);
+      long mark = System.nanoTime();
+      fleet.mark(mark);
+      expected.weight(to, 0, 50 + round);
+      // the proxies that import svc-0: all of them, or with Sidecar scoping those of its namespace
+      long[] acked = fleet.awaitAll(p -> !mesh.visible(0, p.namespace())
+          || p.seen().get(SimProxy.RDS).ackedAfterMark != 0, CONVERGE);
+      for (SimProxy p : fleet.proxies) {
+        if (mesh.visible(0, p.namespace())) {
+          latencies.add((p.seen().get(SimProxy.RDS).ackedAfterMark - mark) / 1_000_000);
+        }
+      }
+      if (acked.length != fleet.proxies.size()) {
+        failures.add("round " + round + ": not every proxy ACKed");
+      }
+    }
+    return latencies;
   }
 
   /**
@@ -140,65 +149,113 @@ final class Scenarios {
       fleet.connect(bosun.port, Duration.ofSeconds(10));
       fleet.awaitComplete(CONVERGE);
       Thread.sleep(1000);
-      List<Map<String, SimProxy.Seen>> seenBefore = fleet.proxies.stream().map(SimProxy::seen).toList();
       BenchClient.Stats before = bosun.stats();
-      long start = System.nanoTime();
-      Random random = new Random(3);
-      long changes = setup.churn().toMillis() * rate / 1000;
-      int big = mesh.services() - 1;
-      int[] bigSteps = {200, 0, 3};
-      long clustersChanged = 0;
-      for (long i = 0; i < changes; i++) {
-        if (i > 0 && i % (changes / 4) == 0 && i / (changes / 4) <= 3) {
-          expected.scale(bosun, big, bigSteps[(int) (i / (changes / 4)) - 1]);
-          clustersChanged += 3;
-        }
-        int s = random.nextInt(big);
-        expected.scale(bosun, s, expected.replicas[s] == 3 ? 4 : 3);
-        clustersChanged += 2; // the service's cluster and its v2 subset (replica 3 is a v2 pod)
-        sleepUntil(start + (i + 1) * 1_000_000_000L / rate);
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
+      Churn churn = endpointChurn(fleet, expected, bosun, setup.churn(), rate);
       List<String> failures = new ArrayList<>(expected.converged(fleet));
       Thread.sleep(1000);
       BenchClient.Stats after = bosun.stats();
       long pushes = after.pushes() - before.pushes();
-      long maxEds = 0;
-      long maxAssignments = 0;
-      long edsTotal = 0;
+      Received got = churn.received(fleet);
       for (int i = 0; i < fleet.proxies.size(); i++) {
-        Map<String, SimProxy.Seen> now = fleet.proxies.get(i).seen();
-        Map<String, SimProxy.Seen> then = seenBefore.get(i);
+        String id = fleet.proxies.get(i).id();
         for (String type : List.of(SimProxy.CDS, SimProxy.LDS, SimProxy.RDS)) {
-          long n = now.get(type).responses - then.get(type).responses;
+          long n = got.perProxy(i, type);
           if (n != 0) {
-            failures.add(fleet.proxies.get(i).id() + ": " + n + " " + type + " responses during endpoint churn");
+            failures.add(id + ": " + n + " " + type + " responses during endpoint churn");
           }
         }
-        long eds = now.get(SimProxy.EDS).responses - then.get(SimProxy.EDS).responses;
-        long assignments = now.get(SimProxy.EDS).resources - then.get(SimProxy.EDS).resources;
-        edsTotal += eds;
-        maxEds = Math.max(maxEds, eds);
-        maxAssignments = Math.max(maxAssignments, assignments);
-        if (eds > pushes) {
-          failures.add(fleet.proxies.get(i).id() + ": " + eds + " EDS responses for " + pushes + " pushes");
+        if (got.perProxy(i, SimProxy.EDS) > pushes) {
+          failures.add(id + ": " + got.perProxy(i, SimProxy.EDS) + " EDS responses for " + pushes + " pushes");
         }
-        if (assignments > clustersChanged) {
-          failures.add(fleet.proxies.get(i).id() + ": " + assignments + " assignments for " + clustersChanged
+        if (got.assignments()[i] > churn.clustersChanged()) {
+          failures.add(id + ": " + got.assignments()[i] + " assignments for " + churn.clustersChanged()
               + " changed clusters");
         }
       }
       Map<String, String> values = new LinkedHashMap<>();
-      values.put("churn", String.format("%d endpoint changes in %.0f s, plus %s scaled 3 -> 200 -> 0 -> 3",
-          changes, seconds, MeshGen.name(big)));
+      values.put("churn", churn.describe(mesh));
       values.put("pushes", Long.toString(pushes));
-      values.put("EDS responses per proxy", String.format("%.1f average, %d max (pushes: %d)",
-          (double) edsTotal / fleet.proxies.size(), maxEds, pushes));
-      values.put("assignments per proxy", maxAssignments + " max, for " + clustersChanged + " changed clusters");
+      values.put("EDS responses per proxy", got.eds() + " (pushes: " + pushes + ")");
+      values.put("assignments per proxy", got.maxAssignments() + " max, for " + churn.clustersChanged()
+          + " changed clusters");
       values.put("Bosun CPU", String.format("%.2f cores average", (after.cpuMillis() - before.cpuMillis()) / 1000.0
-          / seconds));
+          / churn.seconds()));
       return new Result("S3", setup.describe(), values, failures);
     }
+  }
+
+  /** What S3's churn changed, and what each proxy had seen before it. */
+  record Churn(long changes, double seconds, long clustersChanged, List<Map<String, SimProxy.Seen>> before) {
+    String describe(MeshGen mesh) {
+      return String.format("%d endpoint changes in %.0f s, plus %s scaled 3 -> 200 -> 0 -> 3", changes, seconds,
+          MeshGen.name(mesh.services() - 1));
+    }
+
+    /** What each proxy received since the churn began. */
+    Received received(Fleet fleet) {
+      int n = fleet.proxies.size();
+      Map<String, long[]> responses = new LinkedHashMap<>();
+      SimProxy.TYPES.forEach(t -> responses.put(t, new long[n]));
+      long[] assignments = new long[n];
+      for (int i = 0; i < n; i++) {
+        Map<String, SimProxy.Seen> now = fleet.proxies.get(i).seen();
+        Map<String, SimProxy.Seen> then = before.get(i);
+        for (String type : SimProxy.TYPES) {
+          responses.get(type)[i] = now.get(type).responses - then.get(type).responses;
+        }
+        assignments[i] = now.get(SimProxy.EDS).resources - then.get(SimProxy.EDS).resources;
+      }
+      return new Received(responses, assignments);
+    }
+  }
+
+  /** Responses per proxy by type, and endpoint assignments per proxy, over a span. */
+  record Received(Map<String, long[]> responses, long[] assignments) {
+    long perProxy(int proxy, String type) {
+      return responses.get(type)[proxy];
+    }
+
+    String eds() {
+      long[] eds = responses.get(SimProxy.EDS);
+      return String.format("%.1f average, %d max", Arrays.stream(eds).average().orElse(0),
+          Arrays.stream(eds).max().orElse(0));
+    }
+
+    long maxAssignments() {
+      return Arrays.stream(assignments).max().orElse(0);
+    }
+
+    /** The most responses of {@code type} any proxy received. */
+    long max(String type) {
+      return Arrays.stream(responses.get(type)).max().orElse(0);
+    }
+  }
+
+  /**
+   * S3's changes: {@code rate} rescales a second (3 <-> 4 pods) of random services for
+   * {@code span}, and the last service (no proxy runs in it) scaled 3 -> 200 -> 0 -> 3 at its
+   * quarters.
+   */
+  static Churn endpointChurn(Fleet fleet, Expected expected, MeshChanges to, Duration span, int rate)
+      throws Exception {
+    List<Map<String, SimProxy.Seen>> seenBefore = fleet.proxies.stream().map(SimProxy::seen).toList();
+    long start = System.nanoTime();
+    Random random = new Random(3);
+    long changes = span.toMillis() * rate / 1000;
+    int big = expected.mesh.services() - 1;
+    int[] bigSteps = {200, 0, 3};
+    long clustersChanged = 0;
+    for (long i = 0; i < changes; i++) {
+      if (i > 0 && i % (changes / 4) == 0 && i / (changes / 4) <= 3) {
+        expected.scale(to, big, bigSteps[(int) (i / (changes / 4)) - 1]);
+        clustersChanged += 3;
+      }
+      int s = random.nextInt(big);
+      expected.scale(to, s, expected.replicas[s] == 3 ? 4 : 3);
+      clustersChanged += 2; // the service's cluster and its v2 subset (replica 3 is a v2 pod)
+      sleepUntil(start + (i + 1) * 1_000_000_000L / rate);
+    }
+    return new Churn(changes, (System.nanoTime() - start) / 1e9, clustersChanged, seenBefore);
   }
 
   /** S4: every sidecar connecting within 5 s: how long until all are fully configured. */
@@ -225,87 +282,7 @@ final class Scenarios {
     }
   }
 
-  /** What the harness changed, and so what every proxy must end up with. */
-  private static final class Expected {
-    final MeshGen mesh;
-    final int[] replicas;
-    final int[] weights;
-
-    Expected(MeshGen mesh) {
-      this.mesh = mesh;
-      this.replicas = new int[mesh.services()];
-      this.weights = new int[mesh.services()];
-      Arrays.fill(replicas, mesh.replicas());
-      Arrays.fill(weights, 90);
-    }
-
-    void scale(BenchClient bosun, int s, int count) throws IOException {
-      bosun.send("scale " + s + " " + count);
-      replicas[s] = count;
-    }
-
-    void weight(BenchClient bosun, int s, int v1) throws IOException {
-      bosun.send("vs " + s + " " + v1);
-      weights[s] = v1;
-    }
-
-    /**
-     * Waits until every proxy holds every service's endpoints as last scaled and every route
-     * split as last set; returns what did not converge.
-     */
-    List<String> converged(Fleet fleet) throws InterruptedException {
-      try {
-        fleet.awaitAll(this::matches, CONVERGE);
-        return List.of();
-      } catch (TimeoutException | IllegalStateException e) {
-        List<String> failures = new ArrayList<>();
-        for (SimProxy p : fleet.proxies) {
-          String why = mismatch(p);
-          if (why != null && failures.size() < 5) {
-            failures.add(p.id() + ": " + why);
-          }
-        }
-        failures.add(0, e.getMessage());
-        return failures;
-      }
-    }
-
-    boolean matches(SimProxy p) {
-      return mismatch(p) == null;
-    }
-
-    /** The first difference from what is expected, or null. */
-    String mismatch(SimProxy p) {
-      if (!p.complete()) {
-        return "not complete";
-      }
-      Map<String, Integer> endpoints = p.endpoints();
-      Map<String, Integer> splits = p.splits("80");
-      if (splits == null) {
-        return "no route table 80";
-      }
-      for (int s = 0; s < mesh.services(); s++) {
-        String cluster = "outbound|80||" + mesh.host(s);
-        if (!mesh.visible(s, p.namespace())) {
-          if (endpoints.containsKey(cluster)) {
-            return cluster + " is not imported by its Sidecar but configured";
-          }
-          continue;
-        }
-        Integer n = endpoints.get(cluster);
-        if (n == null || n != replicas[s]) {
-          return cluster + " has " + n + " endpoints, expected " + replicas[s];
-        }
-        Integer v1 = splits.get(mesh.host(s));
-        if (v1 == null || v1 != weights[s]) {
-          return mesh.host(s) + " sends " + v1 + "% to v1, expected " + weights[s];
-        }
-      }
-      return null;
-    }
-  }
-
-  private static String perProxy(Fleet fleet) {
+  static String perProxy(Fleet fleet) {
     long responses = 0;
     long bytes = 0;
     for (SimProxy p : fleet.proxies) {
@@ -327,11 +304,11 @@ final class Scenarios {
         Math.ceil(sorted.size() * 0.99) - 1)) + " ms, max " + sorted.get(sorted.size() - 1) + " ms";
   }
 
-  private static String mib(long bytes) {
+  static String mib(long bytes) {
     return (bytes >> 20) + " MiB";
   }
 
-  private static void sleepUntil(long nanos) throws InterruptedException {
+  static void sleepUntil(long nanos) throws InterruptedException {
     long wait = nanos - System.nanoTime();
     if (wait > 0) {
       Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));

@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -42,6 +47,11 @@ final class SimProxy {
   static final String LDS = "type.googleapis.com/envoy.config.listener.v3.Listener";
   static final String RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
   static final List<String> TYPES = List.of(CDS, EDS, LDS, RDS);
+  private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "sim-proxy-retry");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** Per type: what this proxy has seen. */
   static final class Seen {
@@ -67,6 +77,8 @@ final class SimProxy {
   private StreamObserver<DiscoveryRequest> sotw;
   private StreamObserver<DeltaDiscoveryRequest> deltaStream;
   private volatile Throwable error;
+  private Channel channel;
+  private int retries;
 
   SimProxy(Node node, boolean delta) {
     this.node = node;
@@ -83,6 +95,11 @@ final class SimProxy {
   }
 
   synchronized void connect(Channel channel) {
+    this.channel = channel;
+    open();
+  }
+
+  private synchronized void open() {
     var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
     if (delta) {
       deltaStream = stub.deltaAggregatedResources(observer(this::onDelta));
@@ -93,6 +110,27 @@ final class SimProxy {
       sotw.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(CDS).build());
       sotw.onNext(DiscoveryRequest.newBuilder().setTypeUrl(LDS).build());
     }
+  }
+
+  /**
+   * A stream refused before it carried anything (istiod's admission rate limit answers
+   * RESOURCE_EXHAUSTED) is opened again after a backoff, as Envoy does; anything else is an error.
+   */
+  private synchronized boolean retry(Throwable t) {
+    boolean refused = Status.fromThrowable(t).getCode() == Status.Code.RESOURCE_EXHAUSTED;
+    boolean fresh = seen.values().stream().allMatch(s -> s.responses == 0);
+    if (!refused || !fresh || retries >= 50) {
+      return false;
+    }
+    retries++;
+    long cap = Math.min(5_000, 250L << Math.min(retries, 5)); // exponential with jitter, like Envoy's
+    RETRIES.schedule(this::open, cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2), TimeUnit.MILLISECONDS);
+    return true;
+  }
+
+  /** How many times the stream was refused and opened again. */
+  synchronized int retries() {
+    return retries;
   }
 
   private <T> StreamObserver<T> observer(Consumer<T> onNext) {
@@ -108,7 +146,9 @@ final class SimProxy {
 
       @Override
       public void onError(Throwable t) {
-        error = t;
+        if (!retry(t)) {
+          error = t;
+        }
       }
 
       @Override

@@ -1,5 +1,7 @@
 package io.bosun.xds;
 
+import com.google.common.collect.Interner;
+import com.google.common.collect.Interners;
 import com.google.protobuf.Value;
 import io.bosun.logging.LogSafe;
 import io.bosun.xds.auth.AdmissionException;
@@ -12,6 +14,8 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,6 +32,8 @@ import org.slf4j.LoggerFactory;
 final class ProxyStream {
 
   private static final Logger log = LoggerFactory.getLogger(ProxyStream.class);
+  /** One shared instance per distinct resource name, over all streams. */
+  private static final Interner<String> NAMES = Interners.newWeakInterner();
   private static final RefusalLog REFUSALS = new RefusalLog(log);
 
   /** Thrown to refuse a stream; carries the status the call is closed with. */
@@ -61,6 +67,12 @@ final class ProxyStream {
     if (!request.getNode().equals(streamNode)) {
       fixed = request.toBuilder().setNode(streamNode);
     }
+    if (request.getResourceNamesCount() > 0) {
+      // java-control-plane keeps each stream's last request: 2000 sidecars naming the same 3000
+      // endpoint assignments held 6 million copies of those names (half a GiB) without this
+      fixed = (fixed == null ? request.toBuilder() : fixed).clearResourceNames()
+          .addAllResourceNames(intern(request.getResourceNamesList()));
+    }
     Sent rejected = request.hasErrorDetail() ? lastSent.get(request.getTypeUrl()) : null;
     if (rejected != null && rejected.nonce().equals(request.getResponseNonce())
         && !rejected.version().equals(request.getVersionInfo())) {
@@ -76,9 +88,19 @@ final class ProxyStream {
 
   DeltaDiscoveryRequest prepare(DeltaDiscoveryRequest request) throws Refused {
     Node streamNode = bind(request.hasNode() ? request.getNode() : null, "delta");
+    if (request.getResourceNamesSubscribeCount() > 0) {
+      return request.toBuilder().setNode(streamNode).clearResourceNamesSubscribe()
+          .addAllResourceNamesSubscribe(intern(request.getResourceNamesSubscribeList())).build();
+    }
     return request.getNode().equals(streamNode)
         ? request
         : request.toBuilder().setNode(streamNode).build();
+  }
+
+  private static List<String> intern(List<String> names) {
+    List<String> out = new ArrayList<>(names.size());
+    names.forEach(n -> out.add(NAMES.intern(n)));
+    return out;
   }
 
   /** Remembers what went out, so a NACK can be matched to the version it rejects. */

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.X509KeyManager;
@@ -53,6 +54,8 @@ public final class XdsServer implements AutoCloseable {
   private final XdsCache xdsCache;
   private final V3DiscoveryServer discovery;
   private final SendExecutors sends = new SendExecutors();
+  private final ScheduledExecutorService pacingTimer = SendPacing.newTimer();
+  private final SendPacing pacing = SendPacing.forHeap(pacingTimer);
   private final ProxyStreamInterceptor interceptor;
   private final XdsSecurity security;
   private final Map<String, AtomicInteger> openCalls = CallerInterceptor.newCounters();
@@ -229,6 +232,7 @@ public final class XdsServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     sends.close();
+    pacingTimer.shutdownNow();
     log.info("xDS server stopped");
   }
 
@@ -242,7 +246,7 @@ public final class XdsServer implements AutoCloseable {
         discovery.getClusterDiscoveryServiceImpl(), discovery.getEndpointDiscoveryServiceImpl(),
         discovery.getListenerDiscoveryServiceImpl(), discovery.getRouteDiscoveryServiceImpl())) {
       // the last interceptor given runs first
-      out.add(ServerInterceptors.intercept(s, interceptor, callers));
+      out.add(ServerInterceptors.intercept(s, pacing, interceptor, callers));
     }
     extra.forEach(e -> out.add(ServerInterceptors.intercept(e, callers)));
     out.add(health.getHealthService().bindService());
