@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** Installs the repository's crds/ and samples/ into a test cluster, as a user would. */
@@ -22,23 +23,27 @@ public final class Crds {
   }
 
   public static void install(KubernetesClient k) throws IOException {
-    int installed = 0;
+    install(k, f -> true);
+  }
+
+  /** Installs the CRD files of crds/ that {@code which} accepts (by file name), and waits until all are established. */
+  public static void install(KubernetesClient k, Predicate<String> which) throws IOException {
     try (Stream<Path> files = Files.list(K8sBinaries.repoRoot().resolve("crds"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        if (!which.test(f.getFileName().toString())) {
+          continue;
+        }
         try (InputStream in = Files.newInputStream(f)) {
           CustomResourceDefinition crd = k.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
           k.resource(crd).serverSideApply();
-          installed++;
         }
       }
     }
-    int expected = installed;
     await("CRDs established").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> k.apiextensions().v1()
         .customResourceDefinitions().list().getItems().stream()
         .filter(c -> c.getSpec().getGroup().equals("networking.istio.io"))
-        .filter(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
-            .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")))
-        .count() == expected);
+        .allMatch(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+            .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True"))));
   }
 
   /** Applies every Istio object of samples/ (generic, so any served version works); returns how many. */

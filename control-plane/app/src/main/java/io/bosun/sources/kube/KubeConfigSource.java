@@ -1,6 +1,7 @@
 package io.bosun.sources.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bosun.concurrent.DaemonThreads;
 import io.bosun.config.ConfigParser;
 import io.bosun.config.ConfigStore;
 import io.bosun.config.Conversion;
@@ -23,12 +24,16 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,14 +53,25 @@ public final class KubeConfigSource implements AutoCloseable {
       DestinationRule.class,
       Gateway.class,
       ServiceEntry.class,
-      Sidecar.class,
       Service.class, EndpointSlice.class, Pod.class, Namespace.class, Secret.class,
       Node.class);
+
+  /**
+   * Kinds whose CRD an existing install may lack: Helm installs a chart's CRDs but never
+   * upgrades them, so after an upgrade the API server may not serve a kind this release added.
+   * Each is watched once the API server serves it; until then it is reported and checked again.
+   */
+  static final List<Class<? extends HasMetadata>> OPTIONAL_KINDS = List.of(Sidecar.class);
+  static final Duration OPTIONAL_RECHECK = Duration.ofSeconds(10);
 
   private final KubernetesClient client;
   private final ConfigParser parser;
   private final ConfigStore store;
-  private final List<SharedIndexInformer<? extends HasMetadata>> informers = new ArrayList<>();
+  private final List<SharedIndexInformer<? extends HasMetadata>> informers = new CopyOnWriteArrayList<>();
+  /** Per optional kind, whether the API server served it at the last check; absent until one answered. */
+  private final Map<Class<? extends HasMetadata>, Boolean> served = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService recheck =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("crd-recheck"));
   private final Map<Kind, SharedIndexInformer<? extends HasMetadata>> byKind = new ConcurrentHashMap<>();
 
   private final String systemNamespace;
@@ -75,7 +91,37 @@ public final class KubeConfigSource implements AutoCloseable {
     }
     inform(ConfigMap.class, client.configMaps().inNamespace(systemNamespace)
         .withName(MeshConfigConverter.CONFIGMAP_NAME).runnableInformer(0));
+    checkOptionalKinds();
+    recheck.scheduleWithFixedDelay(this::checkOptionalKinds, OPTIONAL_RECHECK.toMillis(),
+        OPTIONAL_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /** Starts watching each optional kind the API server now serves. */
+  private synchronized void checkOptionalKinds() {
+    for (Class<? extends HasMetadata> type : OPTIONAL_KINDS) {
+      if (Boolean.TRUE.equals(served.get(type))) {
+        continue;
+      }
+      String crd = HasMetadata.getPlural(type) + "." + HasMetadata.getGroup(type);
+      boolean now;
+      try {
+        now = client.supports(type);
+      } catch (RuntimeException e) {
+        // the API server is unreachable: not an answer; readiness waits for one
+        LOG.debug("cannot tell whether the API server serves {}: {}", crd, e.toString());
+        continue;
+      }
+      Boolean before = served.put(type, now);
+      if (now) {
+        LOG.info("the API server serves {}: {}s are watched", crd, HasMetadata.getKind(type));
+        informAll(type);
+      } else if (before == null) {
+        LOG.warn("the API server does not serve {}: {}s are ignored until it does (checked every {} s). Install "
+            + "the CRDs of this release: kubectl apply -f crds/ (Helm does not upgrade CRDs)", crd,
+            HasMetadata.getKind(type), OPTIONAL_RECHECK.toSeconds());
+      }
+    }
   }
 
   private <T extends HasMetadata> void informAll(Class<T> type) {
@@ -159,9 +205,13 @@ public final class KubeConfigSource implements AutoCloseable {
     return Kind.of(kind).orElseThrow(() -> new IllegalArgumentException("not a kind Bosun reads: " + kind));
   }
 
-  /** True once every informer has listed its kind: only then is the config complete. */
+  /**
+   * True once every informer has listed its kind and the API server has said which optional kinds
+   * it serves: only then is the config complete.
+   */
   public boolean synced() {
-    return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+    return !informers.isEmpty() && served.size() == OPTIONAL_KINDS.size()
+        && informers.stream().allMatch(SharedIndexInformer::hasSynced);
   }
 
   /** The object as last seen by its informer. */
@@ -176,6 +226,7 @@ public final class KubeConfigSource implements AutoCloseable {
 
   @Override
   public void close() {
+    recheck.shutdownNow();
     informers.forEach(SharedIndexInformer::close);
   }
 }
