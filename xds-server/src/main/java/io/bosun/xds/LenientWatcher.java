@@ -48,8 +48,16 @@ final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
    */
   private final Map<String, List<? extends Message>> held = new ConcurrentHashMap<>();
 
-  /** The node of each open state-of-the-world stream, to forget what it held when it closes. */
+  /** The node of each open stream, to forget what it held when it closes. */
   private final Map<Long, String> streams = new ConcurrentHashMap<>();
+
+  /**
+   * Per proxy and delta type: what a reconnecting proxy said it holds ({@code
+   * initial_resource_versions}) that its stream has not sent or removed since. java-control-plane
+   * 1.0.49 only logs that map, so every reconnect was answered with everything; merged into what
+   * the stream is known to hold, only what changed meanwhile goes out.
+   */
+  private final Map<String, Map<String, String>> reported = new ConcurrentHashMap<>();
 
   LenientWatcher(ConfigWatcher delegate) {
     this.delegate = delegate;
@@ -122,7 +130,9 @@ final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-    // delta streams keep their own record of what the proxy holds
+    if (request.hasNode()) {
+      streams.putIfAbsent(streamId, request.getNode().getId());
+    }
   }
 
   @Override
@@ -140,6 +150,7 @@ final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
     String node = streams.remove(streamId);
     if (node != null) {
       held.remove(node);
+      reported.keySet().removeIf(k -> k.startsWith(node + " "));
     }
   }
 
@@ -153,7 +164,27 @@ final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
                                      Map<String, String> resourceVersions, Set<String> pendingResources,
                                      boolean isWildcard, Consumer<DeltaResponse> responseConsumer,
                                      boolean hasClusterChanged) {
-    return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
-        responseConsumer, hasClusterChanged);
+    String key = request.v3Request().getNode().getId() + " " + request.getTypeUrl();
+    if (request.getResponseNonce().isEmpty()) {
+      // the stream's first request of this type: a reconnect names what the proxy still holds
+      if (request.getInitialResourceVersionsMap().isEmpty()) {
+        reported.remove(key);
+      } else {
+        reported.put(key, new ConcurrentHashMap<>(request.getInitialResourceVersionsMap()));
+      }
+    }
+    Map<String, String> stillHeld = reported.get(key);
+    if (stillHeld == null) {
+      return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+          responseConsumer, hasClusterChanged);
+    }
+    Map<String, String> known = new HashMap<>(stillHeld);
+    known.putAll(resourceVersions); // what the stream sent since is newer
+    return delegate.createDeltaWatch(request, requesterVersion, known, pendingResources, isWildcard, response -> {
+      // sent or removed now: java-control-plane tracks these from here on
+      stillHeld.keySet().removeAll(response.resources().keySet());
+      response.removedResources().forEach(stillHeld::remove);
+      responseConsumer.accept(response);
+    }, hasClusterChanged);
   }
 }

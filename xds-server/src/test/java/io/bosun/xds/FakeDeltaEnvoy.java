@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,19 @@ final class FakeDeltaEnvoy implements AutoCloseable {
     send(DeltaDiscoveryRequest.newBuilder()
         .setTypeUrl(typeUrl)
         .addAllResourceNamesSubscribe(List.of(names)));
+  }
+
+  /** A reconnecting Envoy's first request of a type: it names the resources it still holds, with their versions. */
+  void resubscribe(String typeUrl, Map<String, String> held, String... names) {
+    send(DeltaDiscoveryRequest.newBuilder()
+        .setTypeUrl(typeUrl)
+        .addAllResourceNamesSubscribe(List.of(names))
+        .putAllInitialResourceVersions(held));
+  }
+
+  /** The next response, or null if none arrives within {@code millis}. */
+  DeltaDiscoveryResponse poll(long millis) throws InterruptedException {
+    return responses.poll(millis, TimeUnit.MILLISECONDS);
   }
 
   void ack(DeltaDiscoveryResponse response) {
