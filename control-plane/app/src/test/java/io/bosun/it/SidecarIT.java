@@ -309,6 +309,44 @@ class SidecarIT {
     assertThat(curlInPod("http://outside-dns.example.com/")).as("imported again").startsWith("outside v1");
   }
 
+  /**
+   * A Sidecar's ingress listener: callers reach the app on a port no Service names, forwarded to
+   * the app's loopback port; the Services' own inbound port is replaced while it applies.
+   */
+  @Test
+  @Order(8)
+  void aSidecarIngressListenerForwardsItsPortToTheAppsEndpoint() throws Exception {
+    Path sidecar = config.resolve("sidecar-ingress.yaml");
+    Files.writeString(sidecar, """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: app-ingress}
+        spec:
+          workloadSelector: {labels: {app: app}}
+          ingress:
+          - port: {number: 9999, protocol: HTTP, name: http-alt}
+            defaultEndpoint: 127.0.0.1:8080
+          egress: [{hosts: ["*/*"]}]
+        """);
+    await("the ingress listener at the sidecar").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+      String dump = pod.exec(false, "curl", "-s", "127.0.0.1:15000/config_dump");
+      return dump.contains("inbound|9999||") && !dump.contains("inbound|8080||");
+    });
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://" + pod.ip() + ":9999/ingress")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).startsWith("app v1");
+    assertThat(r.headers().firstValue("server")).as("through the sidecar").hasValue("envoy");
+    assertThat(stat("cluster.inbound|9999||.upstream_rq_total")).isPositive();
+
+    Files.delete(sidecar);
+    await("the Services' inbound port back").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+      String dump = pod.exec(false, "curl", "-s", "127.0.0.1:15000/config_dump");
+      return !dump.contains("inbound|9999||") && dump.contains("inbound|8080||");
+    });
+  }
+
   private static String curlInPod(String... args) {
     List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-m", "10"));
     cmd.addAll(List.of(args));

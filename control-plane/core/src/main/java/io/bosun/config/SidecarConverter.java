@@ -4,6 +4,7 @@ import static io.bosun.config.VirtualServiceConverter.list;
 
 import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
+import io.bosun.model.ServicePort;
 import io.bosun.model.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.IstioEgressListener;
 import io.fabric8.istio.api.api.networking.v1alpha3.IstioIngressListener;
@@ -28,10 +29,10 @@ final class SidecarConverter {
     Map<String, String> selector = spec.getWorkloadSelector() == null ? null
         : Checks.workloadSelector(spec.getWorkloadSelector().getLabels(), "spec.workloadSelector.labels", problems);
     List<Sidecar.Egress> egress = egress(list(spec.getEgress()), problems);
-    ingress(list(spec.getIngress()), problems);
+    List<Sidecar.Ingress> ingress = ingress(list(spec.getIngress()), problems);
     Checks.unsupported(spec.getInboundConnectionPool(), "spec.inboundConnectionPool", problems);
     Boolean registryOnly = outboundPolicy(spec.getOutboundTrafficPolicy(), problems);
-    return Conversion.of(ref, new Sidecar(ref, selector, egress, registryOnly), problems);
+    return Conversion.of(ref, new Sidecar(ref, selector, egress, registryOnly, ingress), problems);
   }
 
   private static List<Sidecar.Egress> egress(List<IstioEgressListener> listeners, Problems problems) {
@@ -62,7 +63,7 @@ final class SidecarConverter {
       } else if (++catchAll > 1) {
         problems.error(field, "only one egress listener may leave out the port");
       }
-      Checks.unsupported(l.getBind(), field + ".bind", problems);
+      Checks.unsupported(l.getBind() == null || l.getBind().isEmpty() ? null : l.getBind(), field + ".bind", problems);
       Checks.unsupported(l.getCaptureMode(), field + ".captureMode", problems);
       List<String> hosts = hosts(list(l.getHosts()), field + ".hosts", problems);
       out.add(new Sidecar.Egress(port, hosts));
@@ -97,7 +98,8 @@ final class SidecarConverter {
     return out;
   }
 
-  private static void ingress(List<IstioIngressListener> listeners, Problems problems) {
+  private static List<Sidecar.Ingress> ingress(List<IstioIngressListener> listeners, Problems problems) {
+    List<Sidecar.Ingress> out = new ArrayList<>();
     Set<Integer> ports = new HashSet<>();
     for (int i = 0; i < listeners.size(); i++) {
       IstioIngressListener l = listeners.get(i);
@@ -116,9 +118,17 @@ final class SidecarConverter {
         problems.error(field + ".defaultEndpoint", "must be 127.0.0.1:PORT, 0.0.0.0:PORT, [::1]:PORT, [::]:PORT or "
             + "unix://path, not \"" + endpoint + "\"");
       }
-      problems.warning(field, "ingress listeners are not supported by this Bosun release yet: the inbound side "
-          + "follows the workload's Services");
+      Checks.unsupported(l.getBind() == null || l.getBind().isEmpty() ? null : l.getBind(), field + ".bind", problems);
+      Checks.unsupported(l.getCaptureMode(), field + ".captureMode", problems);
+      Checks.unsupported(l.getTls(), field + ".tls", problems);
+      Checks.unsupported(l.getConnectionPool(), field + ".connectionPool", problems);
+      if (l.getPort().getNumber() != null) {
+        ServicePort p = new ServicePort(l.getPort().getName(), l.getPort().getNumber().intValue(),
+            l.getPort().getProtocol(), 0);
+        out.add(new Sidecar.Ingress(p.number(), p.isHttp(), endpoint));
+      }
     }
+    return out;
   }
 
   private static Boolean outboundPolicy(OutboundTrafficPolicy policy, Problems problems) {

@@ -9,16 +9,35 @@ import java.util.Map;
  * Applies to the workloads of its namespace that {@code workloadSelector} selects, or (null) to
  * all of them; in the root namespace, without a selector, to every namespace without its own.
  *
+ * {@code ingress}, when given, replaces the inbound ports a workload's Services imply with its own.
+ *
  * @param registryOnly null: the mesh's outboundTrafficPolicy; else REGISTRY_ONLY (true) or ALLOW_ANY
  */
 public record Sidecar(ResourceRef ref, Map<String, String> workloadSelector, List<Egress> egress,
-                      Boolean registryOnly) implements MeshResource {
+                      Boolean registryOnly, List<Ingress> ingress) implements MeshResource {
   /** Istio's default root namespace: its selector-less Sidecar is the mesh-wide default. */
   public static final String ROOT_NAMESPACE = "istio-system";
 
   public Sidecar {
     workloadSelector = workloadSelector == null ? null : Map.copyOf(workloadSelector);
     egress = List.copyOf(egress);
+    ingress = ingress == null ? List.of() : List.copyOf(ingress);
+  }
+
+  public Sidecar(ResourceRef ref, Map<String, String> workloadSelector, List<Egress> egress, Boolean registryOnly) {
+    this(ref, workloadSelector, egress, registryOnly, List.of());
+  }
+
+  /**
+   * One ingress listener: traffic for {@code port} on the workload's IP goes to {@code endpoint}:
+   * {@code 127.0.0.1:PORT} or {@code [::1]:PORT} (loopback), {@code 0.0.0.0:PORT} or
+   * {@code [::]:PORT} (the workload's IP), {@code unix://path}, or "" (the same port on the
+   * workload's IP).
+   */
+  public record Ingress(int port, boolean http, String endpoint) {
+    public Ingress {
+      endpoint = endpoint == null ? "" : endpoint;
+    }
   }
 
   /** One egress listener's imports: {@code namespace/dnsName} host patterns. */

@@ -35,7 +35,7 @@ public final class ConfigGenerator {
   private final Map<String, ConfigGenerator> scoped = new ConcurrentHashMap<>();
   private volatile List<Cluster> clusters;
   private volatile List<ClusterLoadAssignment> endpoints;
-  private volatile Map<String, Map<Integer, Boolean>> inboundByIp;
+  private volatile Map<String, Map<Integer, InboundBuilder.InboundPort>> inboundByIp;
   /** Clusters whose endpoints depend on the client's locality (localityLbSetting), by name. */
   private volatile Map<String, OutboundCluster> localityAware;
   private final Map<String, List<ClusterLoadAssignment>> endpointsByLocality = new ConcurrentHashMap<>();
@@ -45,7 +45,7 @@ public final class ConfigGenerator {
   private final Map<Variant, XdsResources> byVariant = new ConcurrentHashMap<>();
 
   /** What a proxy's translation depends on, and nothing more. */
-  private record Variant(Proxy seen, Map<Integer, Boolean> inbound) {
+  private record Variant(Proxy seen, Map<Integer, InboundBuilder.InboundPort> inbound) {
   }
 
   /**
@@ -89,12 +89,15 @@ public final class ConfigGenerator {
           before == null ? null : before.views.get(ns))).generate(proxy);
     }
     shared();
-    Map<Integer, Boolean> inbound = proxy.type() == ProxyType.SIDECAR
+    Map<Integer, InboundBuilder.InboundPort> inbound = proxy.type() == ProxyType.SIDECAR
         ? inboundByIp.getOrDefault(proxy.ip(), Map.of()) : Map.of();
     Optional<Sidecar> sidecar = proxy.type() == ProxyType.SIDECAR
         ? snapshot.sidecarFor(proxy.namespace(), proxy.labels()) : Optional.empty();
     if (sidecar.isPresent()) {
-      // its inbound side stays what the whole mesh says: a Sidecar's egress imports do not change it
+      if (!sidecar.get().ingress().isEmpty()) {
+        inbound = InboundBuilder.ports(sidecar.get()); // its ingress listeners replace the Services' ports
+      }
+      // otherwise its inbound side stays what the whole mesh says: egress imports do not change it
       ConfigGenerator before = previous;
       String key = sidecar.get().ref() + "@" + proxy.namespace();
       return scoped.computeIfAbsent(key, k -> new ConfigGenerator(snapshot.scopedBy(sidecar.get(), proxy.namespace()),
@@ -103,7 +106,7 @@ public final class ConfigGenerator {
     return generate(proxy, inbound);
   }
 
-  private XdsResources generate(Proxy proxy, Map<Integer, Boolean> inbound) {
+  private XdsResources generate(Proxy proxy, Map<Integer, InboundBuilder.InboundPort> inbound) {
     shared();
     return byVariant.computeIfAbsent(new Variant(asSeen(proxy), inbound), v -> translate(v.seen(), v.inbound()));
   }
@@ -130,7 +133,7 @@ public final class ConfigGenerator {
     return new Proxy("", proxy.type(), "", "", proxy.namespace(), labels, locality, "", proxy.secretAccess());
   }
 
-  private XdsResources translate(Proxy proxy, Map<Integer, Boolean> inbound) {
+  private XdsResources translate(Proxy proxy, Map<Integer, InboundBuilder.InboundPort> inbound) {
     ConfigGenerator before = previous;
     XdsResources reusable = endpointsOnly && before != null ? before.byVariant.get(new Variant(proxy, inbound)) : null;
     if (reusable != null) {

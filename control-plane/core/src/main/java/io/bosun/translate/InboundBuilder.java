@@ -9,9 +9,15 @@ import io.bosun.model.MeshSnapshot;
 import io.bosun.model.Proxy;
 import io.bosun.model.Service;
 import io.bosun.model.ServicePort;
+import io.bosun.model.Sidecar;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.BindConfig;
+import io.envoyproxy.envoy.config.core.v3.Pipe;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
@@ -43,24 +49,43 @@ final class InboundBuilder {
   private InboundBuilder() {
   }
 
-  /** The pod's ports that belong to a service, with whether each speaks HTTP; by port. */
-  static Map<Integer, Boolean> ports(MeshSnapshot snapshot, Proxy proxy) {
+  /**
+   * A port the sidecar serves inbound: whether it speaks HTTP, and where its traffic goes: "" for
+   * the original destination (the pod's IP, same port), else a Sidecar ingress listener's
+   * {@code defaultEndpoint}.
+   */
+  record InboundPort(boolean http, String endpoint) {
+    static final InboundPort HTTP = new InboundPort(true, "");
+    static final InboundPort TCP = new InboundPort(false, "");
+  }
+
+  /** The pod's ports that belong to a service; by port. */
+  static Map<Integer, InboundPort> ports(MeshSnapshot snapshot, Proxy proxy) {
     return byIp(snapshot).getOrDefault(proxy.ip(), Map.of());
+  }
+
+  /** A Sidecar's ingress listeners, which replace the ports the workload's Services imply. */
+  static Map<Integer, InboundPort> ports(Sidecar sidecar) {
+    Map<Integer, InboundPort> out = new TreeMap<>();
+    for (Sidecar.Ingress i : sidecar.ingress()) {
+      out.put(i.port(), new InboundPort(i.http(), i.endpoint()));
+    }
+    return out;
   }
 
   /**
    * Every endpoint IP's service ports, in one pass over the registry: computed once per snapshot
    * view rather than once per proxy, since every sidecar needs its own entry.
    */
-  static Map<String, Map<Integer, Boolean>> byIp(MeshSnapshot snapshot) {
-    Map<String, Map<Integer, Boolean>> out = new HashMap<>();
+  static Map<String, Map<Integer, InboundPort>> byIp(MeshSnapshot snapshot) {
+    Map<String, Map<Integer, InboundPort>> out = new HashMap<>();
     for (Service svc : snapshot.registry().services()) {
       for (Endpoint e : snapshot.registry().endpoints(svc.hostname())) {
-        Map<Integer, Boolean> ports = out.computeIfAbsent(e.address(), ip -> new TreeMap<>());
+        Map<Integer, InboundPort> ports = out.computeIfAbsent(e.address(), ip -> new TreeMap<>());
         for (ServicePort p : svc.ports()) {
           int port = e.portFor(p);
           if (!Names.isCapturePort(port)) {
-            ports.putIfAbsent(port, p.isHttp());
+            ports.putIfAbsent(port, p.isHttp() ? InboundPort.HTTP : InboundPort.TCP);
           }
         }
       }
@@ -68,13 +93,50 @@ final class InboundBuilder {
     return out;
   }
 
-  /** {@code inbound|<port>||}: to the original destination (the pod's own IP and port), from 127.0.0.6. */
-  static List<Cluster> clusters(Map<Integer, Boolean> ports, MeshConfig mesh) {
+  /**
+   * {@code inbound|<port>||}: to the original destination (the pod's own IP and port) from
+   * 127.0.0.6, or to an ingress listener's endpoint.
+   */
+  static List<Cluster> clusters(Map<Integer, InboundPort> ports, MeshConfig mesh) {
     List<Cluster> out = new ArrayList<>();
-    for (int port : ports.keySet()) {
-      out.add(originalDst(Names.inboundCluster(port), mesh));
-    }
+    ports.forEach((port, p) -> out.add(cluster(Names.inboundCluster(port), port, p.endpoint(), mesh)));
     return out;
+  }
+
+  private static Cluster cluster(String name, int port, String endpoint, MeshConfig mesh) {
+    if (endpoint.isEmpty()) {
+      return originalDst(name, mesh);
+    }
+    if (endpoint.startsWith("unix://")) {
+      return staticCluster(name, Address.newBuilder().setPipe(Pipe.newBuilder()
+          .setPath(endpoint.substring("unix://".length()))).build(), mesh);
+    }
+    int colon = endpoint.lastIndexOf(':');
+    String host = endpoint.substring(0, colon).replace("[", "").replace("]", "");
+    int target = Integer.parseInt(endpoint.substring(colon + 1));
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      // the workload's own IP, which only the original destination knows; at another port if asked
+      Cluster dst = originalDst(name, mesh);
+      return target == port ? dst : dst.toBuilder().setOriginalDstLbConfig(
+          Cluster.OriginalDstLbConfig.newBuilder().setUpstreamPortOverride(UInt32Value.of(target))).build();
+    }
+    Cluster.Builder c = staticCluster(name, Protos.address(host, target), mesh).toBuilder();
+    if (host.equals("127.0.0.1")) {
+      c.setUpstreamBindConfig(BindConfig.newBuilder().setSourceAddress(Protos.socketAddress(INBOUND_SOURCE, 0)));
+    }
+    return c.build();
+  }
+
+  private static Cluster staticCluster(String name, Address address, MeshConfig mesh) {
+    return Cluster.newBuilder()
+        .setName(name)
+        .setType(Cluster.DiscoveryType.STATIC)
+        .setConnectTimeout(Protos.duration(mesh.connectTimeout()))
+        .setCircuitBreakers(ClusterBuilder.unlimited())
+        .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName(name)
+            .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
+                .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setAddress(address)))))
+        .build();
   }
 
   static Cluster originalDst(String name, MeshConfig mesh) {
@@ -88,7 +150,7 @@ final class InboundBuilder {
         .build();
   }
 
-  static Listener virtualInbound(MeshSnapshot snapshot, Map<Integer, Boolean> ports) {
+  static Listener virtualInbound(MeshSnapshot snapshot, Map<Integer, InboundPort> ports) {
     Listener.Builder l = Listener.newBuilder()
         .setName(Names.VIRTUAL_INBOUND)
         .setAddress(Protos.address(Names.WILDCARD_ADDRESS, Names.VIRTUAL_INBOUND_PORT))
@@ -99,7 +161,8 @@ final class InboundBuilder {
         .setDefaultFilterChain(FilterChain.newBuilder().setName(Names.INBOUND_PASSTHROUGH_CLUSTER)
             .addFilters(ListenerBuilder.tcpProxy(Names.INBOUND_PASSTHROUGH_CLUSTER, Names.INBOUND_PASSTHROUGH_CLUSTER,
                 snapshot.mesh())));
-    ports.forEach((port, http) -> {
+    ports.forEach((port, inbound) -> {
+      boolean http = inbound.http();
       String cluster = Names.inboundCluster(port);
       FilterChain.Builder chain = FilterChain.newBuilder()
           .setName(cluster)

@@ -10,18 +10,20 @@ import io.bosun.resources.XdsResources;
 import io.bosun.testing.Golden;
 import io.bosun.testing.Samples;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The Sidecar resource: which one applies (selecting, then the namespace's, then the root
  * namespace's), what its egress hosts import (services, their routes and endpoints), its
- * outboundTrafficPolicy, and that the inbound side does not depend on it.
+ * outboundTrafficPolicy, and that the inbound side depends on it only through its ingress listeners.
  */
 class SidecarScopeTest {
   private static final String SERVICES = """
@@ -120,6 +122,57 @@ class SidecarScopeTest {
     XdsResources shop = new ConfigGenerator(Samples.fromYaml(SERVICES + SHOP_SIDECARS + ROOT_SIDECAR).snapshot())
         .generate(sidecar("10.0.0.9", "shop", "client"));
     assertThat(outbound(shop)).as("a namespace's own Sidecar comes before the root's").hasSize(2);
+  }
+
+  /**
+   * Ingress listeners replace the ports the workload's Services imply: one chain and one
+   * {@code inbound|<port>||} cluster each, to the endpoint it names (loopback, the pod's own IP at
+   * another port, or a unix socket).
+   */
+  @Test
+  void ingressListenersReplaceTheInboundPortsOfTheServices() {
+    String ingress = """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: web, namespace: shop}
+        spec:
+          workloadSelector: {labels: {app: web}}
+          ingress:
+          - {port: {number: 9080, protocol: HTTP, name: http}, defaultEndpoint: "127.0.0.1:8080"}
+          - {port: {number: 9443, protocol: TCP, name: tcp}, defaultEndpoint: "0.0.0.0:8443"}
+          - {port: {number: 9090, protocol: HTTP, name: http-sock}, defaultEndpoint: "unix:///var/run/app.sock"}
+          egress: [{hosts: ["./*"]}]
+        """;
+    ConfigStore store = Samples.fromYaml(SERVICES + ingress);
+    assertThat(store.problems()).filteredOn(ConfigError::isError).isEmpty();
+    XdsResources r = new ConfigGenerator(store.snapshot()).generate(sidecar("10.0.0.1", "shop", "web"));
+
+    Map<String, Cluster> inbound = r.clusters().stream().filter(c -> c.getName().startsWith("inbound|"))
+        .collect(Collectors.toMap(Cluster::getName, c -> c));
+    assertThat(inbound).as("the Service's 8080 is replaced").containsOnlyKeys("inbound|9080||", "inbound|9443||",
+        "inbound|9090||");
+    Cluster loopback = inbound.get("inbound|9080||");
+    assertThat(loopback.getType()).isEqualTo(Cluster.DiscoveryType.STATIC);
+    assertThat(loopback.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+        .getSocketAddress()).satisfies(a -> {
+          assertThat(a.getAddress()).isEqualTo("127.0.0.1");
+          assertThat(a.getPortValue()).isEqualTo(8080);
+        });
+    assertThat(loopback.getUpstreamBindConfig().getSourceAddress().getAddress()).isEqualTo("127.0.0.6");
+    Cluster podIp = inbound.get("inbound|9443||");
+    assertThat(podIp.getType()).isEqualTo(Cluster.DiscoveryType.ORIGINAL_DST);
+    assertThat(podIp.getOriginalDstLbConfig().getUpstreamPortOverride().getValue()).isEqualTo(8443);
+    assertThat(inbound.get("inbound|9090||").getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint()
+        .getAddress().getPipe().getPath()).isEqualTo("/var/run/app.sock");
+
+    Listener virtualInbound = r.listeners().stream().filter(l -> l.getName().equals(Names.VIRTUAL_INBOUND))
+        .findFirst().orElseThrow();
+    assertThat(virtualInbound.getFilterChainsList()).extracting(fc -> fc.getFilterChainMatch().getDestinationPort()
+        .getValue()).containsExactlyInAnyOrder(9080, 9443, 9090);
+
+    XdsResources other = new ConfigGenerator(store.snapshot()).generate(sidecar("10.0.0.2", "shop", "client"));
+    assertThat(other.clusters()).extracting(Cluster::getName).as("a workload the Sidecar does not select")
+        .contains("inbound|8080||").doesNotContain("inbound|9080||");
   }
 
   /** Bookinfo's productpage scoped to what it calls, REGISTRY_ONLY: the whole config, golden. */
