@@ -21,7 +21,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -70,8 +72,11 @@ public final class KubeConfigSource implements AutoCloseable {
   private final List<SharedIndexInformer<? extends HasMetadata>> informers = new CopyOnWriteArrayList<>();
   /** Per optional kind, whether the API server served it at the last check; absent until one answered. */
   private final Map<Class<? extends HasMetadata>, Boolean> served = new ConcurrentHashMap<>();
+  private final Map<Class<? extends HasMetadata>, Long> lastAsked = new ConcurrentHashMap<>();
   private final ScheduledExecutorService recheck =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("crd-recheck"));
+  /** For the discovery question only: no retries, short timeouts, so an absent API server answers at once. */
+  private final KubernetesClient discovery;
   private final Map<Kind, SharedIndexInformer<? extends HasMetadata>> byKind = new ConcurrentHashMap<>();
 
   private final String systemNamespace;
@@ -79,6 +84,8 @@ public final class KubeConfigSource implements AutoCloseable {
   /** @param systemNamespace Bosun's own namespace, where the mesh config ConfigMap {@code istio} lives */
   public KubeConfigSource(KubernetesClient client, ConfigParser parser, ConfigStore store, String systemNamespace) {
     this.client = client;
+    this.discovery = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+        .withRequestRetryBackoffLimit(0).withRequestTimeout(5_000).withConnectionTimeout(2_000).build()).build();
     this.parser = parser;
     this.store = store;
     this.systemNamespace = systemNamespace;
@@ -91,29 +98,36 @@ public final class KubeConfigSource implements AutoCloseable {
     }
     inform(ConfigMap.class, client.configMaps().inNamespace(systemNamespace)
         .withName(MeshConfigConverter.CONFIGMAP_NAME).runnableInformer(0));
-    checkOptionalKinds();
-    recheck.scheduleWithFixedDelay(this::checkOptionalKinds, OPTIONAL_RECHECK.toMillis(),
-        OPTIONAL_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+    // off the caller's thread: start() must not wait for an API server that may be away
+    recheck.scheduleWithFixedDelay(this::checkOptionalKinds, 0, 1, TimeUnit.SECONDS);
     return this;
   }
 
-  /** Starts watching each optional kind the API server now serves. */
+  /**
+   * Starts watching each optional kind the API server now serves. Runs every second: until the
+   * API server has answered (readiness waits for that), then every {@link #OPTIONAL_RECHECK} for
+   * a kind it does not serve.
+   */
   private synchronized void checkOptionalKinds() {
+    long now = System.nanoTime();
     for (Class<? extends HasMetadata> type : OPTIONAL_KINDS) {
-      if (Boolean.TRUE.equals(served.get(type))) {
+      Boolean known = served.get(type);
+      if (Boolean.TRUE.equals(known)
+          || Boolean.FALSE.equals(known) && now - lastAsked.getOrDefault(type, 0L) < OPTIONAL_RECHECK.toNanos()) {
         continue;
       }
+      lastAsked.put(type, now);
       String crd = HasMetadata.getPlural(type) + "." + HasMetadata.getGroup(type);
-      boolean now;
+      boolean servedNow;
       try {
-        now = client.supports(type);
+        servedNow = discovery.supports(type);
       } catch (RuntimeException e) {
         // the API server is unreachable: not an answer; readiness waits for one
         LOG.debug("cannot tell whether the API server serves {}: {}", crd, e.toString());
         continue;
       }
-      Boolean before = served.put(type, now);
-      if (now) {
+      Boolean before = served.put(type, servedNow);
+      if (servedNow) {
         LOG.info("the API server serves {}: {}s are watched", crd, HasMetadata.getKind(type));
         informAll(type);
       } else if (before == null) {
@@ -228,5 +242,6 @@ public final class KubeConfigSource implements AutoCloseable {
   public void close() {
     recheck.shutdownNow();
     informers.forEach(SharedIndexInformer::close);
+    discovery.close();
   }
 }
