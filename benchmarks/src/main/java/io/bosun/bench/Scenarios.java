@@ -296,12 +296,17 @@ final class Scenarios {
   }
 
   static String percentiles(List<Long> values) {
-    List<Long> sorted = values.stream().sorted().toList();
-    if (sorted.isEmpty()) {
+    if (values.isEmpty()) {
       return "-";
     }
-    return "p50 " + sorted.get(sorted.size() / 2) + " ms, p99 " + sorted.get((int) Math.min(sorted.size() - 1,
-        Math.ceil(sorted.size() * 0.99) - 1)) + " ms, max " + sorted.get(sorted.size() - 1) + " ms";
+    return "p50 " + percentile(values, 50) + " ms, p99 " + percentile(values, 99) + " ms, max "
+        + percentile(values, 100) + " ms";
+  }
+
+  /** The nearest-rank {@code p}th percentile of non-empty {@code values}. */
+  static long percentile(List<Long> values, int p) {
+    List<Long> sorted = values.stream().sorted().toList();
+    return sorted.get((int) Math.max(0, Math.ceil(sorted.size() * p / 100.0) - 1));
   }
 
   static String mib(long bytes) {

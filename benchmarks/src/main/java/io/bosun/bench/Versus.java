@@ -182,11 +182,6 @@ public final class Versus {
   }
 
   private static double ratio(List<Long> a, List<Long> b, int percentile) {
-    return (double) at(a, percentile) / Math.max(1, at(b, percentile));
-  }
-
-  private static long at(List<Long> values, int percentile) {
-    List<Long> sorted = values.stream().sorted().toList();
-    return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * percentile / 100.0) - 1));
+    return (double) Scenarios.percentile(a, percentile) / Math.max(1, Scenarios.percentile(b, percentile));
   }
 }

@@ -52,12 +52,12 @@ final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
   private final Map<Long, String> streams = new ConcurrentHashMap<>();
 
   /**
-   * Per proxy and delta type: what a reconnecting proxy said it holds ({@code
+   * Per proxy, then delta type: what a reconnecting proxy said it holds ({@code
    * initial_resource_versions}) that its stream has not sent or removed since. java-control-plane
    * 1.0.49 only logs that map, so every reconnect was answered with everything; merged into what
    * the stream is known to hold, only what changed meanwhile goes out.
    */
-  private final Map<String, Map<String, String>> reported = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Map<String, String>>> reported = new ConcurrentHashMap<>();
 
   LenientWatcher(ConfigWatcher delegate) {
     this.delegate = delegate;
@@ -150,7 +150,7 @@ final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
     String node = streams.remove(streamId);
     if (node != null) {
       held.remove(node);
-      reported.keySet().removeIf(k -> k.startsWith(node + " "));
+      reported.remove(node);
     }
   }
 
@@ -164,16 +164,22 @@ final class LenientWatcher implements ConfigWatcher, DiscoveryServerCallbacks {
                                      Map<String, String> resourceVersions, Set<String> pendingResources,
                                      boolean isWildcard, Consumer<DeltaResponse> responseConsumer,
                                      boolean hasClusterChanged) {
-    String key = request.v3Request().getNode().getId() + " " + request.getTypeUrl();
+    String node = request.v3Request().getNode().getId();
+    String type = request.getTypeUrl();
     if (request.getResponseNonce().isEmpty()) {
       // the stream's first request of this type: a reconnect names what the proxy still holds
       if (request.getInitialResourceVersionsMap().isEmpty()) {
-        reported.remove(key);
+        reported.computeIfPresent(node, (n, byType) -> {
+          byType.remove(type);
+          return byType.isEmpty() ? null : byType;
+        });
       } else {
-        reported.put(key, new ConcurrentHashMap<>(request.getInitialResourceVersionsMap()));
+        reported.computeIfAbsent(node, n -> new ConcurrentHashMap<>())
+            .put(type, new ConcurrentHashMap<>(request.getInitialResourceVersionsMap()));
       }
     }
-    Map<String, String> stillHeld = reported.get(key);
+    Map<String, Map<String, String>> byType = reported.get(node);
+    Map<String, String> stillHeld = byType == null ? null : byType.get(type);
     if (stillHeld == null) {
       return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
           responseConsumer, hasClusterChanged);
