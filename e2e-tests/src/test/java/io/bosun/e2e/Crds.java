@@ -41,7 +41,7 @@ public final class Crds {
     }
     await("CRDs established").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> k.apiextensions().v1()
         .customResourceDefinitions().list().getItems().stream()
-        .filter(c -> c.getSpec().getGroup().equals("networking.istio.io"))
+        .filter(c -> c.getSpec().getGroup().endsWith(".istio.io"))
         .allMatch(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
             .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True"))));
   }
@@ -55,7 +55,8 @@ public final class Crds {
           Object parsed = k.getKubernetesSerialization().unmarshal(in);
           List<?> items = parsed instanceof List<?> l ? l : List.of(parsed);
           for (Object o : items) {
-            if (o instanceof HasMetadata h && h.getApiVersion().startsWith("networking.istio.io/")) {
+            if (o instanceof HasMetadata h && (h.getApiVersion().startsWith("networking.istio.io/")
+                || h.getApiVersion().startsWith("security.istio.io/"))) {
               String ns = h.getMetadata().getNamespace() == null ? "default" : h.getMetadata().getNamespace();
               ensureNamespace(k, ns);
               GenericKubernetesResource g = k.getKubernetesSerialization().convertValue(h,

@@ -16,6 +16,7 @@ import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -25,6 +26,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -198,6 +200,38 @@ class KubeModeIT {
     await("Reconciled=True on the fixed Sidecar").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
         sidecarCondition("True", ""));
     k.resources(Sidecar.class).inNamespace("shop").withName("scoped").delete();
+  }
+
+  /** security.istio.io kinds too: an AuthorizationPolicy (v1) is validated, with its status. */
+  @Test
+  @Order(3)
+  void anAuthorizationPolicyIsValidatedWithStatus() {
+    String policy = """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: deny-some, namespace: shop}
+        spec:
+          action: DENY
+        """;
+    apply(policy);
+    await("Reconciled=False on the AuthorizationPolicy").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+        policyCondition("False", "spec.rules: DENY without rules never applies"));
+    apply(policy + "  rules: [{to: [{operation: {paths: [/admin]}}]}]\n");
+    await("Reconciled=True on the fixed policy").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+        policyCondition("True", ""));
+    k.genericKubernetesResources("security.istio.io/v1", "AuthorizationPolicy").inNamespace("shop")
+        .withName("deny-some").delete();
+  }
+
+  private static boolean policyCondition(String status, String message) {
+    GenericKubernetesResource p = k.genericKubernetesResources("security.istio.io/v1", "AuthorizationPolicy")
+        .inNamespace("shop").withName("deny-some").get();
+    Object conditions = p.getAdditionalProperties().get("status") instanceof Map<?, ?> st ? st.get("conditions")
+        : null;
+    return conditions instanceof List<?> list && list.stream().anyMatch(c -> c instanceof Map<?, ?> m
+        && "Reconciled".equals(m.get("type")) && status.equals(m.get("status"))
+        && String.valueOf(m.get("message")).contains(message)
+        && String.valueOf(m.get("observedGeneration")).equals(String.valueOf(p.getMetadata().getGeneration())));
   }
 
   private static boolean sidecarCondition(String status, String message) {

@@ -49,7 +49,7 @@ public final class AdmissionHandler {
     return answer(body, this::injectRequest);
   }
 
-  /** {@code /validate}: the four Istio kinds through Bosun's own validator. */
+  /** {@code /validate}: the Istio kinds through Bosun's own validator. */
   public byte[] validate(byte[] body) {
     return answer(body, this::validateRequest);
   }

@@ -157,10 +157,11 @@ public final class PushController implements AutoCloseable {
 
   private boolean send(String group, Proxy proxy, ConfigGenerator gen) {
     try {
-      Proxy served = proxy.withSecretAccess(secretAccess.allowed(proxy.identity()));
+      boolean certified = certificates != null && !proxy.identity().isEmpty();
+      Proxy served = proxy.withSecretAccess(secretAccess.allowed(proxy.identity())).withMeshCertificate(certified);
       XdsResources config = gen.generate(served);
       List<Secret> secrets = config.secrets();
-      if (certificates != null && !proxy.identity().isEmpty()) {
+      if (certified) {
         secrets = new ArrayList<>(secrets);
         secrets.addAll(certificates.secrets(Identity.fromSpiffe(proxy.identity()).orElseThrow()));
       }

@@ -12,6 +12,9 @@ import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
+import io.fabric8.istio.api.security.v1.PeerAuthentication;
+import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -143,6 +146,12 @@ public final class StatusWriter {
       status = g.getStatus();
     } else if (obj instanceof Sidecar sc) {
       status = sc.getStatus();
+    } else if (obj instanceof PeerAuthentication pa) {
+      status = pa.getStatus();
+    } else if (obj instanceof AuthorizationPolicy ap) {
+      status = ap.getStatus();
+    } else if (obj instanceof RequestAuthentication ra) {
+      status = ra.getStatus();
     }
     return status == null ? null : status.getConditions();
   }

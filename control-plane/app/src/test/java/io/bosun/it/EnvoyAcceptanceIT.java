@@ -179,6 +179,82 @@ class EnvoyAcceptanceIT {
     assertThat(checked).isGreaterThan(2 * inputs.size());
   }
 
+  /** A meshed pod (its sidecar serves 9080 and 5432) and the security policies at their most varied. */
+  private static final String SECURED = """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web, namespace: default}
+      spec: {clusterIP: 10.96.0.10, ports: [{name: http, port: 9080}, {name: tcp, port: 5432}]}
+      ---
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web-1, namespace: default, labels: {app: web, security.istio.io/tlsMode: istio}}
+      spec: {serviceAccountName: web, containers: [{name: app, image: x}]}
+      status: {podIP: 10.1.1.9}
+      ---
+      apiVersion: discovery.k8s.io/v1
+      kind: EndpointSlice
+      metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
+      addressType: IPv4
+      ports: [{name: http, port: 9080}, {name: tcp, port: 5432}]
+      endpoints: [{addresses: [10.1.1.9], targetRef: {kind: Pod, name: web-1}}]
+      ---
+      apiVersion: networking.istio.io/v1
+      kind: DestinationRule
+      metadata: {name: web, namespace: default}
+      spec: {host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}, subsets: [{name: v1, labels: {app: web}}]}
+      ---
+      """;
+
+  private static final List<String> SECURITY = List.of(
+      "kind: PeerAuthentication\nspec: {mtls: {mode: STRICT}}",
+      "kind: PeerAuthentication\nspec: {selector: {matchLabels: {app: web}}, portLevelMtls: {5432: {mode: DISABLE}}}",
+      "kind: PeerAuthentication\nspec: {mtls: {mode: PERMISSIVE}}",
+      "kind: AuthorizationPolicy\nspec: {}",
+      "kind: AuthorizationPolicy\nspec: {action: DENY, rules: [{to: [{operation: {paths: [/a, \"/b/{*}/c\", \"/d/{**}\", "
+          + "\"*.txt\", \"/e*\"], methods: [POST]}}]}]}",
+      "kind: AuthorizationPolicy\nspec: {action: AUDIT, rules: [{from: [{source: {ipBlocks: [10.0.0.0/8, 1.2.3.4], "
+          + "remoteIpBlocks: [\"::1/128\"], notNamespaces: [\"kube-*\"]}}]}]}",
+      "kind: AuthorizationPolicy\nspec: {rules: [{from: [{source: {principals: [\"*\", \"*/sa/x\", "
+          + "\"cluster.local/ns/a/*\"], requestPrincipals: [\"*\", \"https://i.example/*\", \"*/bob\"]}}], "
+          + "to: [{operation: {hosts: [\"*.example.com\", \"a.b\"], notPorts: [\"8080\"]}}], when: ["
+          + "{key: \"request.headers[x-a]\", values: [\"*\"]}, {key: source.ip, notValues: [10.0.0.1]}, "
+          + "{key: \"request.auth.claims[groups][0]\", values: [admin]}, {key: destination.port, values: [\"9080\"]}, "
+          + "{key: connection.sni, values: [\"*.local\"]}, {key: request.auth.audiences, values: [a]}]}]}",
+      "kind: RequestAuthentication\nspec: {jwtRules: [{issuer: https://i.example, jwks: '{\"keys\":[]}', "
+          + "outputClaimToHeaders: [{header: x-sub, claim: sub}]}, {issuer: https://j.example, "
+          + "jwksUri: \"https://keys.example:8443/jwks\", fromParams: [tok], fromHeaders: [{name: x-jwt}]}]}");
+
+  @Test
+  void everySecurityPolicyBosunAcceptsTheRealEnvoyAcceptsToo() {
+    List<String> rejected = new ArrayList<>();
+    int checked = 0;
+    for (String policy : SECURITY) {
+      ConfigStore store = Samples.fromYaml(SECURED + "apiVersion: security.istio.io/v1\nmetadata: {name: p, "
+          + "namespace: default}\n" + policy + "\n");
+      assertThat(store.problems()).as(policy).filteredOn(ConfigError::isError).isEmpty();
+      ConfigGenerator gen = new ConfigGenerator(store.snapshot());
+      for (Proxy proxy : List.of(
+          new Proxy("sidecar~10.1.1.9~web-1.default~default.svc.cluster.local", ProxyType.SIDECAR, "10.1.1.9",
+              "web-1", "default", Map.of("app", "web"), "", "spiffe://cluster.local/ns/default/sa/web", false, true),
+          new Proxy("router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local", ProxyType.ROUTER, "127.0.0.1",
+              "gw", "istio-system", Map.of("istio", "ingressgateway"), "", "spiffe://x/ns/istio-system/sa/gw", false,
+              true))) {
+        String bootstrap = StaticBootstrap.withMeshSecrets(gen.generate(proxy));
+        assertThat(bootstrap).as("mutual TLS validated too").contains("\"ROOTCA\"").contains("transport_socket");
+        try {
+          EnvoyProcess.validate(EnvoyBinary.require(), bootstrap);
+          checked++;
+        } catch (IllegalStateException e) {
+          rejected.add(policy + " (" + proxy.type() + "): " + e.getMessage().lines()
+              .filter(l -> l.contains("critical")).findFirst().orElse(e.getMessage()));
+        }
+      }
+    }
+    assertThat(rejected).as("accepted by Bosun but rejected by Envoy").isEmpty();
+    assertThat(checked).isEqualTo(2 * SECURITY.size());
+  }
+
   private static int validateFor(ConfigStore store, String what, List<String> rejected) {
     ConfigGenerator gen = new ConfigGenerator(store.snapshot());
     int n = 0;

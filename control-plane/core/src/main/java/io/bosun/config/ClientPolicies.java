@@ -24,9 +24,11 @@ final class ClientPolicies {
         || notEmpty(t.getCaCertificates());
     switch (mode) {
       case "ISTIO_MUTUAL" -> {
-        problems.warning(field + ".mode", "ISTIO_MUTUAL (mesh certificates) is not supported by this Bosun release"
-            + " yet; plaintext is used");
-        return null;
+        // the mesh's own certificates: Istio refuses any of a user's
+        if (files || notEmpty(t.getCredentialName())) {
+          problems.error(field, "mode ISTIO_MUTUAL uses the mesh's certificates: clientCertificate, privateKey,"
+              + " caCertificates and credentialName cannot be set");
+        }
       }
       case "MUTUAL" -> {
         if (!notEmpty(t.getCredentialName()) && !(notEmpty(t.getClientCertificate()) && notEmpty(t.getPrivateKey()))) {

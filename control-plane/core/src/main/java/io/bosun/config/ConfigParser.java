@@ -12,6 +12,9 @@ import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.istio.api.api.security.v1beta1.PeerAuthentication;
+import io.fabric8.istio.api.api.security.v1beta1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -33,6 +36,7 @@ import java.util.Set;
 public final class ConfigParser {
   public static final String ISTIO_GROUP = "networking.istio.io";
   private static final Set<String> ISTIO_VERSIONS = Set.of("v1", "v1beta1", "v1alpha3");
+  private static final Set<String> SECURITY_VERSIONS = Set.of("v1", "v1beta1");
 
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
   private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -132,8 +136,10 @@ public final class ConfigParser {
 
   private Conversion istio(String source, ResourceRef ref, String apiVersion, JsonNode doc) {
     int slash = apiVersion.indexOf('/');
-    boolean istio = slash > 0 && apiVersion.substring(0, slash).equals(ISTIO_GROUP)
-        && ISTIO_VERSIONS.contains(apiVersion.substring(slash + 1));
+    String group = slash > 0 ? apiVersion.substring(0, slash) : "";
+    String version = apiVersion.substring(slash + 1);
+    boolean istio = !group.isEmpty() && group.equals(ref.kind().group())
+        && (group.equals(ISTIO_GROUP) ? ISTIO_VERSIONS : SECURITY_VERSIONS).contains(version);
     JsonNode spec = doc.get("spec");
     if (istio) {
       switch (ref.kind()) {
@@ -153,6 +159,17 @@ public final class ConfigParser {
           return SidecarConverter.convert(ref, source, spec(spec,
               io.fabric8.istio.api.api.networking.v1alpha3.Sidecar.class));
         }
+        case PEER_AUTHENTICATION -> {
+          return PeerAuthenticationConverter.convert(ref, source, spec(spec, PeerAuthentication.class), spec);
+        }
+        case AUTHORIZATION_POLICY -> {
+          JsonNode dryRun = doc.path("metadata").path("annotations").get(AuthorizationPolicyConverter.DRY_RUN);
+          return AuthorizationPolicyConverter.convert(ref, source, spec(spec, AuthorizationPolicy.class), spec,
+              dryRun == null || dryRun.isNull() ? null : dryRun.asText());
+        }
+        case REQUEST_AUTHENTICATION -> {
+          return RequestAuthenticationConverter.convert(ref, source, spec(spec, RequestAuthentication.class));
+        }
         default -> {
           // not an Istio kind Bosun reads: reported below
         }
@@ -165,6 +182,7 @@ public final class ConfigParser {
   private static String unsupported(String apiVersion, String kind) {
     return "unsupported kind " + apiVersion + " " + kind
         + " (supported: networking.istio.io VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar;"
+        + " security.istio.io v1/v1beta1 PeerAuthentication, AuthorizationPolicy, RequestAuthentication;"
         + " v1 Service, Pod, Node, Namespace, Secret (TLS), ConfigMap istio (mesh config);"
         + " discovery.k8s.io/v1 EndpointSlice)";
   }

@@ -1,6 +1,7 @@
 package io.bosun.config;
 
 import io.bosun.logging.LogSafe;
+import io.bosun.model.AuthorizationPolicy;
 import io.bosun.model.DestinationRule;
 import io.bosun.model.EndpointSlice;
 import io.bosun.model.Gateway;
@@ -11,8 +12,11 @@ import io.bosun.model.MeshConfig;
 import io.bosun.model.MeshResource;
 import io.bosun.model.MeshSnapshot;
 import io.bosun.model.NodeInfo;
+import io.bosun.model.PeerAuthentication;
 import io.bosun.model.PodInfo;
+import io.bosun.model.RequestAuthentication;
 import io.bosun.model.ResourceRef;
+import io.bosun.model.SecurityPolicies;
 import io.bosun.model.ServiceEntry;
 import io.bosun.model.ServiceRegistry;
 import io.bosun.model.Sidecar;
@@ -219,8 +223,10 @@ public final class ConfigStore {
         of(byType, PodInfo.class), of(byType, NodeInfo.class), of(byType, ServiceEntry.class));
     // one mesh config is expected; if several namespaces hold one (standalone), the first in order wins
     MeshConfig mesh = of(byType, MeshConfig.class).stream().findFirst().orElse(MeshConfig.DEFAULT);
+    SecurityPolicies security = new SecurityPolicies(of(byType, PeerAuthentication.class),
+        of(byType, AuthorizationPolicy.class), of(byType, RequestAuthentication.class));
     return new MeshSnapshot(registry, of(byType, VirtualService.class), of(byType, DestinationRule.class),
-        of(byType, Gateway.class), mesh, of(byType, TlsSecret.class), "", of(byType, Sidecar.class));
+        of(byType, Gateway.class), mesh, of(byType, TlsSecret.class), "", of(byType, Sidecar.class), security);
   }
 
   @SuppressWarnings("unchecked")

@@ -124,10 +124,12 @@ final class GatewayConverter {
         }
       }
       if (s.getTls() != null && s.getTls().getMode() != null && s.getTls().getMode().toString()
-          .equals("ISTIO_MUTUAL")) {
-        problems.warning(field + ".tls.mode",
-            "ISTIO_MUTUAL (mesh certificates) is not supported by this Bosun release yet;"
-            + " server ignored");
+          .equals("ISTIO_MUTUAL") && (notEmpty(s.getTls().getServerCertificate())
+          || notEmpty(s.getTls().getPrivateKey()) || notEmpty(s.getTls().getCaCertificates())
+          || notEmpty(s.getTls().getCredentialName()))) {
+        // the mesh's own certificates: Istio refuses a user's next to them
+        problems.error(field + ".tls", "mode ISTIO_MUTUAL uses the mesh's certificates: serverCertificate, privateKey,"
+            + " caCertificates and credentialName cannot be set");
       } else if (portOk) {
         servers.add(new GatewayServer(s.getName(), port.getNumber().intValue(), portName, protocol, hosts,
             serverTls(s.getTls(), field + ".tls", problems)));
@@ -135,5 +137,9 @@ final class GatewayConverter {
     }
     Map<String, String> selector = spec.getSelector() == null ? Map.of() : spec.getSelector();
     return Conversion.of(ref, new Gateway(ref, selector, servers), problems);
+  }
+
+  private static boolean notEmpty(String s) {
+    return s != null && !s.isEmpty();
   }
 }

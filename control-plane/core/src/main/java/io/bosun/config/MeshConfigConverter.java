@@ -10,6 +10,7 @@ import io.bosun.model.RouteActions;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,7 +25,7 @@ public final class MeshConfigConverter {
   public static final String KEY = "mesh";
   private static final Set<String> HANDLED = Set.of("outboundTrafficPolicy", "defaultHttpRetryPolicy",
       "accessLogFile", "accessLogEncoding", "accessLogFormat", "enableTracing", "defaultConfig", "connectTimeout",
-      "trustDomain");
+      "trustDomain", "enableAutoMtls", "extensionProviders");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private MeshConfigConverter() {
@@ -104,8 +105,18 @@ public final class MeshConfigConverter {
           "must be a lower-case DNS-like name (letters, digits, '.', '-'), e.g. cluster.local, not \""
               + Problems.truncate(trustDomain) + "\"");
     }
+    boolean autoMtls = d.enableAutoMtls();
+    JsonNode auto = m.get("enableAutoMtls");
+    if (auto != null && !auto.isNull()) {
+      if (auto.isBoolean()) {
+        autoMtls = auto.asBoolean();
+      } else {
+        problems.error("data.mesh.enableAutoMtls", "must be true or false");
+      }
+    }
+    List<MeshConfig.ExtAuthz> providers = ExtensionProviders.convert(m.path("extensionProviders"), problems);
     return new MeshConfig(registryOnly, retry, accessLogFile, encoding.equals("JSON"), text(m, "accessLogFormat", ""),
-        enableTracing, zipkin, sampling, connectTimeout, trustDomain);
+        enableTracing, zipkin, sampling, connectTimeout, trustDomain, autoMtls, providers);
   }
 
   private static RouteActions.Retry retry(JsonNode r, Problems problems) {

@@ -8,6 +8,9 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.istio.api.api.security.v1beta1.PeerAuthentication;
+import io.fabric8.istio.api.api.security.v1beta1.RequestAuthentication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,19 +20,37 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Bosun's CustomResourceDefinitions for the Istio networking kinds: served as v1, v1beta1 and
- * v1alpha3 with one schema (stored as v1), typed spec, status subresource, Istio's short names,
- * categories and printer columns. {@code main(dir)} writes them; a test keeps the committed
- * files equal to this output.
+ * Bosun's CustomResourceDefinitions for the Istio kinds it reads: networking.istio.io served as
+ * v1, v1beta1 and v1alpha3, security.istio.io as v1 and v1beta1, with one schema (stored as v1),
+ * typed spec, status subresource, Istio's short names, categories and printer columns.
+ * {@code main(dir)} writes them; a test keeps the committed files equal to this output.
  */
 public final class CrdGenerator {
   public static final String GROUP = "networking.istio.io";
+  public static final String SECURITY_GROUP = "security.istio.io";
   static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
+  static final List<String> SECURITY_VERSIONS = List.of("v1", "v1beta1");
 
-  /** One kind: its spec class and how kubectl shows it. */
-  public record Kind(String kind, String plural, String shortName, Class<?> spec, List<Map<String, Object>> columns) {
+  /** One kind: its API group, its spec class and how kubectl shows it. */
+  public record Kind(String group, String kind, String plural, String shortName, Class<?> spec,
+                     List<Map<String, Object>> columns) {
+    /** A networking.istio.io kind. */
+    public Kind(String kind, String plural, String shortName, Class<?> spec, List<Map<String, Object>> columns) {
+      this(GROUP, kind, plural, shortName, spec, columns);
+    }
+
     public String fileName() {
-      return plural + "." + GROUP + ".yaml";
+      return name() + ".yaml";
+    }
+
+    /** The CRD's name, {@code <plural>.<group>}. */
+    public String name() {
+      return plural + "." + group;
+    }
+
+    /** The versions served, as Istio serves them; the first is stored. */
+    public List<String> versions() {
+      return group.equals(GROUP) ? VERSIONS : SECURITY_VERSIONS;
     }
   }
 
@@ -51,7 +72,14 @@ public final class CrdGenerator {
               column("Resolution", "string", ".spec.resolution",
                   "Service resolution mode for the hosts (NONE, STATIC, or DNS)"),
               age())),
-      new Kind("Sidecar", "sidecars", null, Sidecar.class, List.of(age())));
+      new Kind("Sidecar", "sidecars", null, Sidecar.class, List.of(age())),
+      new Kind(SECURITY_GROUP, "AuthorizationPolicy", "authorizationpolicies", "ap", AuthorizationPolicy.class,
+          List.of(column("Action", "string", ".spec.action", "The operation to take."), age())),
+      new Kind(SECURITY_GROUP, "PeerAuthentication", "peerauthentications", "pa", PeerAuthentication.class,
+          List.of(column("Mode", "string", ".spec.mtls.mode", "Defines the mTLS mode used for peer authentication."),
+              age())),
+      new Kind(SECURITY_GROUP, "RequestAuthentication", "requestauthentications", "ra",
+          RequestAuthentication.class, List.of(age())));
 
   private CrdGenerator() {
   }
@@ -96,10 +124,10 @@ public final class CrdGenerator {
     root.put("type", "object");
     root.put("properties", properties);
 
-    List<Object> versions = VERSIONS.stream().map(v -> (Object) map(
+    List<Object> versions = k.versions().stream().map(v -> (Object) map(
         "name", v,
         "served", true,
-        "storage", v.equals("v1"),
+        "storage", v.equals(k.versions().get(0)),
         "subresources", map("status", Map.of()),
         "additionalPrinterColumns", k.columns(),
         "schema", map("openAPIV3Schema", root))).toList();
@@ -107,11 +135,11 @@ public final class CrdGenerator {
         "apiVersion", "apiextensions.k8s.io/v1",
         "kind", "CustomResourceDefinition",
         "metadata", forHelm
-            ? map("name", k.plural() + "." + GROUP, "labels", map("app.kubernetes.io/part-of", "bosun"),
+            ? map("name", k.name(), "labels", map("app.kubernetes.io/part-of", "bosun"),
                 "annotations", map("helm.sh/resource-policy", "keep"))
-            : map("name", k.plural() + "." + GROUP, "labels", map("app.kubernetes.io/part-of", "bosun")),
+            : map("name", k.name(), "labels", map("app.kubernetes.io/part-of", "bosun")),
         "spec", map(
-            "group", GROUP,
+            "group", k.group(),
             "scope", "Namespaced",
             "names", names(k),
             "versions", versions));
@@ -131,7 +159,7 @@ public final class CrdGenerator {
     if (k.shortName() != null) {
       names.put("shortNames", List.of(k.shortName()));
     }
-    names.put("categories", List.of("istio-io", "networking-istio-io"));
+    names.put("categories", List.of("istio-io", k.group().replace('.', '-')));
     return names;
   }
 

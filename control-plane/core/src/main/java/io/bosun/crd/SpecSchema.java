@@ -3,6 +3,7 @@ package io.bosun.crd;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.istio.api.api.security.v1beta1.JWTRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -29,6 +30,9 @@ import java.util.jar.JarFile;
  */
 final class SpecSchema {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Fields Istio also accepts under their proto name: the alias is served with the same schema. */
+  private static final Map<Class<?>, Map<String, String>> ALIASES = Map.of(JWTRule.class, Map.of("jwksUri",
+      "jwks_uri"));
 
   private SpecSchema() {
   }
@@ -95,7 +99,12 @@ final class SpecSchema {
         continue;
       }
       JsonProperty p = f.getAnnotation(JsonProperty.class);
-      properties.put(p != null ? p.value() : f.getName(), schema(f.getGenericType(), path));
+      String name = p != null ? p.value() : f.getName();
+      properties.put(name, schema(f.getGenericType(), path));
+      String alias = ALIASES.getOrDefault(c, Map.of()).get(name);
+      if (alias != null) {
+        properties.put(alias, schema(f.getGenericType(), path));
+      }
     }
   }
 

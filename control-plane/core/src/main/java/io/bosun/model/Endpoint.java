@@ -9,14 +9,29 @@ import java.util.Map;
  *                endpoint ports); a service port absent here uses its targetPort
  * @param ready   false for not-ready or terminating endpoints, which get no traffic
  * @param pod     the Pod behind a Kubernetes endpoint (its labels select subsets), or empty
+ * @param serviceAccount the workload's service account (its identity, for SAN checks), or empty
  */
 public record Endpoint(String address, Map<String, Integer> ports, Map<String, String> labels,
-                       boolean ready, String locality, int weight, String pod) {
+                       boolean ready, String locality, int weight, String pod, String serviceAccount) {
+  /** The label the injector gives meshed pods (Istio's): their sidecar accepts mutual TLS. */
+  public static final String TLS_MODE_LABEL = "security.istio.io/tlsMode";
+
   public Endpoint {
     pod = pod == null ? "" : pod;
+    serviceAccount = serviceAccount == null ? "" : serviceAccount;
     ports = Map.copyOf(ports);
     labels = Map.copyOf(labels);
     locality = locality == null ? "" : locality;
+  }
+
+  public Endpoint(String address, Map<String, Integer> ports, Map<String, String> labels,
+                  boolean ready, String locality, int weight, String pod) {
+    this(address, ports, labels, ready, locality, weight, pod, "");
+  }
+
+  /** Whether a sidecar fronts this workload and takes mutual TLS ({@code security.istio.io/tlsMode: istio}). */
+  public boolean meshed() {
+    return "istio".equals(labels.get(TLS_MODE_LABEL));
   }
 
   public int portFor(ServicePort servicePort) {
@@ -28,11 +43,15 @@ public record Endpoint(String address, Map<String, Integer> ports, Map<String, S
   }
 
   public Endpoint withLabels(Map<String, String> newLabels) {
-    return new Endpoint(address, ports, newLabels, ready, locality, weight, pod);
+    return new Endpoint(address, ports, newLabels, ready, locality, weight, pod, serviceAccount);
   }
 
   public Endpoint withLocality(String newLocality) {
-    return new Endpoint(address, ports, labels, ready, newLocality, weight, pod);
+    return new Endpoint(address, ports, labels, ready, newLocality, weight, pod, serviceAccount);
+  }
+
+  public Endpoint withServiceAccount(String account) {
+    return new Endpoint(address, ports, labels, ready, locality, weight, pod, account);
   }
 
   public boolean matches(Map<String, String> selector) {

@@ -13,10 +13,12 @@ import java.util.Optional;
  * @param viewNamespace empty for the whole mesh; else the namespace this snapshot was narrowed to
  *                      by {@link #visibleTo(String)}
  * @param sidecars      the Sidecar resources; empty in a snapshot already scoped by one
+ * @param security      PeerAuthentication, AuthorizationPolicy and RequestAuthentication
  */
 public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
                            List<DestinationRule> destinationRules, List<Gateway> gateways, MeshConfig mesh,
-                           List<TlsSecret> secrets, String viewNamespace, List<Sidecar> sidecars) {
+                           List<TlsSecret> secrets, String viewNamespace, List<Sidecar> sidecars,
+                           SecurityPolicies security) {
 
   public MeshSnapshot {
     virtualServices = Delegation.flatten(virtualServices).stream().sorted(Comparator.comparing(VirtualService::ref))
@@ -27,6 +29,14 @@ public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtua
     secrets = secrets == null ? List.of() : secrets.stream().sorted(Comparator.comparing(TlsSecret::ref)).toList();
     viewNamespace = viewNamespace == null ? "" : viewNamespace;
     sidecars = sidecars == null ? List.of() : sidecars.stream().sorted(Comparator.comparing(Sidecar::ref)).toList();
+    security = security == null ? SecurityPolicies.NONE : security;
+  }
+
+  public MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
+                      List<DestinationRule> destinationRules, List<Gateway> gateways, MeshConfig mesh,
+                      List<TlsSecret> secrets, String viewNamespace, List<Sidecar> sidecars) {
+    this(registry, virtualServices, destinationRules, gateways, mesh, secrets, viewNamespace, sidecars,
+        SecurityPolicies.NONE);
   }
 
   public MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtualServices,
@@ -63,7 +73,7 @@ public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtua
             .toList(),
         destinationRules.stream().filter(dr -> ExportTo.visible(dr.exportTo(), dr.ref().namespace(), namespace))
             .toList(),
-        gateways, mesh, secrets, namespace, sidecars);
+        gateways, mesh, secrets, namespace, sidecars, security);
   }
 
   /**
@@ -93,7 +103,7 @@ public record MeshSnapshot(ServiceRegistry registry, List<VirtualService> virtua
             || vs.hosts().stream().anyMatch(h -> sidecar.imports(vs.ref().namespace(), h, namespace))).toList(),
         destinationRules, gateways,
         sidecar.registryOnly() == null ? mesh : mesh.withRegistryOnly(sidecar.registryOnly()), secrets,
-        viewNamespace, List.of());
+        viewNamespace, List.of(), security);
   }
 
   /** The Secret {@code name} of {@code namespace}, if there is one. */

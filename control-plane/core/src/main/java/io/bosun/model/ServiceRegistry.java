@@ -66,7 +66,8 @@ public final class ServiceRegistry {
           String key = slice.ref().namespace() + "/" + e.pod();
           PodInfo pod = e.pod().isEmpty() ? null : podsByName.get(key);
           endpoints.computeIfAbsent(host, h -> new ArrayList<>()).add(pod == null ? e
-              : e.withLabels(pod.labels()).withLocality(podLocalities.getOrDefault(key, e.locality())));
+              : e.withLabels(pod.labels()).withLocality(podLocalities.getOrDefault(key, e.locality()))
+                  .withServiceAccount(pod.serviceAccount()));
         }
       }
     });
@@ -99,7 +100,8 @@ public final class ServiceRegistry {
       if (pod.ref().namespace().equals(se.ref().namespace()) && !pod.ip().isEmpty()
           && pod.labels().entrySet().containsAll(se.workloadSelector().entrySet())) {
         out.add(new Endpoint(pod.ip(), Map.of(), pod.labels(), true,
-            podLocalities.getOrDefault(pod.ref().namespace() + "/" + pod.ref().name(), ""), 0, pod.ref().name()));
+            podLocalities.getOrDefault(pod.ref().namespace() + "/" + pod.ref().name(), ""), 0, pod.ref().name(),
+            pod.serviceAccount()));
       }
     }
     return out;

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -104,10 +105,7 @@ public final class ClusterBuilder {
         c.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY);
       }
     }
-    var tls = UpstreamTls.socket(oc.policy().tls(), oc.service().hostname());
-    if (tls != null) {
-      c.setTransportSocket(tls);
-    }
+    tls(c, oc, mesh);
     TrafficPolicy.Locality locality = oc.policy().locality();
     if (locality != null && locality.enabled() && !locality.distribute().isEmpty()) {
       c.setCommonLbConfig(c.getCommonLbConfig().toBuilder()
@@ -137,6 +135,26 @@ public final class ClusterBuilder {
       c.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(options.build()));
     }
     return c.build();
+  }
+
+  /**
+   * The cluster's TLS: the DestinationRule's (ISTIO_MUTUAL with the mesh's certificates), else auto
+   * mTLS to a mesh-internal service: mutual TLS to its meshed endpoints, plaintext to the others.
+   */
+  private static void tls(Cluster.Builder c, OutboundCluster oc, MeshConfig mesh) {
+    TrafficPolicy.ClientTls tls = oc.policy().tls();
+    String sni = Names.meshSni(oc.port().number(), oc.subset(), oc.service().hostname());
+    if (tls != null && tls.mode().equals("ISTIO_MUTUAL")) {
+      c.setTransportSocket(MeshTls.client(tls.sni().isEmpty() ? sni : tls.sni(),
+          tls.subjectAltNames().isEmpty() ? oc.sans() : tls.subjectAltNames()));
+    } else if (tls == null && mesh.enableAutoMtls() && !oc.service().meshExternal()) {
+      MeshTls.auto(c, sni, oc.sans());
+    } else {
+      TransportSocket socket = UpstreamTls.socket(tls, oc.service().hostname());
+      if (socket != null) {
+        c.setTransportSocket(socket);
+      }
+    }
   }
 
   /** Istio's outlier detection: only the 5xx and gateway-error detectors, enforced when configured. */

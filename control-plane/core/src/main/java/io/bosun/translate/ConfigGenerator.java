@@ -4,6 +4,7 @@ import io.bosun.model.L4Route;
 import io.bosun.model.MeshSnapshot;
 import io.bosun.model.Proxy;
 import io.bosun.model.ProxyType;
+import io.bosun.model.SecurityPolicies;
 import io.bosun.model.Sidecar;
 import io.bosun.model.VirtualService;
 import io.bosun.resources.XdsResources;
@@ -35,11 +36,16 @@ public final class ConfigGenerator {
   private final Map<String, ConfigGenerator> scoped = new ConcurrentHashMap<>();
   private volatile List<Cluster> clusters;
   private volatile List<ClusterLoadAssignment> endpoints;
+  /** {@link #clusters} for proxies without a workload certificate (no mutual TLS). */
+  private volatile List<Cluster> uncertified;
   private volatile Map<String, Map<Integer, InboundBuilder.InboundPort>> inboundByIp;
   /** Clusters whose endpoints depend on the client's locality (localityLbSetting), by name. */
   private volatile Map<String, OutboundCluster> localityAware;
   private final Map<String, List<ClusterLoadAssignment>> endpointsByLocality = new ConcurrentHashMap<>();
-  /** Label keys some VirtualService's sourceLabels names: the only labels a sidecar's config depends on. */
+  /**
+   * Label keys some VirtualService's sourceLabels or some security policy's selector names: the
+   * only labels a sidecar's config depends on.
+   */
   private volatile Set<String> sourceLabelKeys;
   private volatile MeshRoutes meshRoutes;
   private final Map<Variant, XdsResources> byVariant = new ConcurrentHashMap<>();
@@ -118,10 +124,11 @@ public final class ConfigGenerator {
   }
 
   /**
-   * The proxy as translation sees it: type, namespace, whether it may have Secrets, and only
-   * those labels (sourceLabels) and that locality (locality load balancing) that some config
-   * makes matter. Its IP matters only through its inbound ports, which are part of the variant.
-   * A gateway keeps all its labels (Gateway selectors), but there are few gateways.
+   * The proxy as translation sees it: type, namespace, whether it may have Secrets, whether it has
+   * a workload certificate, and only those labels (sourceLabels, policy selectors) and that
+   * locality (locality load balancing) that some config makes matter. Its IP matters only through
+   * its inbound ports, which are part of the variant. A gateway keeps all its labels (Gateway
+   * selectors), but there are few gateways.
    */
   private Proxy asSeen(Proxy proxy) {
     Map<String, String> labels = proxy.labels();
@@ -130,7 +137,8 @@ public final class ConfigGenerator {
       labels.keySet().retainAll(sourceLabelKeys);
     }
     String locality = localityAware.isEmpty() ? "" : proxy.locality();
-    return new Proxy("", proxy.type(), "", "", proxy.namespace(), labels, locality, "", proxy.secretAccess());
+    return new Proxy("", proxy.type(), "", "", proxy.namespace(), labels, locality, "", proxy.secretAccess(),
+        proxy.meshCertificate());
   }
 
   private XdsResources translate(Proxy proxy, Map<Integer, InboundBuilder.InboundPort> inbound) {
@@ -144,8 +152,15 @@ public final class ConfigGenerator {
           .filter(e -> clusterNames.contains(e.getClusterName())).toList());
     }
     List<ClusterLoadAssignment> endpoints = endpointsFor(proxy.locality());
-    List<Cluster> servable = SecretBuilder.servable(snapshot, proxy, clusters);
-    if (servable.size() != clusters.size()) {
+    List<Cluster> usable = proxy.meshCertificate() ? clusters : withoutCertificate();
+    List<Cluster> jwks = JwtAuthn.clusters(snapshot.security().requestAuthenticationFor(proxy.namespace(),
+        proxy.labels()), snapshot);
+    if (!jwks.isEmpty()) {
+      usable = new ArrayList<>(usable);
+      usable.addAll(jwks);
+    }
+    List<Cluster> servable = SecretBuilder.servable(snapshot, proxy, usable);
+    if (servable.size() != clusters.size() || usable != clusters) {
       Set<String> names = new HashSet<>();
       servable.forEach(c -> names.add(c.getName()));
       endpoints = endpoints.stream().filter(e -> names.contains(e.getClusterName())).toList();
@@ -158,9 +173,19 @@ public final class ConfigGenerator {
     List<Listener> listeners = new ArrayList<>(ListenerBuilder.sidecar(snapshot, proxy));
     List<Cluster> all = new ArrayList<>(servable);
     all.addAll(InboundBuilder.clusters(inbound, snapshot.mesh()));
-    listeners.add(InboundBuilder.virtualInbound(snapshot, inbound));
+    listeners.add(InboundBuilder.virtualInbound(snapshot, inbound, proxy));
     return new XdsResources(all, endpoints, listeners, RouteBuilder.sidecar(snapshot, proxy, meshRoutes),
         SecretBuilder.build(snapshot, proxy, all, listeners));
+  }
+
+  /** The clusters as a proxy without a workload certificate can use them, computed on first use. */
+  private List<Cluster> withoutCertificate() {
+    List<Cluster> out = uncertified;
+    if (out == null) {
+      out = MeshTls.withoutCertificate(clusters);
+      uncertified = out;
+    }
+    return out;
   }
 
   /** The endpoints as a client in {@code locality} sees them: the shared ones unless localityLbSetting applies. */
@@ -188,12 +213,13 @@ public final class ConfigGenerator {
     List<Cluster> all;
     if (endpointsOnly && before != null) {
       all = before.clusters;
+      uncertified = before.uncertified;
     } else {
       all = new ArrayList<>(ClusterBuilder.outbound(outbound, snapshot.mesh()));
       all.addAll(ClusterBuilder.special(snapshot.mesh()));
     }
-    endpoints = before == null ? EndpointBuilder.build(outbound)
-        : Generations.keepUnchanged(EndpointBuilder.build(outbound), before.endpoints);
+    List<ClusterLoadAssignment> assignments = EndpointBuilder.build(outbound, snapshot.security());
+    endpoints = before == null ? assignments : Generations.keepUnchanged(assignments, before.endpoints);
     inboundByIp = InboundBuilder.byIp(snapshot);
     Map<String, OutboundCluster> aware = new TreeMap<>();
     outbound.stream().filter(oc -> oc.policy().locality() != null && oc.policy().locality().enabled())
@@ -215,6 +241,14 @@ public final class ConfigGenerator {
         r.matches().forEach(m -> keys.addAll(m.sourceLabels().keySet()));
       }
     }
+    // the security policies that select workloads by label shape their inbound side
+    SecurityPolicies security = snapshot.security();
+    security.peerAuthentications().stream().filter(p -> p.selector() != null)
+        .forEach(p -> keys.addAll(p.selector().keySet()));
+    security.authorizationPolicies().stream().filter(p -> p.selector() != null)
+        .forEach(p -> keys.addAll(p.selector().keySet()));
+    security.requestAuthentications().stream().filter(p -> p.selector() != null)
+        .forEach(p -> keys.addAll(p.selector().keySet()));
     return Set.copyOf(keys);
   }
 }

@@ -2,7 +2,10 @@ package io.bosun.translate;
 
 import com.google.protobuf.UInt32Value;
 import io.bosun.model.Endpoint;
+import io.bosun.model.PeerAuthentication.MtlsMode;
+import io.bosun.model.SecurityPolicies;
 import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -16,7 +19,11 @@ public final class EndpointBuilder {
   private EndpointBuilder() {
   }
 
-  static List<ClusterLoadAssignment> build(List<OutboundCluster> clusters) {
+  /**
+   * The assignments of EDS clusters. A meshed endpoint is marked for auto mTLS unless its own
+   * PeerAuthentication turns mutual TLS off for the port (then its sidecar takes plaintext only).
+   */
+  static List<ClusterLoadAssignment> build(List<OutboundCluster> clusters, SecurityPolicies security) {
     List<ClusterLoadAssignment> out = new ArrayList<>();
     for (OutboundCluster oc : clusters) {
       if (!ClusterBuilder.usesEds(oc)) {
@@ -24,8 +31,10 @@ public final class EndpointBuilder {
       }
       Map<String, LocalityLbEndpoints.Builder> byLocality = new TreeMap<>();
       for (Endpoint e : oc.endpoints()) {
-        byLocality.computeIfAbsent(e.locality(), EndpointBuilder::locality)
-            .addLbEndpoints(lbEndpoint(e.address(), e.portFor(oc.port()), e.weight()));
+        int port = e.portFor(oc.port());
+        LbEndpoint lb = lbEndpoint(e.address(), port, e.weight());
+        boolean mtls = e.meshed() && security.mtlsMode(oc.service().namespace(), e.labels(), port) != MtlsMode.DISABLE;
+        byLocality.computeIfAbsent(e.locality(), EndpointBuilder::locality).addLbEndpoints(mtls ? meshed(lb) : lb);
       }
       ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(oc.name());
       byLocality.values().forEach(cla::addEndpoints);
@@ -42,6 +51,12 @@ public final class EndpointBuilder {
       b.setLoadBalancingWeight(UInt32Value.of(weight));
     }
     return b.build();
+  }
+
+  /** A meshed endpoint: auto mTLS picks mutual TLS for it by this metadata. */
+  private static LbEndpoint meshed(LbEndpoint e) {
+    return e.toBuilder().setMetadata(Metadata.newBuilder()
+        .putFilterMetadata(MeshTls.SOCKET_MATCH, MeshTls.meshedEndpoint())).build();
   }
 
   /** Istio's locality string is {@code region/zone/subzone}. */

@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -46,6 +47,7 @@ final class GatewayListenerBuilder {
 
   static List<Listener> build(MeshSnapshot snapshot, Proxy proxy) {
     Map<Integer, List<Gateways.Bound>> byPort = Gateways.serversByPort(snapshot, proxy, s -> true);
+    List<HttpFilter> policies = PolicyFilters.http(snapshot, proxy);
     List<Listener> out = new ArrayList<>();
     byPort.forEach((port, servers) -> {
       String name = Names.listener(Names.WILDCARD_ADDRESS, port);
@@ -55,7 +57,7 @@ final class GatewayListenerBuilder {
       if (servers.stream().anyMatch(b -> b.server().isPlainHttp())) {
         chains.add(FilterChain.newBuilder().setName("http." + port)
             .addFilters(ListenerBuilder.httpConnectionManager("outbound_" + name, Names.gatewayHttpRoute(port), true,
-                snapshot.mesh()))
+                snapshot.mesh(), policies))
             .build());
         claimed.add("");
       }
@@ -71,7 +73,7 @@ final class GatewayListenerBuilder {
                 .setFilterChainMatch(tlsMatch(sni))
                 .setTransportSocket(downstreamTls(s.tls(), true))
                 .addFilters(ListenerBuilder.httpConnectionManager("outbound_" + name, b.httpsRouteName(), true,
-                    snapshot.mesh()))
+                    snapshot.mesh(), policies))
                 .build());
             tls = true;
           }
@@ -139,6 +141,9 @@ final class GatewayListenerBuilder {
 
   /** A credentialName's Secret (and its CA for MUTUAL) must exist in the gateway's namespace. */
   private static boolean credentialsAvailable(MeshSnapshot snapshot, Proxy proxy, ServerTls tls) {
+    if (tls.mode().equals("ISTIO_MUTUAL")) {
+      return proxy.meshCertificate();
+    }
     return tls.credentialName().isEmpty()
         || SecretBuilder.available(snapshot, proxy, tls.credentialName(), tls.mutual());
   }
@@ -185,13 +190,28 @@ final class GatewayListenerBuilder {
     return FilterChainMatch.newBuilder().setTransportProtocol("tls").addAllServerNames(serverNames).build();
   }
 
-  /** The server side of TLS: certificate files on the gateway, or the Secret named by credentialName over SDS. */
+  /**
+   * The server side of TLS: certificate files on the gateway, the Secret named by credentialName over SDS, or
+   * (ISTIO_MUTUAL) the gateway's own workload certificate.
+   */
   static TransportSocket downstreamTls(ServerTls tls, boolean http) {
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
     if (http) {
       common.addAlpnProtocols("h2").addAlpnProtocols("http/1.1");
     }
-    if (!tls.credentialName().isEmpty()) {
+    DownstreamTlsContext.Builder ctx = DownstreamTlsContext.newBuilder();
+    if (tls.mode().equals("ISTIO_MUTUAL")) {
+      // the gateway's workload certificate, and a client certificate of the mesh required
+      CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
+      for (String san : tls.subjectAltNames()) {
+        validation.addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+            .setSanType(SubjectAltNameMatcher.SanType.URI).setMatcher(StringMatcher.newBuilder().setExact(san)));
+      }
+      common.addTlsCertificateSdsSecretConfigs(sds(Names.SDS_WORKLOAD_CERT))
+          .setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+              .setDefaultValidationContext(validation).setValidationContextSdsSecretConfig(sds(Names.SDS_ROOT_CA)));
+      ctx.setRequireClientCertificate(BoolValue.of(true));
+    } else if (!tls.credentialName().isEmpty()) {
       common.addTlsCertificateSdsSecretConfigs(sds(SECRET_PREFIX + tls.credentialName()));
     } else {
       common.addTlsCertificates(TlsCertificate.newBuilder()
@@ -209,7 +229,6 @@ final class GatewayListenerBuilder {
     }
     params.addAllCipherSuites(tls.cipherSuites());
     common.setTlsParams(params);
-    DownstreamTlsContext.Builder ctx = DownstreamTlsContext.newBuilder();
     if (tls.mutual()) {
       CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
       for (String san : tls.subjectAltNames()) {

@@ -5,8 +5,10 @@ import io.bosun.model.Service;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** What one config generation can take over from the one before. */
 final class Generations {
@@ -25,6 +27,7 @@ final class Generations {
         || !last.gateways().equals(next.gateways())
         || !last.mesh().equals(next.mesh())
         || !last.secrets().equals(next.secrets())
+        || !last.security().equals(next.security())
         || !last.viewNamespace().equals(next.viewNamespace())
         || !last.registry().services().equals(next.registry().services())) {
       return false;
@@ -33,8 +36,18 @@ final class Generations {
       if (!s.kubernetes() && !last.registry().endpoints(s.hostname()).equals(next.registry().endpoints(s.hostname()))) {
         return false;
       }
+      // mutual TLS checks a service's identities: a new service account changes its clusters
+      if (!serviceAccounts(last, s).equals(serviceAccounts(next, s))) {
+        return false;
+      }
     }
     return true;
+  }
+
+  private static Set<String> serviceAccounts(MeshSnapshot snapshot, Service s) {
+    Set<String> out = new HashSet<>();
+    snapshot.registry().endpoints(s.hostname()).forEach(e -> out.add(e.serviceAccount()));
+    return out;
   }
 
   /**

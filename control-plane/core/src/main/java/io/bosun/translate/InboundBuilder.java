@@ -3,9 +3,11 @@ package io.bosun.translate;
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
+import io.bosun.model.AuthorizationPolicy;
 import io.bosun.model.Endpoint;
 import io.bosun.model.MeshConfig;
 import io.bosun.model.MeshSnapshot;
+import io.bosun.model.PeerAuthentication.MtlsMode;
 import io.bosun.model.Proxy;
 import io.bosun.model.Service;
 import io.bosun.model.ServicePort;
@@ -150,32 +152,86 @@ final class InboundBuilder {
         .build();
   }
 
-  static Listener virtualInbound(MeshSnapshot snapshot, Map<Integer, InboundPort> ports) {
+  /**
+   * {@code virtualInbound}: per port, the chains its mutual TLS mode asks for (PeerAuthentication):
+   * STRICT one that requires the mesh's client certificate; PERMISSIVE one for meshed clients' TLS
+   * (told by their ALPN) and one for plaintext; DISABLE plaintext only. A proxy without a workload
+   * certificate cannot serve mutual TLS: it stays plaintext, and a STRICT port refuses everything.
+   * AuthorizationPolicy and RequestAuthentication act in every chain.
+   */
+  static Listener virtualInbound(MeshSnapshot snapshot, Map<Integer, InboundPort> ports, Proxy proxy) {
+    List<HttpFilter> httpFilters = PolicyFilters.http(snapshot, proxy);
+    List<AuthorizationPolicy> authz = snapshot.security().authorizationFor(proxy.namespace(), proxy.labels());
     Listener.Builder l = Listener.newBuilder()
         .setName(Names.VIRTUAL_INBOUND)
         .setAddress(Protos.address(Names.WILDCARD_ADDRESS, Names.VIRTUAL_INBOUND_PORT))
         .setTrafficDirection(TrafficDirection.INBOUND)
         // the chains match the port the client dialled, which only the original destination knows
         .addListenerFilters(ListenerFilter.newBuilder().setName("envoy.filters.listener.original_dst")
-            .setTypedConfig(Any.pack(OriginalDst.getDefaultInstance())))
-        .setDefaultFilterChain(FilterChain.newBuilder().setName(Names.INBOUND_PASSTHROUGH_CLUSTER)
-            .addFilters(ListenerBuilder.tcpProxy(Names.INBOUND_PASSTHROUGH_CLUSTER, Names.INBOUND_PASSTHROUGH_CLUSTER,
-                snapshot.mesh())));
-    ports.forEach((port, inbound) -> {
-      boolean http = inbound.http();
+            .setTypedConfig(Any.pack(OriginalDst.getDefaultInstance())));
+    boolean certified = proxy.meshCertificate();
+    FilterChain.Builder passthrough = FilterChain.newBuilder().setName(Names.INBOUND_PASSTHROUGH_CLUSTER);
+    Authorization.network(authz, snapshot.mesh(), "inbound_passthrough").forEach(passthrough::addFilters);
+    passthrough.addFilters(ListenerBuilder.tcpProxy(Names.INBOUND_PASSTHROUGH_CLUSTER,
+        Names.INBOUND_PASSTHROUGH_CLUSTER, snapshot.mesh()));
+    // STRICT for the whole workload covers the ports no service names too
+    if (certified && snapshot.security().mtlsMode(proxy.namespace(), proxy.labels(), -1) == MtlsMode.STRICT) {
+      passthrough.setTransportSocket(MeshTls.server());
+    }
+    l.setDefaultFilterChain(passthrough);
+    boolean inspect = false;
+    for (Map.Entry<Integer, InboundPort> e : ports.entrySet()) {
+      int port = e.getKey();
       String cluster = Names.inboundCluster(port);
-      FilterChain.Builder chain = FilterChain.newBuilder()
-          .setName(cluster)
-          .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)));
-      chain.addFilters(http ? inboundHttp(snapshot, port, cluster)
-          : ListenerBuilder.tcpProxy(cluster, cluster, snapshot.mesh()));
-      l.addFilterChains(chain);
-    });
+      MtlsMode mode = snapshot.security().mtlsMode(proxy.namespace(), proxy.labels(), port);
+      FilterChainMatch match = FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)).build();
+      if (!certified && mode == MtlsMode.STRICT) {
+        l.addFilterChains(FilterChain.newBuilder().setName(cluster).setFilterChainMatch(match)
+            .addFilters(ListenerBuilder.tcpProxy(cluster, Names.BLACKHOLE_CLUSTER, snapshot.mesh())));
+        continue;
+      }
+      boolean tls = certified && mode != MtlsMode.DISABLE;
+      if (tls) {
+        FilterChainMatch tlsMatch = mode == MtlsMode.STRICT ? match : match.toBuilder().setTransportProtocol("tls")
+            .addAllApplicationProtocols(MeshTls.SERVER_ALPN_MATCH).build();
+        l.addFilterChains(chain(snapshot, e.getValue(), port, httpFilters, authz, true)
+            .setName(mode == MtlsMode.STRICT ? cluster : cluster + "mtls").setFilterChainMatch(tlsMatch)
+            .setTransportSocket(MeshTls.server()));
+        inspect |= mode == MtlsMode.PERMISSIVE;
+      }
+      if (!tls || mode == MtlsMode.PERMISSIVE) {
+        l.addFilterChains(chain(snapshot, e.getValue(), port, httpFilters, authz, false).setName(cluster)
+            .setFilterChainMatch(match));
+      }
+    }
+    if (inspect) {
+      // PERMISSIVE tells meshed clients' TLS from plaintext by the first bytes; a server-first
+      // protocol sends none, so it goes on as plaintext after the listener filters' timeout
+      l.addListenerFilters(Protos.tlsInspector()).setContinueOnListenerFiltersTimeout(true);
+    }
     return l.build();
   }
 
-  /** HTTP to the app: one catch-all route, no timeout and no retries (the caller's sidecar decides those). */
-  private static Filter inboundHttp(MeshSnapshot snapshot, int port, String cluster) {
+  private static FilterChain.Builder chain(MeshSnapshot snapshot, InboundPort inbound, int port,
+                                           List<HttpFilter> httpFilters, List<AuthorizationPolicy> authz,
+                                           boolean mtls) {
+    String cluster = Names.inboundCluster(port);
+    FilterChain.Builder chain = FilterChain.newBuilder();
+    if (inbound.http()) {
+      chain.addFilters(inboundHttp(snapshot, port, cluster, httpFilters, mtls));
+    } else {
+      Authorization.network(authz, snapshot.mesh(), "inbound_0.0.0.0_" + port).forEach(chain::addFilters);
+      chain.addFilters(ListenerBuilder.tcpProxy(cluster, cluster, snapshot.mesh()));
+    }
+    return chain;
+  }
+
+  /**
+   * HTTP to the app: one catch-all route, no timeout and no retries (the caller's sidecar decides
+   * those). Over mutual TLS the app learns its caller's identity from {@code x-forwarded-client-cert}.
+   */
+  private static Filter inboundHttp(MeshSnapshot snapshot, int port, String cluster, List<HttpFilter> policies,
+                                    boolean mtls) {
     RouteConfiguration routes = RouteConfiguration.newBuilder()
         .setName(cluster)
         .setValidateClusters(BoolValue.of(false))
@@ -191,9 +247,15 @@ final class InboundBuilder {
         .setStatPrefix("inbound_0.0.0.0_" + port)
         .setRouteConfig(routes)
         .addAllAccessLog(Observability.accessLogs(snapshot.mesh()))
+        .addAllHttpFilters(policies)
         .addHttpFilters(HttpFilter.newBuilder()
             .setName("envoy.filters.http.router")
             .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+    if (mtls) {
+      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD)
+          .setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
+              .setSubject(BoolValue.of(true)).setDns(true).setUri(true));
+    }
     Observability.tracing(snapshot.mesh()).ifPresent(hcm::setTracing);
     return Filter.newBuilder().setName("envoy.filters.network.http_connection_manager")
         .setTypedConfig(Any.pack(hcm.build())).build();

@@ -155,11 +155,18 @@ public final class ListenerBuilder {
   }
 
   static Filter httpConnectionManager(String statPrefix, String routeName, boolean edge, MeshConfig mesh) {
+    return httpConnectionManager(statPrefix, routeName, edge, mesh, List.of());
+  }
+
+  /** With {@code policies} (authentication, authorization) acting before anything else. */
+  static Filter httpConnectionManager(String statPrefix, String routeName, boolean edge, MeshConfig mesh,
+                                      List<HttpFilter> policies) {
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .addAllAccessLog(Observability.accessLogs(mesh))
         .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(routeName))
         .setUseRemoteAddress(BoolValue.of(edge))
+        .addAllHttpFilters(policies)
         // fault and CORS act only on routes that configure them (per-route config)
         .addHttpFilters(HttpFilter.newBuilder()
             .setName("envoy.filters.http.fault")

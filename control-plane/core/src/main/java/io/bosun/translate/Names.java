@@ -12,6 +12,9 @@ public final class Names {
   public static final String ALLOW_ANY_VHOST = "allow_any";
   public static final String BLOCK_ALL_VHOST = "block_all";
   public static final String WILDCARD_ADDRESS = "0.0.0.0";
+  /** The SDS secrets of a workload's certificate and of the mesh's roots (Istio's names). */
+  public static final String SDS_WORKLOAD_CERT = "default";
+  public static final String SDS_ROOT_CA = "ROOTCA";
 
   private Names() {
   }
@@ -24,6 +27,11 @@ public final class Names {
   /** {@code outbound|9080|v1|reviews.default.svc.cluster.local}; the subset may be empty. */
   public static String outboundCluster(int port, String subset, String host) {
     return "outbound|" + port + "|" + (subset == null ? "" : subset) + "|" + host;
+  }
+
+  /** {@code outbound_.9080_.v1_.reviews.default.svc.cluster.local}: the SNI of mutual TLS to a cluster. */
+  public static String meshSni(int port, String subset, String host) {
+    return "outbound_." + port + "_." + (subset == null ? "" : subset) + "_." + host;
   }
 
   /** {@code inbound|9080||}: the app's own port behind this sidecar. */

@@ -16,7 +16,12 @@ import java.util.List;
  * they always name the same clusters.
  */
 record OutboundCluster(String name, Service service, ServicePort port, String subset, TrafficPolicy policy,
-                       List<Endpoint> endpoints) {
+                       List<Endpoint> endpoints, List<String> sans) {
+
+  OutboundCluster(String name, Service service, ServicePort port, String subset, TrafficPolicy policy,
+                  List<Endpoint> endpoints) {
+    this(name, service, port, subset, policy, endpoints, List.of());
+  }
 
   /**
    * The policy of one cluster: the rule's top-level policy for the port, overridden by the
@@ -44,14 +49,18 @@ record OutboundCluster(String name, Service service, ServicePort port, String su
     for (Service svc : snapshot.registry().services()) {
       DestinationRule dr = snapshot.destinationRule(svc).orElse(null);
       // Not-ready and terminating endpoints never receive new traffic.
-      List<Endpoint> ready = snapshot.registry().endpoints(svc.hostname()).stream().filter(Endpoint::ready).toList();
+      List<Endpoint> all = snapshot.registry().endpoints(svc.hostname());
+      List<Endpoint> ready = all.stream().filter(Endpoint::ready).toList();
+      // the identities mutual TLS accepts: every workload's of the service, ready or not (Istio's)
+      List<String> sans = MeshTls.sans(snapshot.mesh().trustDomain(), svc.namespace(), all);
       for (ServicePort port : svc.ports()) {
         out.add(new OutboundCluster(Names.outboundCluster(port.number(), "", svc.hostname()), svc, port, "",
-            policy(dr, null, port.number()), ready));
+            policy(dr, null, port.number()), ready, sans));
         if (dr != null) {
           for (Subset s : dr.subsets()) {
             out.add(new OutboundCluster(Names.outboundCluster(port.number(), s.name(), svc.hostname()), svc, port,
-                s.name(), policy(dr, s, port.number()), ready.stream().filter(e -> e.matches(s.labels())).toList()));
+                s.name(), policy(dr, s, port.number()), ready.stream().filter(e -> e.matches(s.labels())).toList(),
+                sans));
           }
         }
       }

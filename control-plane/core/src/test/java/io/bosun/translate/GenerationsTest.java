@@ -97,4 +97,33 @@ class GenerationsTest {
     assertThat(after.routes()).isNotEqualTo(before.routes());
     assertThat(after).isEqualTo(new ConfigGenerator(changed).generate(CLIENT));
   }
+
+  @Test
+  void aNewServiceAccountBehindAServiceIsMoreThanAnEndpointChange() {
+    String pods = """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-a, namespace: shop, labels: {app: web}}
+        spec: {serviceAccountName: web, containers: [{name: app, image: x}]}
+        status: {podIP: 10.0.0.1}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-b, namespace: shop, labels: {app: web}}
+        spec: {serviceAccountName: %s, containers: [{name: app, image: x}]}
+        status: {podIP: 10.0.0.2}
+        """;
+    String one = "[{addresses: [10.0.0.1], targetRef: {kind: Pod, name: web-a}}]";
+    String two = "[{addresses: [10.0.0.1], targetRef: {kind: Pod, name: web-a}},"
+        + " {addresses: [10.0.0.2], targetRef: {kind: Pod, name: web-b}}]";
+    MeshSnapshot last = Samples.fromYaml(mesh(one, 1) + pods.formatted("web")).snapshot();
+    // a replica with the same identity: mutual TLS checks the same names, the clusters stay
+    assertThat(Generations.endpointsOnly(last, Samples.fromYaml(mesh(two, 1) + pods.formatted("web")).snapshot()))
+        .isTrue();
+    // another identity behind the service: its clusters must accept it too
+    MeshSnapshot other = Samples.fromYaml(mesh(two, 1) + pods.formatted("legacy")).snapshot();
+    assertThat(Generations.endpointsOnly(last, other)).isFalse();
+    assertThat(new ConfigGenerator(other, new ConfigGenerator(last)).endpointsOnly()).isFalse();
+  }
 }

@@ -78,7 +78,7 @@ class TranslationGoldenTest {
     return sb.toString();
   }
 
-  private static List<ByteString> bytes(XdsResources c) {
+  static List<ByteString> bytes(XdsResources c) {
     List<ByteString> out = new ArrayList<>();
     for (List<? extends Message> list : List.of(c.clusters(), c.endpoints(), c.listeners(), c.routes())) {
       list.forEach(m -> out.add(m.toByteString()));

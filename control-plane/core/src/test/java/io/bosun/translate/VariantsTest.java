@@ -83,4 +83,38 @@ class VariantsTest {
     assertThat(gen.generate(canary).routes()).isNotEqualTo(gen.generate(web).routes());
     assertThat(gen.generate(db).listeners()).isNotEqualTo(gen.generate(web).listeners());
   }
+
+  @Test
+  void policySelectorsAndTheWorkloadCertificateTellSidecarsApart() {
+    ConfigStore store = Samples.fromYaml(MESH + """
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: strict-web, namespace: shop}
+        spec: {selector: {matchLabels: {role: strict}}, mtls: {mode: STRICT}}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: admins, namespace: shop}
+        spec: {selector: {matchLabels: {team: admin}}, rules: [{to: [{operation: {methods: [GET]}}]}]}
+        """);
+    ConfigGenerator gen = new ConfigGenerator(store.snapshot());
+    Proxy plain = new Proxy("sidecar~10.0.0.1~a.shop~shop.svc.cluster.local", ProxyType.SIDECAR, "10.0.0.1", "a",
+        "shop", Map.of("app", "web"), "", "spiffe://cluster.local/ns/shop/sa/web", false, true);
+    Proxy strict = new Proxy("sidecar~10.0.0.2~b.shop~shop.svc.cluster.local", ProxyType.SIDECAR, "10.0.0.2", "b",
+        "shop", Map.of("app", "web", "role", "strict"), "", "spiffe://cluster.local/ns/shop/sa/web", false, true);
+    Proxy admin = new Proxy("sidecar~10.0.0.1~c.shop~shop.svc.cluster.local", ProxyType.SIDECAR, "10.0.0.1", "c",
+        "shop", Map.of("app", "web", "team", "admin"), "", "spiffe://cluster.local/ns/shop/sa/web", false, true);
+    Proxy anonymous = sidecar("10.0.0.1", "shop", Map.of("app", "web"));
+    Proxy replica = new Proxy("sidecar~10.0.0.2~d.shop~shop.svc.cluster.local", ProxyType.SIDECAR, "10.0.0.2", "d",
+        "shop", Map.of("app", "web", "role", "strict", "pod-template-hash", "x"), "",
+        "spiffe://cluster.local/ns/shop/sa/web", false, true);
+    for (Proxy p : new Proxy[] {plain, strict, admin, anonymous, replica}) {
+      assertThat(gen.generate(p)).as(p.id()).isEqualTo(new ConfigGenerator(store.snapshot()).generate(p));
+    }
+    assertThat(gen.generate(replica)).isSameAs(gen.generate(strict));
+    assertThat(gen.variants()).as("selector labels and the certificate each tell them apart").isEqualTo(4);
+    assertThat(gen.generate(admin).listeners()).isNotEqualTo(gen.generate(plain).listeners());
+    assertThat(gen.generate(anonymous).clusters()).isNotEqualTo(gen.generate(plain).clusters());
+  }
 }

@@ -6,6 +6,7 @@ import io.bosun.e2e.cluster.RealCluster;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,13 +25,22 @@ final class NetnsMesh implements MeshFixture {
   }
 
   static NetnsMesh start(RealCluster cluster) throws Exception {
+    return start(cluster, new String[0]);
+  }
+
+  /** As {@link #start(RealCluster)}, Bosun's release installed with chart values ({@code key=value}, each a --set). */
+  static NetnsMesh start(RealCluster cluster, String... values) throws Exception {
     MeshNetwork network = MeshNetwork.create();
     NetnsMesh mesh = new NetnsMesh(cluster, network, new PodRunner(cluster, network));
     KubernetesClient k = cluster.client();
     String kubeconfig = cluster.kubeconfigPath().toString();
     Helm.run("install", "bosun-base", Helm.chart("bosun-base"), "--kubeconfig", kubeconfig);
-    Helm.run("install", "bosun", Helm.chart("bosun"), "-n", "istio-system", "--create-namespace",
-        "--kubeconfig", kubeconfig);
+    List<String> bosun = new ArrayList<>(List.of("install", "bosun", Helm.chart("bosun"), "-n", "istio-system",
+        "--create-namespace", "--kubeconfig", kubeconfig));
+    for (String v : values) {
+      bosun.addAll(List.of("--set", v));
+    }
+    Helm.run(bosun.toArray(String[]::new));
     await("Bosun's pod running and ready").atMost(Duration.ofSeconds(90)).ignoreExceptions()
         .until(() -> mesh.bosunReplaced(""));
     await("caBundle patched").atMost(Duration.ofSeconds(30)).ignoreExceptions()

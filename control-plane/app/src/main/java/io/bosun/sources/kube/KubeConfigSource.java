@@ -13,6 +13,9 @@ import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
+import io.fabric8.istio.api.security.v1.PeerAuthentication;
+import io.fabric8.istio.api.security.v1.RequestAuthentication;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -40,16 +43,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kubernetes mode's config source: shared informers for the four Istio networking kinds,
- * Services, EndpointSlices, Pods, Namespaces and Secrets in all namespaces, Nodes (localities),
- * and the mesh config ConfigMap. Every object goes through the same {@link ConfigParser} as a
- * file would, into the same {@link ConfigStore}.
+ * Kubernetes mode's config source: shared informers for the Istio networking kinds (Sidecar once
+ * its CRD is served), the security.istio.io kinds (likewise), Services, EndpointSlices, Pods,
+ * Namespaces and Secrets in all namespaces, Nodes (localities), and the mesh config ConfigMap.
+ * Every object goes through the same {@link ConfigParser} as a file would, into the same
+ * {@link ConfigStore}.
  */
 public final class KubeConfigSource implements AutoCloseable {
   public static final String SOURCE = "kubernetes";
   private static final Logger LOG = LoggerFactory.getLogger(KubeConfigSource.class);
 
-  /** The kinds watched; Istio kinds through their v1 classes (the API server converts the other versions). */
+  /** The kinds watched; Istio kinds through their v1 classes (the API server serves every version as each). */
   static final List<Class<? extends HasMetadata>> KINDS = List.of(
       VirtualService.class,
       DestinationRule.class,
@@ -63,7 +67,8 @@ public final class KubeConfigSource implements AutoCloseable {
    * upgrades them, so after an upgrade the API server may not serve a kind this release added.
    * Each is watched once the API server serves it; until then it is reported and checked again.
    */
-  static final List<Class<? extends HasMetadata>> OPTIONAL_KINDS = List.of(Sidecar.class);
+  static final List<Class<? extends HasMetadata>> OPTIONAL_KINDS = List.of(Sidecar.class, PeerAuthentication.class,
+      AuthorizationPolicy.class, RequestAuthentication.class);
   static final Duration OPTIONAL_RECHECK = Duration.ofSeconds(10);
 
   private final KubernetesClient client;

@@ -2,8 +2,12 @@ package io.bosun.sources.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bosun.model.Kind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,5 +34,24 @@ class KubeConfigSourceTest {
     // a Secret that happens to be named like Bosun's elsewhere is the user's
     assertThat(KubeConfigSource.protectedSecret(secret("shop", "cacerts", Map.of(), "Opaque"), "istio-system"))
         .isFalse();
+  }
+
+  /** Each Istio kind is watched in the API group its Kind names, the group status is written to. */
+  @Test
+  void istioKindsAreWatchedInTheirOwnApiGroup() {
+    List<Class<? extends HasMetadata>> all = new ArrayList<>(KubeConfigSource.KINDS);
+    all.addAll(KubeConfigSource.OPTIONAL_KINDS);
+    List<Kind> istio = new ArrayList<>();
+    for (Class<? extends HasMetadata> type : all) {
+      Kind kind = Kind.of(HasMetadata.getKind(type)).orElseThrow();
+      if (kind.istio()) {
+        istio.add(kind);
+        assertThat(HasMetadata.getGroup(type)).as("%s", kind).isEqualTo(kind.group());
+        assertThat(HasMetadata.getVersion(type)).as("%s", kind).isEqualTo("v1");
+      }
+    }
+    assertThat(istio).containsExactlyInAnyOrder(Kind.VIRTUAL_SERVICE, Kind.DESTINATION_RULE, Kind.GATEWAY,
+        Kind.SERVICE_ENTRY, Kind.SIDECAR, Kind.PEER_AUTHENTICATION, Kind.AUTHORIZATION_POLICY,
+        Kind.REQUEST_AUTHENTICATION);
   }
 }
