@@ -4,9 +4,7 @@ import com.google.protobuf.Any;
 import io.bosun.bootstrap.EnvoyBootstraps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
-import io.envoyproxy.envoy.config.grpc_credential.v3.FileBasedMetadataConfig;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -44,7 +42,6 @@ final class ProxyBootstrap {
   static final String ROOTS_DIR = "/var/run/secrets/istio";
   static final String ROOTS_FILE = ROOTS_DIR + "/root-cert.pem";
   private static final String ADMIN_CLUSTER = "bosun-admin";
-  private static final String TOKEN_PLUGIN = "envoy.grpc_credentials.file_based_metadata";
 
   private ProxyBootstrap() {
   }
@@ -63,7 +60,7 @@ final class ProxyBootstrap {
     String id = "sidecar~$(POD_IP)~$(POD_NAME).$(POD_NAMESPACE)~$(POD_NAMESPACE).svc." + config.clusterDomain();
     boolean token = config.xdsAuth().equals("token");
     GrpcService xds = token
-        ? GrpcService.newBuilder().setGoogleGrpc(googleGrpc(config.discoveryAddress())).build()
+        ? EnvoyBootstraps.tokenGrpc(config.discoveryAddress(), TOKEN_FILE, ROOTS_FILE)
         : EnvoyBootstraps.envoyGrpc(EnvoyBootstraps.XDS_CLUSTER);
     Bootstrap.StaticResources.Builder statics = Bootstrap.StaticResources.newBuilder();
     if (!token) {
@@ -81,32 +78,6 @@ final class ProxyBootstrap {
         .setDynamicResources(EnvoyBootstraps.ads(xds, false, null))
         .setStaticResources(statics)
         .setAdmin(EnvoyBootstraps.admin(ADMIN_PORT))
-        .build();
-  }
-
-  /** Envoy's Google gRPC client: TLS with the mesh roots, the projected token as call credentials. */
-  private static GrpcService.GoogleGrpc googleGrpc(String target) {
-    return GrpcService.GoogleGrpc.newBuilder()
-        .setTargetUri(target)
-        .setStatPrefix("xds_grpc")
-        // the plugin in call_credentials only runs under its own credentials factory
-        .setCredentialsFactoryName(TOKEN_PLUGIN)
-        .setChannelCredentials(GrpcService.GoogleGrpc.ChannelCredentials.newBuilder()
-            .setSslCredentials(GrpcService.GoogleGrpc.SslCredentials.newBuilder()
-                .setRootCerts(DataSource.newBuilder().setFilename(ROOTS_FILE))))
-        .addCallCredentials(GrpcService.GoogleGrpc.CallCredentials.newBuilder()
-            .setFromPlugin(GrpcService.GoogleGrpc.CallCredentials.MetadataCredentialsFromPlugin.newBuilder()
-                .setName(TOKEN_PLUGIN)
-                .setTypedConfig(Any.pack(FileBasedMetadataConfig.newBuilder()
-                    .setSecretData(DataSource.newBuilder().setFilename(TOKEN_FILE))
-                    .setHeaderPrefix("Bearer ")
-                    .build()))))
-        // Envoy's default keepalive is off; find a dead control plane (and fail over) within a minute
-        .setChannelArgs(GrpcService.GoogleGrpc.ChannelArgs.newBuilder()
-            .putArgs("grpc.keepalive_time_ms", GrpcService.GoogleGrpc.ChannelArgs.Value.newBuilder()
-                .setIntValue(30000).build())
-            .putArgs("grpc.keepalive_timeout_ms", GrpcService.GoogleGrpc.ChannelArgs.Value.newBuilder()
-                .setIntValue(10000).build()))
         .build();
   }
 

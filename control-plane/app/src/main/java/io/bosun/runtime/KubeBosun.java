@@ -121,7 +121,7 @@ public final class KubeBosun implements RunningBosun {
     source = new KubeConfigSource(client, new ConfigParser(), store, ns);
     XdsSecurity security = new XdsSecurity(
         new TokenReviewAuthenticator(client, id.tokenAudiences(), () -> store.mesh().trustDomain()),
-        new ProxyAdmission(store::pod, () -> store.mesh().trustDomain(), false),
+        new ProxyAdmission(store::pod, store::workloadEntry, () -> store.mesh().trustDomain(), false),
         id.streamsPerClient(), id.groupsPerClient(), XdsSecurity.DEFAULT_IDLE_TIMEOUT);
     Xds xds = options.xds();
     pipeline = new Pipeline(store, source::synced, new KubeSecretAccess(client),

@@ -64,8 +64,8 @@ public final class StandaloneBosun implements RunningBosun {
     // Standalone trusts loopback (the operator's own machine) as proxies claim to be: they get the
     // Secrets of the config directory and workload certificates. Anyone else gets config only.
     XdsSecurity security = new XdsSecurity(Authenticator.ANONYMOUS,
-        new ProxyAdmission(store::pod, () -> store.mesh().trustDomain(), true), options.streamsPerClient(),
-        options.groupsPerClient(), XdsSecurity.DEFAULT_IDLE_TIMEOUT);
+        new ProxyAdmission(store::pod, store::workloadEntry, () -> store.mesh().trustDomain(), true),
+        options.streamsPerClient(), options.groupsPerClient(), XdsSecurity.DEFAULT_IDLE_TIMEOUT);
     pipeline = new Pipeline(store, () -> true, SecretAccess.ANY_IDENTITY,
         new WorkloadCertificates(ca, options.workloadCertTtl(), Clock.systemUTC()), xdsAddress, security).start();
     DebugPages pages = new DebugPages(store, pipeline.xds(), pipeline.push());

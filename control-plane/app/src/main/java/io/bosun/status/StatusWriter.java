@@ -12,6 +12,8 @@ import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.istio.api.networking.v1.WorkloadEntry;
+import io.fabric8.istio.api.networking.v1.WorkloadGroup;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
 import io.fabric8.istio.api.security.v1.RequestAuthentication;
@@ -152,6 +154,10 @@ public final class StatusWriter {
       status = ap.getStatus();
     } else if (obj instanceof RequestAuthentication ra) {
       status = ra.getStatus();
+    } else if (obj instanceof WorkloadEntry we) {
+      status = we.getStatus();
+    } else if (obj instanceof WorkloadGroup wg) {
+      status = wg.getStatus();
     }
     return status == null ? null : status.getConditions();
   }

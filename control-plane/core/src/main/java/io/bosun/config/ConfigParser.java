@@ -159,6 +159,14 @@ public final class ConfigParser {
           return SidecarConverter.convert(ref, source, spec(spec,
               io.fabric8.istio.api.api.networking.v1alpha3.Sidecar.class));
         }
+        case WORKLOAD_ENTRY -> {
+          return WorkloadConverter.entry(ref, source, spec(spec,
+              io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry.class), doc.get("status"));
+        }
+        case WORKLOAD_GROUP -> {
+          return WorkloadConverter.group(ref, source, spec(spec,
+              io.fabric8.istio.api.api.networking.v1alpha3.WorkloadGroup.class));
+        }
         case PEER_AUTHENTICATION -> {
           return PeerAuthenticationConverter.convert(ref, source, spec(spec, PeerAuthentication.class), spec);
         }
@@ -181,7 +189,8 @@ public final class ConfigParser {
 
   private static String unsupported(String apiVersion, String kind) {
     return "unsupported kind " + apiVersion + " " + kind
-        + " (supported: networking.istio.io VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar;"
+        + " (supported: networking.istio.io VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar,"
+        + " WorkloadEntry, WorkloadGroup;"
         + " security.istio.io v1/v1beta1 PeerAuthentication, AuthorizationPolicy, RequestAuthentication;"
         + " v1 Service, Pod, Node, Namespace, Secret (TLS), ConfigMap istio (mesh config);"
         + " discovery.k8s.io/v1 EndpointSlice)";

@@ -22,6 +22,7 @@ import io.bosun.model.ServiceRegistry;
 import io.bosun.model.Sidecar;
 import io.bosun.model.TlsSecret;
 import io.bosun.model.VirtualService;
+import io.bosun.model.WorkloadEntry;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -206,6 +207,11 @@ public final class ConfigStore {
     return e != null && e.serving() instanceof PodInfo pod ? Optional.of(pod) : Optional.empty();
   }
 
+  public synchronized Optional<WorkloadEntry> workloadEntry(String namespace, String name) {
+    Entry e = entries.get(new ResourceRef(Kind.WORKLOAD_ENTRY, namespace, name));
+    return e != null && e.serving() instanceof WorkloadEntry we ? Optional.of(we) : Optional.empty();
+  }
+
   /** The mesh config serving now (Istio's defaults when there is none). */
   public synchronized MeshConfig mesh() {
     return entries.values().stream().map(Entry::serving).filter(MeshConfig.class::isInstance)
@@ -220,7 +226,8 @@ public final class ConfigStore {
       }
     }
     ServiceRegistry registry = ServiceRegistry.build(of(byType, KubeService.class), of(byType, EndpointSlice.class),
-        of(byType, PodInfo.class), of(byType, NodeInfo.class), of(byType, ServiceEntry.class));
+        of(byType, PodInfo.class), of(byType, NodeInfo.class), of(byType, ServiceEntry.class),
+        of(byType, WorkloadEntry.class));
     // one mesh config is expected; if several namespaces hold one (standalone), the first in order wins
     MeshConfig mesh = of(byType, MeshConfig.class).stream().findFirst().orElse(MeshConfig.DEFAULT);
     SecurityPolicies security = new SecurityPolicies(of(byType, PeerAuthentication.class),

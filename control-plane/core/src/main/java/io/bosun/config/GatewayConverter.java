@@ -111,7 +111,15 @@ final class GatewayConverter {
         problems.warning(field, "protocol " + protocol + " servers are not served by this Bosun release yet; ignored");
       }
       tls(s.getTls(), protocol, field + ".tls", problems);
-      Checks.unsupported(s.getBind(), field + ".bind", problems);
+      String bind = s.getBind() == null ? "" : s.getBind();
+      if (bind.startsWith("unix://")) {
+        problems.warning(field + ".bind", "binding a unix domain socket is not supported by this Bosun release yet;"
+            + " the server listens on all addresses");
+        bind = "";
+      } else if (!bind.isEmpty() && !Hosts.isIpv4(bind)) {
+        problems.error(field + ".bind", "must be an IP address or unix:///path, not \"" + Problems.truncate(bind)
+            + "\"");
+      }
       List<String> hosts = list(s.getHosts());
       if (hosts.isEmpty()) {
         problems.error(field + ".hosts", "at least one host is required");
@@ -132,7 +140,7 @@ final class GatewayConverter {
             + " caCertificates and credentialName cannot be set");
       } else if (portOk) {
         servers.add(new GatewayServer(s.getName(), port.getNumber().intValue(), portName, protocol, hosts,
-            serverTls(s.getTls(), field + ".tls", problems)));
+            serverTls(s.getTls(), field + ".tls", problems), bind));
       }
     }
     Map<String, String> selector = spec.getSelector() == null ? Map.of() : spec.getSelector();

@@ -59,7 +59,7 @@ final class KubeConverter {
         : svc.getMetadata().getAnnotations();
     List<String> exportTo = Checks.exportTo(splitList(annotations.get(KubeService.EXPORT_TO_ANNOTATION)),
         "metadata.annotations." + KubeService.EXPORT_TO_ANNOTATION, problems);
-    return Conversion.of(ref, new KubeService(ref, clusterIp, ports, exportTo), problems);
+    return Conversion.of(ref, new KubeService(ref, clusterIp, ports, exportTo, spec.getSelector()), problems);
   }
 
   private static List<String> splitList(String csv) {

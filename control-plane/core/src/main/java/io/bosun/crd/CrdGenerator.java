@@ -8,6 +8,8 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadGroup;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.istio.api.api.security.v1beta1.PeerAuthentication;
 import io.fabric8.istio.api.api.security.v1beta1.RequestAuthentication;
@@ -73,6 +75,10 @@ public final class CrdGenerator {
                   "Service resolution mode for the hosts (NONE, STATIC, or DNS)"),
               age())),
       new Kind("Sidecar", "sidecars", null, Sidecar.class, List.of(age())),
+      new Kind("WorkloadEntry", "workloadentries", "we", WorkloadEntry.class,
+          List.of(age(),
+              column("Address", "string", ".spec.address", "Address associated with the network endpoint."))),
+      new Kind("WorkloadGroup", "workloadgroups", "wg", WorkloadGroup.class, List.of(age())),
       new Kind(SECURITY_GROUP, "AuthorizationPolicy", "authorizationpolicies", "ap", AuthorizationPolicy.class,
           List.of(column("Action", "string", ".spec.action", "The operation to take."), age())),
       new Kind(SECURITY_GROUP, "PeerAuthentication", "peerauthentications", "pa", PeerAuthentication.class,

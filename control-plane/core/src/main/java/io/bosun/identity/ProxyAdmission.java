@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.bosun.model.PodInfo;
 import io.bosun.model.Proxy;
+import io.bosun.model.WorkloadEntry;
 import io.bosun.translate.ProxyIdentity;
 import io.bosun.xds.auth.AdmissionException;
 import io.bosun.xds.auth.Caller;
@@ -20,11 +21,14 @@ import java.util.function.Supplier;
  * Binds an xDS stream's node to what its caller proved. An authenticated caller may only be a
  * proxy of its own namespace and service account, and, when its token is bound to a pod, only
  * that pod; when Bosun knows the pod, the node must have its IP and gets its real labels (which
- * decide Gateway selection and sourceLabels routes) whatever it claims. An anonymous caller gets
- * no identity, except from loopback where the operator chose to trust claims (standalone mode).
+ * decide Gateway selection and sourceLabels routes) whatever it claims. A VM's proxy, whose token
+ * names no pod, is held to its WorkloadEntry in the same way when one has its name. An anonymous
+ * caller gets no identity, except from loopback where the operator chose to trust claims
+ * (standalone mode).
  */
 public final class ProxyAdmission implements NodeAdmission {
   private final BiFunction<String, String, Optional<PodInfo>> pods;
+  private final BiFunction<String, String, Optional<WorkloadEntry>> entries;
   private final Supplier<String> trustDomain;
   private final boolean trustLoopbackClaims;
 
@@ -34,7 +38,15 @@ public final class ProxyAdmission implements NodeAdmission {
    */
   public ProxyAdmission(BiFunction<String, String, Optional<PodInfo>> pods, Supplier<String> trustDomain,
                         boolean trustLoopbackClaims) {
+    this(pods, (ns, name) -> Optional.empty(), trustDomain, trustLoopbackClaims);
+  }
+
+  /** @param entries looks up WorkloadEntry {@code (namespace, name)} as Bosun knows it */
+  public ProxyAdmission(BiFunction<String, String, Optional<PodInfo>> pods,
+                        BiFunction<String, String, Optional<WorkloadEntry>> entries, Supplier<String> trustDomain,
+                        boolean trustLoopbackClaims) {
     this.pods = pods;
+    this.entries = entries;
     this.trustDomain = trustDomain;
     this.trustLoopbackClaims = trustLoopbackClaims;
   }
@@ -71,7 +83,9 @@ public final class ProxyAdmission implements NodeAdmission {
     String podName = id.pod().isEmpty() ? claimed.podName() : id.pod();
     Optional<PodInfo> pod = podName.isEmpty() ? Optional.empty() : pods.apply(id.namespace(), podName);
     if (pod.isEmpty()) {
-      return new Admitted(node, Optional.of(id));
+      Optional<WorkloadEntry> entry = id.pod().isEmpty() && !podName.isEmpty()
+          ? entries.apply(id.namespace(), podName) : Optional.empty();
+      return entry.isEmpty() ? new Admitted(node, Optional.of(id)) : admitEntry(node, claimed, id, entry.get());
     }
     PodInfo p = pod.get();
     if (!p.serviceAccount().equals(id.serviceAccount())) {
@@ -84,6 +98,19 @@ public final class ProxyAdmission implements NodeAdmission {
           + " has IP " + p.ip());
     }
     return new Admitted(withLabels(node, p.labels()), Optional.of(id));
+  }
+
+  private static Admitted admitEntry(Node node, Proxy claimed, Identity id, WorkloadEntry e)
+      throws AdmissionException {
+    if (!e.serviceAccount().equals(id.serviceAccount())) {
+      throw new AdmissionException("node " + node.getId() + " claims WorkloadEntry " + e.ref().name()
+          + ", which runs as service account " + e.serviceAccount() + ", but the caller is " + id.spiffeId());
+    }
+    if (!claimed.ip().isEmpty() && !claimed.ip().equals(e.address())) {
+      throw new AdmissionException("node " + node.getId() + " claims IP " + claimed.ip() + ", but WorkloadEntry "
+          + e.ref().name() + " has address " + e.address());
+    }
+    return new Admitted(withLabels(node, e.labels()), Optional.of(id));
   }
 
   /** The namespace part of {@code type~ip~pod.ns~ns.svc.domain}, or empty. */

@@ -5,12 +5,20 @@ import java.util.List;
 /**
  * One Gateway server: a port with its protocol, the hosts it admits ({@code ns/host} allowed)
  * and its TLS settings (null when it has none).
+ *
+ * @param bind the IP address its listener binds; empty for all of the gateway's addresses
  */
 public record GatewayServer(String name, int port, String portName, String protocol, List<String> hosts,
-                            ServerTls tls) {
+                            ServerTls tls, String bind) {
   public GatewayServer {
     name = name == null ? "" : name;
     hosts = List.copyOf(hosts);
+    bind = bind == null ? "" : bind;
+  }
+
+  public GatewayServer(String name, int port, String portName, String protocol, List<String> hosts,
+                       ServerTls tls) {
+    this(name, port, portName, protocol, hosts, tls, "");
   }
 
   public GatewayServer(String name, int port, String portName, String protocol, List<String> hosts) {

@@ -19,7 +19,9 @@ public enum Kind {
   SERVICE("Service", false),
   SERVICE_ENTRY("ServiceEntry", true),
   SIDECAR("Sidecar", true),
-  VIRTUAL_SERVICE("VirtualService", true);
+  VIRTUAL_SERVICE("VirtualService", true),
+  WORKLOAD_ENTRY("WorkloadEntry", true),
+  WORKLOAD_GROUP("WorkloadGroup", true);
 
   private final String kindName;
   private final boolean istio;

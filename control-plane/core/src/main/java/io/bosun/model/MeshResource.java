@@ -6,5 +6,5 @@ package io.bosun.model;
  */
 public sealed interface MeshResource permits AuthorizationPolicy, DestinationRule, EndpointSlice, Gateway, Ignored,
     KubeService, MeshConfig, NamespaceInfo, NodeInfo, PeerAuthentication, PodInfo, RequestAuthentication, ServiceEntry,
-    Sidecar, TlsSecret, VirtualService {
+    Sidecar, TlsSecret, VirtualService, WorkloadEntry, WorkloadGroup {
 }

@@ -37,6 +37,18 @@ public final class ServiceRegistry {
   public static ServiceRegistry build(Collection<KubeService> kubeServices, Collection<EndpointSlice> slices,
                                       Collection<PodInfo> pods, Collection<NodeInfo> nodes,
                                       Collection<ServiceEntry> serviceEntries) {
+    return build(kubeServices, slices, pods, nodes, serviceEntries, List.of());
+  }
+
+  /**
+   * As above, with the WorkloadEntries that Services (selector) and ServiceEntries
+   * (workloadSelector) of their namespace select: VMs are endpoints like pods.
+   */
+  public static ServiceRegistry build(Collection<KubeService> kubeServices, Collection<EndpointSlice> slices,
+                                      Collection<PodInfo> pods, Collection<NodeInfo> nodes,
+                                      Collection<ServiceEntry> serviceEntries, Collection<WorkloadEntry> workloads) {
+    List<WorkloadEntry> entries = workloads.stream().filter(w -> !w.address().isEmpty())
+        .sorted(Comparator.comparing(WorkloadEntry::ref)).toList();
     Map<String, PodInfo> podsByName = new TreeMap<>();
     pods.forEach(p -> podsByName.put(p.ref().namespace() + "/" + p.ref().name(), p));
     Map<String, String> nodeLocality = new TreeMap<>();
@@ -71,6 +83,16 @@ public final class ServiceRegistry {
         }
       }
     });
+    kubeServices.stream().filter(ks -> !ks.selector().isEmpty()).forEach(ks -> {
+      String host = fqdn(ks.ref().name(), ks.ref().namespace());
+      for (WorkloadEntry w : entries) {
+        // EDS carries IP addresses only
+        if (w.ref().namespace().equals(ks.ref().namespace()) && w.selectedBy(ks.selector())
+            && Hosts.isIpv4(w.address())) {
+          endpoints.computeIfAbsent(host, h -> new ArrayList<>()).add(w.endpoint());
+        }
+      }
+    });
     serviceEntries.stream().sorted(Comparator.comparing(ServiceEntry::ref)).forEach(se -> {
       for (int i = 0; i < se.hosts().size(); i++) {
         String host = se.hosts().get(i);
@@ -81,8 +103,16 @@ public final class ServiceRegistry {
         String address = se.addresses().size() == 1 && Hosts.isIpv4(se.addresses().get(0)) ? se.addresses().get(0) : "";
         services.put(host, new Service(host, se.ref().namespace(), address, se.ports(), se.resolution(),
             se.meshExternal(), false, se.ref(), se.exportTo()));
-        endpoints.put(host, new ArrayList<>(se.workloadSelector() == null ? se.endpoints()
-            : selectedPods(se, podsByName.values(), podLocalities)));
+        List<Endpoint> eps = new ArrayList<>(se.workloadSelector() == null ? se.endpoints()
+            : selectedPods(se, podsByName.values(), podLocalities));
+        if (se.workloadSelector() != null) {
+          // a host name is resolved only by a DNS ServiceEntry; EDS carries IP addresses only
+          boolean dns = se.resolution() == Resolution.DNS || se.resolution() == Resolution.DNS_ROUND_ROBIN;
+          entries.stream().filter(w -> w.ref().namespace().equals(se.ref().namespace())
+              && w.selectedBy(se.workloadSelector()) && (dns || Hosts.isIpv4(w.address())))
+              .forEach(w -> eps.add(w.endpoint()));
+        }
+        endpoints.put(host, eps);
       }
     });
     Map<String, List<Endpoint>> sorted = new TreeMap<>();

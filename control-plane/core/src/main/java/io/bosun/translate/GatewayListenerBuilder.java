@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -49,8 +50,15 @@ final class GatewayListenerBuilder {
     Map<Integer, List<Gateways.Bound>> byPort = Gateways.serversByPort(snapshot, proxy, s -> true);
     List<HttpFilter> policies = PolicyFilters.http(snapshot, proxy);
     List<Listener> out = new ArrayList<>();
-    byPort.forEach((port, servers) -> {
-      String name = Names.listener(Names.WILDCARD_ADDRESS, port);
+    // a listener per port and bind address ({@code bind}: one address of the gateway's, else all)
+    Map<String, List<Gateways.Bound>> byListener = new TreeMap<>();
+    byPort.forEach((port, servers) -> servers.forEach(b -> byListener.computeIfAbsent(
+        Names.listener(b.server().bind().isEmpty() ? Names.WILDCARD_ADDRESS : b.server().bind(), port),
+        k -> new ArrayList<>()).add(b)));
+    byListener.forEach((name, servers) -> {
+      int port = servers.get(0).server().port();
+      String address = servers.get(0).server().bind().isEmpty() ? Names.WILDCARD_ADDRESS
+          : servers.get(0).server().bind();
       List<FilterChain> chains = new ArrayList<>();
       Set<String> claimed = new HashSet<>(); // Envoy rejects two chains with the same match
       boolean tls = false;
@@ -88,7 +96,7 @@ final class GatewayListenerBuilder {
       }
       Listener.Builder l = Listener.newBuilder()
           .setName(name)
-          .setAddress(Protos.address(Names.WILDCARD_ADDRESS, port))
+          .setAddress(Protos.address(address, port))
           .setTrafficDirection(TrafficDirection.OUTBOUND)
           .addAllFilterChains(chains);
       if (tls) {

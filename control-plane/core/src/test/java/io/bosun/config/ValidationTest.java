@@ -126,14 +126,14 @@ class ValidationTest {
   @Test
   void aKindBosunDoesNotReadIsReportedAgainstItsFileByName() {
     ConfigParser.Parsed parsed = new ConfigParser().parse("f.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadEntry
+        apiVersion: networking.istio.io/v1alpha3
+        kind: EnvoyFilter
         metadata: {name: s}
         spec: {}
         """);
     assertThat(parsed.conversions()).isEmpty();
     assertThat(parsed.fileErrors()).extracting(ConfigError::toString).singleElement().asString()
-        .startsWith("f.yaml: WorkloadEntry default/s: kind: unsupported kind networking.istio.io/v1 WorkloadEntry");
+        .startsWith("f.yaml: EnvoyFilter default/s: kind: unsupported kind networking.istio.io/v1alpha3 EnvoyFilter");
   }
 
   @ParameterizedTest

@@ -8,6 +8,7 @@ import com.google.protobuf.Value;
 import io.bosun.model.Kind;
 import io.bosun.model.PodInfo;
 import io.bosun.model.ResourceRef;
+import io.bosun.model.WorkloadEntry;
 import io.bosun.xds.auth.AdmissionException;
 import io.bosun.xds.auth.Caller;
 import io.bosun.xds.auth.Identity;
@@ -91,5 +92,26 @@ class ProxyAdmissionTest {
         .identity()).contains(new Identity("cluster.local", "shop", "web", "web-1"));
     // not from elsewhere, even in standalone
     assertThat(standalone.admit(caller(null), n).identity()).isEmpty();
+  }
+
+  @Test
+  void aVmsProxyIsHeldToItsWorkloadEntry() throws Exception {
+    WorkloadEntry vm = new WorkloadEntry(new ResourceRef(Kind.WORKLOAD_ENTRY, "shop", "vm-1"), "10.0.3.7", Map.of(),
+        Map.of("app", "legacy"), "", "", 0, "legacy", true);
+    ProxyAdmission admission = new ProxyAdmission((ns, name) -> Optional.empty(),
+        (ns, name) -> ns.equals("shop") && name.equals("vm-1") ? Optional.of(vm) : Optional.empty(),
+        () -> "cluster.local", false);
+    Identity legacy = new Identity("cluster.local", "shop", "legacy", "");
+    NodeAdmission.Admitted a = admission.admit(caller(legacy),
+        node("sidecar~10.0.3.7~vm-1.shop~shop.svc.cluster.local", "shop", "legacy", Map.of("app", "payments")));
+    assertThat(a.node().getMetadata().getFieldsOrThrow("LABELS").getStructValue().getFieldsMap())
+        .as("the entry's labels, not the claimed ones").containsOnlyKeys("app")
+        .hasEntrySatisfying("app", v -> assertThat(v.getStringValue()).isEqualTo("legacy"));
+    assertThatThrownBy(() -> admission.admit(caller(legacy),
+        node("sidecar~10.0.3.8~vm-1.shop~shop.svc.cluster.local", "shop", "legacy", Map.of())))
+        .isInstanceOf(AdmissionException.class).hasMessageContaining("has address 10.0.3.7");
+    assertThatThrownBy(() -> admission.admit(caller(new Identity("cluster.local", "shop", "other", "")),
+        node("sidecar~10.0.3.7~vm-1.shop~shop.svc.cluster.local", "shop", "other", Map.of())))
+        .isInstanceOf(AdmissionException.class).hasMessageContaining("runs as service account legacy");
   }
 }

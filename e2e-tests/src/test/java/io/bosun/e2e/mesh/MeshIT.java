@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.bosun.certs.Certificates;
+import io.bosun.cli.Bosunctl;
 import io.bosun.demo.EchoServer;
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
@@ -18,6 +19,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -32,6 +35,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The mesh scenarios with everything real but the container runtime (see {@link NetnsMesh}), and
@@ -238,6 +242,70 @@ class MeshIT extends MeshScenarios {
     assertThat(https).startsWith("HTTP/1.1 200").contains("reviews v1");
     System.out.println("[ingress] ingress via bosun-gateway: exact and prefix routes, host matching, HTTPS with"
         + " the Secret's certificate");
+  }
+
+  /**
+   * A VM joins the mesh as Istio's VMs do: a WorkloadGroup, {@code bosunctl workload entry
+   * configure} for its files, the WorkloadEntry applied, plain Envoy on the VM (its own network
+   * namespace, no Pod) with interception rules. A meshed pod reaches it by its Service's name, and
+   * it reaches a meshed service, both over mutual TLS with each side's identity.
+   */
+  @Test
+  void aVmJoinsTheMeshAsAWorkloadEntry(@TempDir Path dir) throws Exception {
+    String vmIp = "10.214.0.200";
+    apply("""
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: vmapp, namespace: bookinfo}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: vmapp, namespace: bookinfo}
+        spec: {selector: {app: vmapp}, ports: [{name: http, port: 9080, targetPort: 9080}]}
+        """);
+    Path group = dir.resolve("group.yaml");
+    Files.writeString(group, """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadGroup
+        metadata: {name: vmapp, namespace: bookinfo}
+        spec:
+          metadata: {labels: {app: vmapp, version: vm}}
+          template: {serviceAccount: vmapp}
+        """);
+    apply(Files.readString(group));
+    Path out = dir.resolve("vm-1");
+    assertThat(Bosunctl.run("workload", "entry", "configure", "-f", group.toString(), "--address", vmIp,
+        "--name", "vm-1", "-o", out.toString(), "--install-dir", out.toString(), "--kubeconfig",
+        netns().cluster.kubeconfigPath().toString())).isZero();
+    // as an installation on a VM would: the proxy's user reads its token
+    MeshNetwork.sh(true, "chown", "-R", "1337:1337", out.toString());
+    MeshNetwork.sh(true, "chmod", "755", dir.toString());
+    apply(Files.readString(out.resolve("workloadentry.yaml")));
+    try {
+      netns().runner.startVm("vm-1", NS, vmIp, out.resolve("envoy.yaml"), "vmapp", 9080);
+      String clusterIp = k.services().inNamespace(NS).withName("vmapp").get().getSpec().getClusterIP();
+      await("the VM served by its Service's name").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .until(() -> curl("-H", "Host: vmapp", "http://" + clusterIp + ":9080/?headers=1").startsWith("vmapp vm"));
+      String in = curl("-H", "Host: vmapp", "http://" + clusterIp + ":9080/?headers=1");
+      assertThat(in).as("the VM's sidecar names the caller").contains(
+          "x-forwarded-client-cert: By=spiffe://cluster.local/ns/bookinfo/sa/vmapp")
+          .contains("URI=spiffe://cluster.local/ns/bookinfo/sa/default");
+      String netnsName = netns().runner.vmNetns("vm-1");
+      String outbound = MeshNetwork.sh(false, "ip", "netns", "exec", netnsName, "curl", "-s", "-m", "10",
+          "http://ratings:9080/?headers=1");
+      assertThat(outbound).as("the VM reaches a meshed service through its own sidecar").startsWith("ratings v1")
+          .contains("URI=spiffe://cluster.local/ns/bookinfo/sa/vmapp");
+      System.out.println("[vm] a WorkloadEntry at " + vmIp + ": reached from a pod by its Service's name, and"
+          + " reaching ratings, both over mutual TLS with each side's SPIFFE id");
+    } finally {
+      netns().runner.stopVm("vm-1");
+      k.genericKubernetesResources("networking.istio.io/v1", "WorkloadEntry").inNamespace(NS).withName("vm-1")
+          .delete();
+      k.genericKubernetesResources("networking.istio.io/v1", "WorkloadGroup").inNamespace(NS).withName("vmapp")
+          .delete();
+      k.services().inNamespace(NS).withName("vmapp").delete();
+      k.serviceAccounts().inNamespace(NS).withName("vmapp").delete();
+    }
   }
 
   static String raw(String host, int port, String hostHeader, String path) {

@@ -396,6 +396,52 @@ final class PodRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * A VM outside any pod network: its own network namespace on the mesh's bridge at {@code ip}
+   * with the service names of {@code namespace} in its hosts file, the interception rules a VM's
+   * proxy installation sets up ({@code bosun intercept}, defaults), plain Envoy as uid 1337 with
+   * {@code bootstrap}, and the echo app {@code app} on {@code port}. No Pod: Kubernetes knows it
+   * only through its WorkloadEntry. Stopped by {@link #stopVm} or when the runner closes.
+   */
+  synchronized Running startVm(String name, String namespace, String ip, Path bootstrap, String app, int port) {
+    Map<String, String> hosts = hosts(namespace);
+    String netns = network.addPod(ip, hosts);
+    List<Process> processes = new ArrayList<>();
+    Running r = new Running(namespace, netns, ip, processes, hosts);
+    pods.put("vm/" + name, r);
+    List<String> intercept = new ArrayList<>(javaMain());
+    intercept.add("intercept");
+    Process rules = launch(netns, null, "vm/" + name + "-intercept", intercept, Map.of());
+    try {
+      if (!rules.waitFor(60, TimeUnit.SECONDS) || rules.exitValue() != 0) {
+        throw new IllegalStateException("the interception rules of VM " + name + " failed: "
+            + log("vm", name + "-intercept"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    processes.add(launch(netns, 1337, "vm/" + name + "-envoy", List.of(envoy.toString(), "-c", bootstrap.toString(),
+        "--disable-hot-restart", "--log-level", "warning"), Map.of()));
+    processes.add(launch(netns, null, "vm/" + name + "-app", List.of(java(), "-cp",
+        System.getProperty("java.class.path"), "io.bosun.demo.EchoServer", app, "vm", Integer.toString(port),
+        "0.0.0.0"), Map.of()));
+    LOG.info("VM {}: running in {} at {}", name, netns, ip);
+    return r;
+  }
+
+  String vmNetns(String name) {
+    return pods.get("vm/" + name).netns();
+  }
+
+  synchronized void stopVm(String name) {
+    Running r = pods.remove("vm/" + name);
+    if (r != null) {
+      stop(r);
+      network.removePod(r.netns());
+    }
+  }
+
   String log(String namespace, String podContainer) {
     try {
       return Files.readString(dir.resolve(namespace + "_" + podContainer + ".log"));

@@ -13,6 +13,8 @@ import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
 import io.fabric8.istio.api.networking.v1.Sidecar;
 import io.fabric8.istio.api.networking.v1.VirtualService;
+import io.fabric8.istio.api.networking.v1.WorkloadEntry;
+import io.fabric8.istio.api.networking.v1.WorkloadGroup;
 import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.istio.api.security.v1.PeerAuthentication;
 import io.fabric8.istio.api.security.v1.RequestAuthentication;
@@ -43,9 +45,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kubernetes mode's config source: shared informers for the Istio networking kinds (Sidecar once
- * its CRD is served), the security.istio.io kinds (likewise), Services, EndpointSlices, Pods,
- * Namespaces and Secrets in all namespaces, Nodes (localities), and the mesh config ConfigMap.
+ * Kubernetes mode's config source: shared informers for the Istio networking kinds (Sidecar,
+ * WorkloadEntry and WorkloadGroup once their CRDs are served), the security.istio.io kinds
+ * (likewise), Services, EndpointSlices, Pods, Namespaces and Secrets in all namespaces, Nodes
+ * (localities), and the mesh config ConfigMap.
  * Every object goes through the same {@link ConfigParser} as a file would, into the same
  * {@link ConfigStore}.
  */
@@ -68,7 +71,7 @@ public final class KubeConfigSource implements AutoCloseable {
    * Each is watched once the API server serves it; until then it is reported and checked again.
    */
   static final List<Class<? extends HasMetadata>> OPTIONAL_KINDS = List.of(Sidecar.class, PeerAuthentication.class,
-      AuthorizationPolicy.class, RequestAuthentication.class);
+      AuthorizationPolicy.class, RequestAuthentication.class, WorkloadEntry.class, WorkloadGroup.class);
   static final Duration OPTIONAL_RECHECK = Duration.ofSeconds(10);
 
   private final KubernetesClient client;

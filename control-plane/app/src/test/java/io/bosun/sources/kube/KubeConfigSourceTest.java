@@ -52,6 +52,6 @@ class KubeConfigSourceTest {
     }
     assertThat(istio).containsExactlyInAnyOrder(Kind.VIRTUAL_SERVICE, Kind.DESTINATION_RULE, Kind.GATEWAY,
         Kind.SERVICE_ENTRY, Kind.SIDECAR, Kind.PEER_AUTHENTICATION, Kind.AUTHORIZATION_POLICY,
-        Kind.REQUEST_AUTHENTICATION);
+        Kind.REQUEST_AUTHENTICATION, Kind.WORKLOAD_ENTRY, Kind.WORKLOAD_GROUP);
   }
 }
