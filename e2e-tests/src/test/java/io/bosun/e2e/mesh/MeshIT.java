@@ -12,6 +12,8 @@ import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -295,8 +297,17 @@ class MeshIT extends MeshScenarios {
           "http://ratings:9080/?headers=1");
       assertThat(outbound).as("the VM reaches a meshed service through its own sidecar").startsWith("ratings v1")
           .contains("URI=spiffe://cluster.local/ns/bookinfo/sa/vmapp");
+      // its health, as whatever checks the VM reports it: the entry's Healthy condition
+      healthy("vm-1", "False");
+      await("an unhealthy VM gets no traffic").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: vmapp",
+              "http://" + clusterIp + ":9080/").equals("503"));
+      healthy("vm-1", "True");
+      await("healthy again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> curl("-H", "Host: vmapp", "http://" + clusterIp + ":9080/").startsWith("vmapp vm"));
       System.out.println("[vm] a WorkloadEntry at " + vmIp + ": reached from a pod by its Service's name, and"
-          + " reaching ratings, both over mutual TLS with each side's SPIFFE id");
+          + " reaching ratings, both over mutual TLS with each side's SPIFFE id; out of rotation while its"
+          + " Healthy condition is False");
     } finally {
       netns().runner.stopVm("vm-1");
       k.genericKubernetesResources("networking.istio.io/v1", "WorkloadEntry").inNamespace(NS).withName("vm-1")
@@ -306,6 +317,17 @@ class MeshIT extends MeshScenarios {
       k.services().inNamespace(NS).withName("vmapp").delete();
       k.serviceAccounts().inNamespace(NS).withName("vmapp").delete();
     }
+  }
+
+  /** Sets a WorkloadEntry's Healthy condition as a health reporter would: its own field manager, on status. */
+  static void healthy(String entry, String status) {
+    k.genericKubernetesResources("networking.istio.io/v1", "WorkloadEntry").inNamespace(NS).withName(entry)
+        .subresource("status").patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+            .withFieldManager("vm-health").withForce(true).build(), """
+            {"apiVersion": "networking.istio.io/v1", "kind": "WorkloadEntry",
+             "metadata": {"name": "%s", "namespace": "%s"},
+             "status": {"conditions": [{"type": "Healthy", "status": "%s", "reason": "Probe"}]}}
+            """.formatted(entry, NS, status));
   }
 
   static String raw(String host, int port, String hostHeader, String path) {
