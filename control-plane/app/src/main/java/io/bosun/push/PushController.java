@@ -52,6 +52,8 @@ public final class PushController implements AutoCloseable {
   private long generatorGeneration = -1;
   private final BooleanSupplier complete;
   private final SecretAccess secretAccess;
+  /** Whether the CA was loaded at the last maintenance round. */
+  private volatile boolean caWasReady = true;
   /** null: workload certificates are not issued */
   private final WorkloadCertificates certificates;
 
@@ -93,6 +95,10 @@ public final class PushController implements AutoCloseable {
         }
       });
       boolean renewed = certificates != null && certificates.rotate(inUse);
+      // the CA loaded after proxies connected: they get their certificates (and mutual TLS) now
+      boolean caReady = certificates != null && certificates.ready();
+      renewed |= caReady && !caWasReady;
+      caWasReady = caReady;
       boolean access = !secretAccess.recheck(inUse).isEmpty();
       if (renewed || access) {
         LOG.info("pushing: {}", renewed ? "workload certificates renewed" : "access to Secrets changed");
@@ -157,13 +163,16 @@ public final class PushController implements AutoCloseable {
 
   private boolean send(String group, Proxy proxy, ConfigGenerator gen) {
     try {
-      boolean certified = certificates != null && !proxy.identity().isEmpty();
-      Proxy served = proxy.withSecretAccess(secretAccess.allowed(proxy.identity())).withMeshCertificate(certified);
+      // mutual TLS only with a certificate in hand: config naming one that never comes would stall the proxy
+      List<Secret> certificate = certificates == null || proxy.identity().isEmpty() ? List.of()
+          : certificates.secrets(Identity.fromSpiffe(proxy.identity()).orElseThrow());
+      Proxy served = proxy.withSecretAccess(secretAccess.allowed(proxy.identity()))
+          .withMeshCertificate(!certificate.isEmpty());
       XdsResources config = gen.generate(served);
       List<Secret> secrets = config.secrets();
-      if (certified) {
+      if (!certificate.isEmpty()) {
         secrets = new ArrayList<>(secrets);
-        secrets.addAll(certificates.secrets(Identity.fromSpiffe(proxy.identity()).orElseThrow()));
+        secrets.addAll(certificate);
       }
       return xds.publish(group, secrets == config.secrets() ? config : config.withSecrets(secrets));
     } catch (RuntimeException e) {

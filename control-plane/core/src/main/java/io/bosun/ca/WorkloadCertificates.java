@@ -51,6 +51,11 @@ public final class WorkloadCertificates {
     return ttl;
   }
 
+  /** Whether certificates can be issued yet (the CA is loaded). */
+  public boolean ready() {
+    return ca.loaded();
+  }
+
   /**
    * {@code default} and {@code ROOTCA} for {@code identity}, issuing the certificate on first use;
    * none while the CA is not loaded yet (the push after it loads brings them).
