@@ -62,7 +62,9 @@ class InjectionGoldenTest {
       while (it.hasNextValue()) {
         JsonNode doc = it.nextValue();
         if (!"Pod".equals(doc.path("kind").asText())) {
-          out.add(YAML.writeValueAsString(new KubeInject(injector).injectDoc(doc)));
+          List<String> warnings = new ArrayList<>();
+          JsonNode injected = new KubeInject(injector, warnings::add).injectDoc(doc);
+          out.add(comments("warning", warnings) + YAML.writeValueAsString(injected));
           continue;
         }
         Pod pod = SERIALIZATION.convertValue(doc, Pod.class);
@@ -72,7 +74,11 @@ class InjectionGoldenTest {
           continue;
         }
         try {
-          out.add(YAML.writeValueAsString(SERIALIZATION.convertValue(injector.inject(pod), JsonNode.class)));
+          Injection injection = injector.apply(pod);
+          String warnings = comments("warning", injection.warnings());
+          out.add(injection.injected()
+              ? warnings + YAML.writeValueAsString(SERIALIZATION.convertValue(injection.pod(), JsonNode.class))
+              : "# not injected\n" + warnings);
         } catch (IllegalArgumentException e) {
           out.add("# refused: " + e.getMessage() + "\n");
         }
@@ -87,5 +93,11 @@ class InjectionGoldenTest {
     }
     assertThat(actual).as("%s differs from %s (run with -Dgolden.update=true to accept)", input, golden)
         .isEqualTo(Files.readString(golden));
+  }
+
+  private static String comments(String what, List<String> lines) {
+    StringBuilder sb = new StringBuilder();
+    lines.forEach(l -> sb.append("# ").append(what).append(": ").append(l).append('\n'));
+    return sb.toString();
   }
 }
