@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -63,7 +64,7 @@ final class ProxyBootstrap {
   record Shape(String nodeType, int statusPort, List<AppProbe> probes, Map<String, String> metadata) {
     Shape {
       probes = List.copyOf(probes);
-      metadata = Map.copyOf(metadata);
+      metadata = Collections.unmodifiableMap(new TreeMap<>(metadata));
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +45,7 @@ record ProxyConfigAnnotation(Integer concurrency, Integer drainSeconds, Integer 
       "fileFlushInterval", "fileFlushMinSizeKb", "statsCompression", "connectionSettings");
 
   ProxyConfigAnnotation {
-    metadata = Map.copyOf(metadata);
+    metadata = Collections.unmodifiableMap(new TreeMap<>(metadata));
     warnings = List.copyOf(warnings);
   }
 
