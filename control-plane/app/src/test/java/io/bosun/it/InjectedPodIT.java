@@ -1,6 +1,7 @@
 package io.bosun.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.bosun.demo.EchoServer;
@@ -12,8 +13,11 @@ import io.bosun.testing.PodMesh;
 import io.bosun.testing.PodNetns;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarSource;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -34,13 +38,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The injected pod spec, run as written: the init container's command in a network namespace,
- * then the app, then the proxy container's Envoy with its injected arguments (the kubelet's
+ * then the apps, then the proxy container's Envoy with its injected arguments (the kubelet's
  * {@code $(VAR)} expansion done here) as the uid its securityContext names. The app's outbound
  * calls go through that Envoy, callers reach the app through 15006, and the readiness and
- * Prometheus ports answer.
+ * Prometheus ports answer. The apps' probes, rewritten to the status port 15020, are answered there
+ * the way the kubelet asks them, also for a port whose PeerAuthentication is STRICT (which refuses
+ * the kubelet's own plaintext).
  */
 class InjectedPodIT {
   static final String VIP = "10.96.78.10";
+  /** A port nothing in the pod listens on. */
+  static final int CLOSED_PORT = 8099;
   @TempDir
   static Path config;
   static PodNetns pod;
@@ -61,7 +69,24 @@ class InjectedPodIT {
         spec:
           hosts: [reviews.default.svc.cluster.local]
           http: [{headers: {response: {add: {x-injected-sidecar: "yes"}}}, route: [{destination: {host: reviews.default.svc.cluster.local}}]}]
-        """);
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: app-secure}
+        spec:
+          hosts: [app-secure.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: http, number: 8081, protocol: HTTP}]
+          endpoints: [{address: %s, ports: {http: 8081}}]
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: secure-port, namespace: default}
+        spec:
+          selector: {matchLabels: {app: app}}
+          portLevelMtls: {8081: {mode: STRICT}}
+        """.formatted(pod.ip()));
     bosun = StandaloneBosun.start(config, pod.hostIp(), 0, "127.0.0.1", 0);
 
     InjectionConfig defaults = InjectionConfig.defaults();
@@ -71,8 +96,22 @@ class InjectedPodIT {
         + "\nlogLevel: info\nxdsAuth: none");
     assertThat(cfg.proxyUid()).isEqualTo(defaults.proxyUid());
     injected = new Injector(cfg, 33).inject(new PodBuilder().withNewMetadata().withName("app-1")
-        .withNamespace("default").withLabels(Map.of("app", "app")).endMetadata().withNewSpec().addNewContainer()
-        .withName("app").withImage("example/app:1").endContainer().endSpec().build());
+        .withNamespace("default").withLabels(Map.of("app", "app")).endMetadata().withNewSpec()
+        .addNewContainer().withName("app").withImage("example/app:1")
+          .withNewReadinessProbe().withNewHttpGet().withPath("/ready").withPort(new IntOrString(8080)).endHttpGet()
+          .endReadinessProbe()
+          .withNewLivenessProbe().withNewHttpGet().withPath("/live?status=503").withPort(new IntOrString(8080))
+          .endHttpGet().endLivenessProbe()
+        .endContainer()
+        .addNewContainer().withName("secure").withImage("example/secure:1")
+          .addNewPort().withName("web").withContainerPort(8081).endPort()
+          .withNewReadinessProbe().withNewHttpGet().withPath("/ready").withPort(new IntOrString("web")).endHttpGet()
+          .endReadinessProbe()
+          .withNewLivenessProbe().withNewTcpSocket().withPort(new IntOrString("web")).endTcpSocket()
+          .withPeriodSeconds(1).endLivenessProbe()
+          .withNewStartupProbe().withNewTcpSocket().withPort(new IntOrString(CLOSED_PORT)).endTcpSocket()
+          .withPeriodSeconds(1).endStartupProbe()
+        .endContainer().endSpec().build());
 
     String java = ProcessHandle.current().info().command().orElse("java");
     String cp = System.getProperty("java.class.path");
@@ -86,6 +125,8 @@ class InjectedPodIT {
 
     Process app = pod.start(null, pod.dir().resolve("app.log"),
         List.of(java, "-cp", cp, "io.bosun.demo.EchoServer", "app", "v1", "8080", "0.0.0.0"));
+    Process secure = pod.start(null, pod.dir().resolve("secure.log"),
+        List.of(java, "-cp", cp, "io.bosun.demo.EchoServer", "secure", "v1", "8081", "0.0.0.0"));
     Path envoy = pod.dir().resolve("envoy");
     try {
       Files.createLink(envoy, EnvoyBinary.require());
@@ -93,12 +134,15 @@ class InjectedPodIT {
       Files.copy(EnvoyBinary.require(), envoy, StandardCopyOption.REPLACE_EXISTING);
     }
     Map<String, String> downward = Map.of("metadata.name", "app-1", "metadata.namespace", "default",
-        "status.podIP", pod.ip(), "spec.serviceAccountName", "default");
+        "status.podIP", pod.ip(), "spec.serviceAccountName", "default", "limits.cpu", "2");
     List<String> envoyCmd = new ArrayList<>(List.of(envoy.toString()));
     for (String arg : proxy.getArgs()) {
       String a = arg;
       for (EnvVar e : proxy.getEnv()) {
-        a = a.replace("$(" + e.getName() + ")", downward.get(e.getValueFrom().getFieldRef().getFieldPath()));
+        EnvVarSource from = e.getValueFrom();
+        String value = from == null ? e.getValue() : from.getFieldRef() != null
+            ? downward.get(from.getFieldRef().getFieldPath()) : downward.get(from.getResourceFieldRef().getResource());
+        a = a.replace("$(" + e.getName() + ")", value);
       }
       envoyCmd.add(a);
     }
@@ -111,6 +155,13 @@ class InjectedPodIT {
         .until(() -> get("http://" + pod.ip() + ":15021/healthz/ready").statusCode() == 200);
     await("the app").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> app.isAlive() && pod.exec(false,
         "curl", "-s", "127.0.0.1:8080/").contains("app v1"));
+    await("the secure app").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> secure.isAlive()
+        && pod.exec(false, "curl", "-s", "127.0.0.1:8081/").contains("secure v1"));
+  }
+
+  static Container app(String name) {
+    return injected.getSpec().getContainers().stream().filter(c -> c.getName().equals(name)).findFirst()
+        .orElseThrow();
   }
 
   static Container container(String name) {
@@ -144,6 +195,58 @@ class InjectedPodIT {
     assertThat(r.body()).startsWith("app v1").contains("x-request-id: ");
     HttpResponse<String> stats = get("http://" + pod.ip() + ":15090/stats/prometheus");
     assertThat(stats.body()).contains("envoy_cluster_upstream_cx_total");
+  }
+
+  @Test
+  void theRewrittenProbesAreAnsweredOnTheStatusPortAsTheKubeletAsksThem() {
+    // the kubelet asks what the rewritten spec says: an httpGet of the status port at the pod's IP
+    Probe ready = app("app").getReadinessProbe();
+    assertThat(ready.getHttpGet().getPort().getIntVal()).isEqualTo(15020);
+    assertThat(ready.getHttpGet().getPath()).isEqualTo("/app-health/app/readyz");
+    HttpResponse<String> r = get("http://" + pod.ip() + ":15020" + ready.getHttpGet().getPath());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).startsWith("app v1");
+    // the app's own answer comes back: a failing liveness check fails
+    assertThat(get("http://" + pod.ip() + ":15020" + app("app").getLivenessProbe().getHttpGet().getPath())
+        .statusCode()).isEqualTo(503);
+    assertThat(get("http://" + pod.ip() + ":15020/healthz/ready").statusCode()).isEqualTo(200);
+    assertThat(get("http://" + pod.ip() + ":15020/stats/prometheus").body()).contains("envoy_server_live");
+    assertThat(get("http://" + pod.ip() + ":15020/app-health/nobody/readyz").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void probesOfAStrictPortAreAnsweredThoughTheKubeletsPlaintextIsRefused() {
+    // STRICT: the port takes mutual TLS only (here, with no workload certificate, nothing at all), so
+    // the kubelet's plaintext probe of the app's port itself, from outside the pod, is refused
+    assertThatThrownBy(() -> get("http://" + pod.ip() + ":8081/ready")).hasRootCauseInstanceOf(IOException.class);
+    Container secure = app("secure");
+    assertThat(secure.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/app-health/secure/readyz");
+    HttpResponse<String> r = get("http://" + pod.ip() + ":15020/app-health/secure/readyz");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).startsWith("secure v1");
+    // a TCP probe: connecting from 127.0.0.6 reaches the app's port itself, never the inbound listener
+    assertThat(secure.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/app-health/secure/livez");
+    await("the TCP check of 8081").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> get("http://" + pod.ip() + ":15020/app-health/secure/livez").statusCode() == 200);
+    // ...so a port nothing listens on fails, which a captured connection (accepted by 15006) would not
+    assertThat(secure.getStartupProbe().getHttpGet().getPath()).isEqualTo("/app-health/secure/startupz");
+    await("the TCP check of a closed port").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+        .until(() -> get("http://" + pod.ip() + ":15020/app-health/secure/startupz").statusCode() == 503);
+  }
+
+  @Test
+  void holdApplicationUntilProxyStartsWaitsForTheReadyProxy() {
+    Pod held = new Injector(InjectionConfig.defaults(), 33).inject(new PodBuilder().withNewMetadata()
+        .withName("held-1").withNamespace("default").withAnnotations(Map.of("sidecar.istio.io/nativeSidecar", "false",
+            "proxy.istio.io/config", "holdApplicationUntilProxyStarts: true")).endMetadata().withNewSpec()
+        .addNewContainer().withName("app").withImage("example/app:1").endContainer().endSpec().build());
+    Container first = held.getSpec().getContainers().get(0);
+    assertThat(first.getName()).as("the proxy starts first").isEqualTo("istio-proxy");
+    List<String> hook = first.getLifecycle().getPostStart().getExec().getCommand();
+    // what the kubelet runs before it starts the app; this pod's Envoy is ready, so it returns at once
+    long start = System.nanoTime();
+    pod.exec(true, hook.toArray(String[]::new));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
 
   private static HttpResponse<String> get(String url) {
