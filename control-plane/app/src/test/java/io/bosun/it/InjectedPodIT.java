@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.EnvoyBinary;
+import io.bosun.envoy.EnvoyProcess;
 import io.bosun.inject.InjectionConfig;
 import io.bosun.inject.Injector;
 import io.bosun.runtime.StandaloneBosun;
@@ -136,16 +137,7 @@ class InjectedPodIT {
     Map<String, String> downward = Map.of("metadata.name", "app-1", "metadata.namespace", "default",
         "status.podIP", pod.ip(), "spec.serviceAccountName", "default", "limits.cpu", "2");
     List<String> envoyCmd = new ArrayList<>(List.of(envoy.toString()));
-    for (String arg : proxy.getArgs()) {
-      String a = arg;
-      for (EnvVar e : proxy.getEnv()) {
-        EnvVarSource from = e.getValueFrom();
-        String value = from == null ? e.getValue() : from.getFieldRef() != null
-            ? downward.get(from.getFieldRef().getFieldPath()) : downward.get(from.getResourceFieldRef().getResource());
-        a = a.replace("$(" + e.getName() + ")", value);
-      }
-      envoyCmd.add(a);
-    }
+    proxy.getArgs().forEach(a -> envoyCmd.add(expand(proxy, a, downward)));
     assertThat(proxy.getCommand()).containsExactly("envoy");
     Process envoyProcess = pod.start(proxy.getSecurityContext().getRunAsUser().intValue(),
         pod.dir().resolve("envoy.log"), envoyCmd);
@@ -162,6 +154,18 @@ class InjectedPodIT {
   static Container app(String name) {
     return injected.getSpec().getContainers().stream().filter(c -> c.getName().equals(name)).findFirst()
         .orElseThrow();
+  }
+
+  /** The kubelet's {@code $(VAR)} expansion of {@code arg} from the container's environment. */
+  static String expand(Container c, String arg, Map<String, String> downward) {
+    String a = arg;
+    for (EnvVar e : c.getEnv()) {
+      EnvVarSource from = e.getValueFrom();
+      String value = from == null ? e.getValue() : from.getFieldRef() != null
+          ? downward.get(from.getFieldRef().getFieldPath()) : downward.get(from.getResourceFieldRef().getResource());
+      a = a.replace("$(" + e.getName() + ")", value);
+    }
+    return a;
   }
 
   static Container container(String name) {
@@ -232,6 +236,30 @@ class InjectedPodIT {
     assertThat(secure.getStartupProbe().getHttpGet().getPath()).isEqualTo("/app-health/secure/startupz");
     await("the TCP check of a closed port").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
         .until(() -> get("http://" + pod.ip() + ":15020/app-health/secure/startupz").statusCode() == 503);
+  }
+
+  @Test
+  void envoyAcceptsTheStatusListenerForEveryKindOfProbe() {
+    Pod probed = new Injector(InjectionConfig.parse("xdsAuth: none\ndiscoveryAddress: 127.0.0.1:15010"), 33)
+        .inject(new PodBuilder().withNewMetadata().withName("probed-1").withNamespace("default").endMetadata()
+        .withNewSpec().addNewContainer().withName("web").withImage("example/web:1")
+          .withNewReadinessProbe().withNewHttpGet().withPath("/ready").withPort(new IntOrString(8443))
+            .withScheme("HTTPS").endHttpGet().endReadinessProbe()
+          .withNewLivenessProbe().withNewGrpc().withPort(9090).withService("web").endGrpc().endLivenessProbe()
+          .withNewStartupProbe().withNewTcpSocket().withPort(new IntOrString(8080)).endTcpSocket().endStartupProbe()
+          .withNewLifecycle().withNewPreStop().withNewHttpGet().withPath("/quit").withPort(new IntOrString(8080))
+            .endHttpGet().endPreStop().endLifecycle()
+        .endContainer().endSpec().build());
+    Container web = probed.getSpec().getContainers().get(0);
+    assertThat(List.of(web.getReadinessProbe(), web.getLivenessProbe(), web.getStartupProbe()))
+        .allSatisfy(p -> assertThat(p.getHttpGet().getPort().getIntVal()).isEqualTo(15020));
+    Container proxy = probed.getSpec().getInitContainers().stream().filter(c -> c.getName().equals("istio-proxy"))
+        .findFirst().orElseThrow();
+    String bootstrap = expand(proxy, proxy.getArgs().get(proxy.getArgs().indexOf("--config-yaml") + 1),
+        Map.of("metadata.name", "probed-1", "metadata.namespace", "default", "status.podIP", "10.1.2.3",
+            "spec.serviceAccountName", "default", "limits.cpu", "2"));
+    assertThat(bootstrap).contains("bosun-app-tls|8443", "grpc_health_check", "tcp_health_check", "/app-lifecycle/");
+    EnvoyProcess.validate(EnvoyBinary.require(), bootstrap);
   }
 
   @Test
