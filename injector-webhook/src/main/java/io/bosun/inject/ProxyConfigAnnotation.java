@@ -134,10 +134,10 @@ record ProxyConfigAnnotation(Integer concurrency, Integer drainSeconds, Integer 
 
   private static int integer(String field, JsonNode v, int min, int max) {
     String s = v.asText();
-    if (!(v.isIntegralNumber() || v.isTextual() && s.matches("-?[0-9]{1,9}"))) {
+    if (!(v.isIntegralNumber() && v.canConvertToInt() || v.isTextual() && s.matches("-?[0-9]{1,9}"))) {
       throw error(field, "must be an integer");
     }
-    int i = Integer.parseInt(s);
+    int i = v.isIntegralNumber() ? v.intValue() : Integer.parseInt(s);
     if (i < min || i > max) {
       throw error(field, i + " is out of range " + min + ".." + max);
     }

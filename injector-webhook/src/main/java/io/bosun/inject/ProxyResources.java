@@ -24,9 +24,9 @@ final class ProxyResources {
   static final String MEMORY = "sidecar.istio.io/proxyMemory";
   static final String CPU_LIMIT = "sidecar.istio.io/proxyCPULimit";
   static final String MEMORY_LIMIT = "sidecar.istio.io/proxyMemoryLimit";
-  /** Kubernetes' quantity syntax. */
+  /** Kubernetes' quantity syntax, bounded so that no value costs much to compare. */
   private static final Pattern QUANTITY = Pattern.compile(
-      "\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?");
+      "\\+?([0-9]{1,18}(\\.[0-9]{0,9})?|\\.[0-9]{1,9})(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]{1,2})?");
 
   private ProxyResources() {
   }
@@ -78,7 +78,9 @@ final class ProxyResources {
     for (String[] res : new String[][] {{"cpu", CPU, CPU_LIMIT}, {"memory", MEMORY, MEMORY_LIMIT}}) {
       Quantity request = r.getRequests().get(res[0]);
       Quantity limit = r.getLimits().get(res[0]);
-      if (request == null || limit == null || amount(request).compareTo(amount(limit)) <= 0) {
+      if (request == null || limit == null || !bounded(request) || !bounded(limit)
+          || amount(request).compareTo(amount(limit)) <= 0) {
+        // (a quantity outside the syntax is the API server's to refuse)
         continue;
       }
       boolean explicitLimit = annotations.containsKey(res[2]) || mine != null && mine.getLimits() != null
@@ -121,6 +123,10 @@ final class ProxyResources {
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  private static boolean bounded(Quantity q) {
+    return QUANTITY.matcher(q.getAmount() + (q.getFormat() == null ? "" : q.getFormat())).matches();
   }
 
   private static BigDecimal amount(Quantity q) {
