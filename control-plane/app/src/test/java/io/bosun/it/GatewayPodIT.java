@@ -1,30 +1,23 @@
 package io.bosun.it;
 
+import static io.bosun.testing.InjectedProxy.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.bosun.demo.EchoServer;
-import io.bosun.envoy.EnvoyBinary;
 import io.bosun.inject.InjectionConfig;
 import io.bosun.inject.Injector;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.InjectedProxy;
 import io.bosun.testing.PodNetns;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Sysctl;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,23 +90,8 @@ class GatewayPodIT {
     for (Sysctl s : injected.getSpec().getSecurityContext().getSysctls()) {
       pod.exec(true, "sysctl", "-w", s.getName() + "=" + s.getValue());
     }
-    Container proxy = injected.getSpec().getContainers().get(0);
-    Path envoy = pod.dir().resolve("envoy");
-    try {
-      Files.createLink(envoy, EnvoyBinary.require());
-    } catch (IOException | UnsupportedOperationException e) {
-      Files.copy(EnvoyBinary.require(), envoy, StandardCopyOption.REPLACE_EXISTING);
-    }
-    Map<String, String> downward = Map.of("metadata.name", "istio-ingressgateway-1", "metadata.namespace",
-        "istio-ingress", "status.podIP", pod.ip(), "spec.serviceAccountName", "default", "limits.cpu", "2");
-    List<String> envoyCmd = new ArrayList<>(List.of(envoy.toString()));
-    proxy.getArgs().forEach(a -> envoyCmd.add(InjectedPodIT.expand(proxy, a, downward)));
-    Process envoyProcess = pod.start(proxy.getSecurityContext().getRunAsUser().intValue(),
-        pod.dir().resolve("envoy.log"), envoyCmd);
-    await("the gateway to be ready on 15021").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-        .failFast("Envoy exited", () -> assertThat(envoyProcess.isAlive())
-            .as("Envoy running; its log:%n%s", read(pod.dir().resolve("envoy.log"))).isTrue())
-        .until(() -> get("http://" + pod.ip() + ":15021/healthz/ready").statusCode() == 200);
+    InjectedProxy.start(pod, injected.getSpec().getContainers().get(0),
+        InjectedProxy.downward("istio-ingressgateway-1", "istio-ingress", pod.ip()));
   }
 
   @AfterAll
@@ -145,25 +123,5 @@ class GatewayPodIT {
     HttpResponse<String> stats = get("http://" + pod.ip() + ":15020/stats/prometheus");
     assertThat(stats.statusCode()).isEqualTo(200);
     assertThat(stats.body()).contains("envoy_server_live");
-  }
-
-  private static HttpResponse<String> get(String url) {
-    try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-          .build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      return e.toString();
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.bosun.it;
 
+import static io.bosun.testing.InjectedProxy.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -10,24 +11,18 @@ import io.bosun.envoy.EnvoyProcess;
 import io.bosun.inject.InjectionConfig;
 import io.bosun.inject.Injector;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.InjectedProxy;
 import io.bosun.testing.PodMesh;
 import io.bosun.testing.PodNetns;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,23 +123,7 @@ class InjectedPodIT {
         List.of(java, "-cp", cp, "io.bosun.demo.EchoServer", "app", "v1", "8080", "0.0.0.0"));
     Process secure = pod.start(null, pod.dir().resolve("secure.log"),
         List.of(java, "-cp", cp, "io.bosun.demo.EchoServer", "secure", "v1", "8081", "0.0.0.0"));
-    Path envoy = pod.dir().resolve("envoy");
-    try {
-      Files.createLink(envoy, EnvoyBinary.require());
-    } catch (IOException | UnsupportedOperationException e) {
-      Files.copy(EnvoyBinary.require(), envoy, StandardCopyOption.REPLACE_EXISTING);
-    }
-    Map<String, String> downward = Map.of("metadata.name", "app-1", "metadata.namespace", "default",
-        "status.podIP", pod.ip(), "spec.serviceAccountName", "default", "limits.cpu", "2");
-    List<String> envoyCmd = new ArrayList<>(List.of(envoy.toString()));
-    proxy.getArgs().forEach(a -> envoyCmd.add(expand(proxy, a, downward)));
-    assertThat(proxy.getCommand()).containsExactly("envoy");
-    Process envoyProcess = pod.start(proxy.getSecurityContext().getRunAsUser().intValue(),
-        pod.dir().resolve("envoy.log"), envoyCmd);
-    await("the injected proxy to be ready on 15021").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-        .failFast("Envoy exited", () -> assertThat(envoyProcess.isAlive())
-            .as("Envoy running; its log:%n%s", read(pod.dir().resolve("envoy.log"))).isTrue())
-        .until(() -> get("http://" + pod.ip() + ":15021/healthz/ready").statusCode() == 200);
+    InjectedProxy.start(pod, proxy, InjectedProxy.downward("app-1", "default", pod.ip()));
     await("the app").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> app.isAlive() && pod.exec(false,
         "curl", "-s", "127.0.0.1:8080/").contains("app v1"));
     await("the secure app").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> secure.isAlive()
@@ -154,18 +133,6 @@ class InjectedPodIT {
   static Container app(String name) {
     return injected.getSpec().getContainers().stream().filter(c -> c.getName().equals(name)).findFirst()
         .orElseThrow();
-  }
-
-  /** The kubelet's {@code $(VAR)} expansion of {@code arg} from the container's environment. */
-  static String expand(Container c, String arg, Map<String, String> downward) {
-    String a = arg;
-    for (EnvVar e : c.getEnv()) {
-      EnvVarSource from = e.getValueFrom();
-      String value = from == null ? e.getValue() : from.getFieldRef() != null
-          ? downward.get(from.getFieldRef().getFieldPath()) : downward.get(from.getResourceFieldRef().getResource());
-      a = a.replace("$(" + e.getName() + ")", value);
-    }
-    return a;
   }
 
   static Container container(String name) {
@@ -255,9 +222,8 @@ class InjectedPodIT {
         .allSatisfy(p -> assertThat(p.getHttpGet().getPort().getIntVal()).isEqualTo(15020));
     Container proxy = probed.getSpec().getInitContainers().stream().filter(c -> c.getName().equals("istio-proxy"))
         .findFirst().orElseThrow();
-    String bootstrap = expand(proxy, proxy.getArgs().get(proxy.getArgs().indexOf("--config-yaml") + 1),
-        Map.of("metadata.name", "probed-1", "metadata.namespace", "default", "status.podIP", "10.1.2.3",
-            "spec.serviceAccountName", "default", "limits.cpu", "2"));
+    String bootstrap = InjectedProxy.expand(proxy, proxy.getArgs().get(proxy.getArgs().indexOf("--config-yaml") + 1),
+        InjectedProxy.downward("probed-1", "default", "10.1.2.3"));
     assertThat(bootstrap).contains("bosun-app-tls|8443", "grpc_health_check", "tcp_health_check", "/app-lifecycle/");
     EnvoyProcess.validate(EnvoyBinary.require(), bootstrap);
   }
@@ -275,25 +241,5 @@ class InjectedPodIT {
     long start = System.nanoTime();
     pod.exec(true, hook.toArray(String[]::new));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-  }
-
-  private static HttpResponse<String> get(String url) {
-    try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-          .build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      return e.toString();
-    }
   }
 }
