@@ -31,10 +31,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The admission webhooks as a real kube-apiserver calls them: Bosun creates the webhook
  * certificate and patches caBundle into the two configurations (registered fail-closed), pods in
- * a labelled namespace get the sidecar, others do not, nothing is injected twice, and invalid
- * Istio config is refused with Bosun's message.
+ * a labelled namespace get the sidecar, others do not, nothing is injected twice, a Deployment
+ * shaped as Istio's gateway chart renders it gets the gateway proxy in the pods its ReplicaSet
+ * creates, and invalid Istio config is refused with Bosun's message.
  */
-@WithRealCluster
+@WithRealCluster(controllers = true)
 class InjectionWebhookIT {
   static KubernetesClient k;
   static KubeBosun bosun;
@@ -166,6 +167,73 @@ class InjectionWebhookIT {
       assertThat(b.getSecurityContext()).isEqualTo(a.getSecurityContext());
     }
     assertThat(viaWebhook.getMetadata().getAnnotations()).containsAllEntriesOf(offline.getMetadata().getAnnotations());
+  }
+
+  @Test
+  void aDeploymentAsIstiosGatewayChartRendersItGetsTheGatewayProxy() throws Exception {
+    namespace("istio-ingress", Map.of());
+    // what `helm template` of Istio's manifests/charts/gateway gives with its default values
+    Manifests.apply(k, """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: istio-ingressgateway, namespace: istio-ingress}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: istio-ingressgateway, istio: ingressgateway}}
+          template:
+            metadata:
+              annotations:
+                prometheus.io/port: "15020"
+                prometheus.io/scrape: "true"
+                prometheus.io/path: /stats/prometheus
+                inject.istio.io/templates: gateway
+                sidecar.istio.io/inject: "true"
+              labels: {sidecar.istio.io/inject: "true", app: istio-ingressgateway, istio: ingressgateway}
+            spec:
+              securityContext:
+                sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "0"}]
+              containers:
+              - name: istio-proxy
+                image: auto
+                securityContext:
+                  capabilities: {drop: [ALL]}
+                  allowPrivilegeEscalation: false
+                  privileged: false
+                  readOnlyRootFilesystem: true
+                  runAsNonRoot: true
+                ports: [{containerPort: 15090, protocol: TCP, name: http-envoy-prom}]
+                resources:
+                  requests: {cpu: 100m, memory: 128Mi}
+                  limits: {cpu: 2000m, memory: 1024Mi}
+        """);
+    Pod gateway = await("the gateway's pod, created by its ReplicaSet").atMost(Duration.ofSeconds(60))
+        .ignoreExceptions().until(() -> k.pods().inNamespace("istio-ingress").withLabel("istio", "ingressgateway")
+            .list().getItems().stream().findFirst().orElse(null), p -> p != null);
+    assertThat(gateway.getSpec().getInitContainers()).as("no interception").isEmpty();
+    assertThat(gateway.getSpec().getContainers()).extracting(Container::getName).containsExactly("istio-proxy");
+    Container proxy = gateway.getSpec().getContainers().get(0);
+    assertThat(proxy.getImage()).as("image: auto filled in").isEqualTo(InjectionConfig.defaults().proxyImage());
+    assertThat(proxy.getCommand()).containsExactly("envoy");
+    String bootstrap = proxy.getArgs().get(proxy.getArgs().indexOf("--config-yaml") + 1);
+    assertThat(bootstrap).as("Envoy node type router").contains("\"id\":\"router~$(POD_IP)~$(POD_NAME)");
+    assertThat(proxy.getSecurityContext().getRunAsUser()).isEqualTo(1337L);
+    assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(proxy.getResources().getLimits().get("cpu").getNumericalAmount()).as("the chart's resources")
+        .isEqualByComparingTo("2");
+    assertThat(gateway.getSpec().getSecurityContext().getSysctls()).extracting(s -> s.getName())
+        .containsExactly("net.ipv4.ip_unprivileged_port_start");
+    assertThat(gateway.getMetadata().getLabels()).doesNotContainKey("security.istio.io/tlsMode")
+        .containsEntry("service.istio.io/canonical-name", "istio-ingressgateway");
+    assertThat(gateway.getMetadata().getAnnotations()).containsEntry("prometheus.io/port", "15020")
+        .containsKey("sidecar.istio.io/status");
+  }
+
+  @Test
+  void aTemplateBosunDoesNotOfferLeavesThePodWithoutAProxy() {
+    Pod grpc = k.pods().inNamespace("mesh").resource(new PodBuilder().withNewMetadata().withName("grpc-1")
+        .withAnnotations(Map.of("inject.istio.io/templates", "grpc-agent")).endMetadata().withNewSpec()
+        .addNewContainer().withName("app").withImage("example/app:1").endContainer().endSpec().build()).create();
+    assertThat(sidecars(grpc)).isEmpty();
   }
 
   @Test

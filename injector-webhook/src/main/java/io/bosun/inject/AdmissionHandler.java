@@ -122,11 +122,15 @@ public final class AdmissionHandler {
       return allow(uid, null, List.of());
     }
     try {
-      Pod injected = injector.get().inject(pod);
+      Injection injection = injector.get().apply(pod);
+      if (!injection.injected()) {
+        LOG.info("{}: not injected: {}", who, String.join("; ", injection.warnings()));
+        return allow(uid, null, injection.warnings());
+      }
       ArrayNode patch = (ArrayNode) JsonDiff.asJson(SERIALIZATION.convertValue(pod, JsonNode.class),
-          SERIALIZATION.convertValue(injected, JsonNode.class));
+          SERIALIZATION.convertValue(injection.pod(), JsonNode.class));
       LOG.info("{}: injected ({})", who, d.reason());
-      return allow(uid, patch, List.of());
+      return allow(uid, patch, injection.warnings());
     } catch (IllegalArgumentException e) {
       LOG.warn("{}: refused: {}", who, e.getMessage());
       return deny(uid, who + ": " + e.getMessage());

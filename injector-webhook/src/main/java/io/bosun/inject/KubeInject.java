@@ -14,23 +14,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code bosunctl kube-inject}: the webhook's injection applied to manifests offline. Pods and the
- * pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs are
- * injected (unless they opt out); everything else passes through unchanged; lists are walked.
+ * pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs,
+ * CronJobs and OpenShift DeploymentConfigs are injected (unless they opt out); everything else passes
+ * through unchanged; lists are walked. What the webhook would return as warnings goes to the warning
+ * handler, prefixed with the object it concerns.
  */
 public final class KubeInject {
-  private static final Set<String> WORKLOADS = Set.of("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job");
+  private static final Set<String> WORKLOADS = Set.of("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
+      "ReplicationController", "DeploymentConfig");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS));
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private final Injector injector;
+  private final Consumer<String> warnings;
 
   public KubeInject(Injector injector) {
+    this(injector, w -> { });
+  }
+
+  public KubeInject(Injector injector, Consumer<String> warnings) {
     this.injector = injector;
+    this.warnings = warnings;
   }
 
   /** The injected manifests, as YAML documents separated by {@code ---}. */
@@ -58,8 +68,10 @@ public final class KubeInject {
       items.forEach(i -> injected.add(injectDoc(i)));
       return o;
     }
+    String name = kind + " " + o.path("metadata").path("namespace").asText("default") + "/"
+        + o.path("metadata").path("name").asText("");
     if (kind.equals("Pod")) {
-      return podNode(o, o.path("metadata").path("namespace").asText("default"), false);
+      return podNode(o, o.path("metadata").path("namespace").asText("default"), false, name);
     }
     JsonNode spec = o.path("spec");
     if (kind.equals("CronJob")) {
@@ -68,13 +80,14 @@ public final class KubeInject {
       return o;
     }
     if (spec.get("template") instanceof ObjectNode template && spec instanceof ObjectNode parent) {
-      parent.set("template", podNode(template, o.path("metadata").path("namespace").asText("default"), true));
+      parent.set("template", podNode(template, o.path("metadata").path("namespace").asText("default"), true,
+          name));
     }
     return o;
   }
 
   /** Injects one pod (or pod template: no apiVersion/kind), keeping the shape it came in. */
-  private JsonNode podNode(ObjectNode node, String namespace, boolean template) {
+  private JsonNode podNode(ObjectNode node, String namespace, boolean template, String name) {
     ObjectNode podJson = node.deepCopy();
     if (template) {
       podJson.put("apiVersion", "v1").put("kind", "Pod");
@@ -86,7 +99,12 @@ public final class KubeInject {
     if (!d.inject()) {
       return node;
     }
-    ObjectNode out = SERIALIZATION.convertValue(injector.inject(pod), ObjectNode.class);
+    Injection injection = injector.apply(pod);
+    injection.warnings().forEach(w -> warnings.accept(name + ": " + w));
+    if (!injection.injected()) {
+      return node;
+    }
+    ObjectNode out = SERIALIZATION.convertValue(injection.pod(), ObjectNode.class);
     if (template) {
       out.remove("apiVersion");
       out.remove("kind");

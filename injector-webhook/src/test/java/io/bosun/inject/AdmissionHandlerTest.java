@@ -132,4 +132,29 @@ public class AdmissionHandlerTest {
     JsonNode ok = call(false, review("CREATE", "VirtualService", "shop", good.toString()));
     assertThat(ok.path("allowed").asBoolean()).isTrue();
   }
+
+  @Test
+  void aTemplateBosunDoesNotOfferLeavesThePodAloneWithAWarning() throws Exception {
+    JsonNode r = call(true, review("CREATE", "Pod", "shop", POD.replace("\"labels\"",
+        "\"annotations\":{\"inject.istio.io/templates\":\"grpc-agent\"},\"labels\"")));
+    assertThat(r.path("allowed").asBoolean()).isTrue();
+    assertThat(r.has("patch")).as("no proxy rather than the wrong one").isFalse();
+    assertThat(r.path("warnings")).extracting(JsonNode::asText).singleElement().asString()
+        .contains("Istio's \"grpc-agent\" template").contains("left without a proxy");
+  }
+
+  @Test
+  void proxyConfigFieldsBosunIgnoresAreWarningsOnAnInjectedPod() throws Exception {
+    JsonNode r = call(true, review("CREATE", "Pod", "shop", POD.replace("\"labels\"",
+        "\"annotations\":{\"proxy.istio.io/config\":\"{tracing: {sampling: 1}, concurrency: 2}\"},\"labels\"")));
+    assertThat(r.path("allowed").asBoolean()).isTrue();
+    assertThat(r.path("patchType").asText()).isEqualTo("JSONPatch");
+    assertThat(r.path("warnings")).extracting(JsonNode::asText)
+        .containsExactly("proxy.istio.io/config: tracing is not supported by Bosun's proxy and ignored");
+    JsonNode bad = call(true, review("CREATE", "Pod", "shop", POD.replace("\"labels\"",
+        "\"annotations\":{\"proxy.istio.io/config\":\"concurrency: many\"},\"labels\"")));
+    assertThat(bad.path("allowed").asBoolean()).isFalse();
+    assertThat(bad.path("status").path("message").asText())
+        .endsWith("metadata.annotations[proxy.istio.io/config].concurrency: must be an integer");
+  }
 }

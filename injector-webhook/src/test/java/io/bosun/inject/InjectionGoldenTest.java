@@ -45,6 +45,7 @@ class InjectionGoldenTest {
     String text = Files.readString(input);
     Map<String, String> nsLabels = new TreeMap<>();
     int minor = 33;
+    boolean showBootstrap = false;
     for (String line : text.lines().takeWhile(l -> l.startsWith("#")).toList()) {
       if (line.startsWith("# namespace-labels:")) {
         for (String kv : line.substring("# namespace-labels:".length()).trim().split(",")) {
@@ -52,6 +53,8 @@ class InjectionGoldenTest {
             nsLabels.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
           }
         }
+      } else if (line.startsWith("# show-bootstrap: true")) {
+        showBootstrap = true;
       } else if (line.startsWith("# kubernetes-minor:")) {
         minor = Integer.parseInt(line.substring("# kubernetes-minor:".length()).trim());
       }
@@ -62,7 +65,10 @@ class InjectionGoldenTest {
       while (it.hasNextValue()) {
         JsonNode doc = it.nextValue();
         if (!"Pod".equals(doc.path("kind").asText())) {
-          out.add(YAML.writeValueAsString(new KubeInject(injector).injectDoc(doc)));
+          List<String> warnings = new ArrayList<>();
+          JsonNode injected = new KubeInject(injector, warnings::add).injectDoc(doc);
+          out.add(comments("warning", warnings) + YAML.writeValueAsString(injected)
+              + (showBootstrap ? bootstrap(injected.path("spec").path("template").path("spec")) : ""));
           continue;
         }
         Pod pod = SERIALIZATION.convertValue(doc, Pod.class);
@@ -72,7 +78,12 @@ class InjectionGoldenTest {
           continue;
         }
         try {
-          out.add(YAML.writeValueAsString(SERIALIZATION.convertValue(injector.inject(pod), JsonNode.class)));
+          Injection injection = injector.apply(pod);
+          String warnings = comments("warning", injection.warnings());
+          JsonNode injected = SERIALIZATION.convertValue(injection.pod(), JsonNode.class);
+          out.add(injection.injected()
+              ? warnings + YAML.writeValueAsString(injected) + (showBootstrap ? bootstrap(injected.path("spec")) : "")
+              : "# not injected\n" + warnings);
         } catch (IllegalArgumentException e) {
           out.add("# refused: " + e.getMessage() + "\n");
         }
@@ -87,5 +98,27 @@ class InjectionGoldenTest {
     }
     assertThat(actual).as("%s differs from %s (run with -Dgolden.update=true to accept)", input, golden)
         .isEqualTo(Files.readString(golden));
+  }
+
+  /** The proxy's inline bootstrap, decoded, as YAML comments: what the one-line JSON says, reviewable. */
+  private static String bootstrap(JsonNode podSpec) throws IOException {
+    for (String list : List.of("initContainers", "containers")) {
+      for (JsonNode c : podSpec.path(list)) {
+        JsonNode args = c.path("args");
+        for (int i = 0; i + 1 < args.size(); i++) {
+          if (c.path("name").asText().equals("istio-proxy") && args.get(i).asText().equals("--config-yaml")) {
+            String yaml = YAML.writeValueAsString(YAML.readTree(args.get(i + 1).asText()));
+            return comments("bootstrap", yaml.lines().toList());
+          }
+        }
+      }
+    }
+    return "";
+  }
+
+  private static String comments(String what, List<String> lines) {
+    StringBuilder sb = new StringBuilder();
+    lines.forEach(l -> sb.append("# ").append(what).append(": ").append(l).append('\n'));
+    return sb.toString();
   }
 }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kube-inject", mixinStandardHelpOptions = true, showDefaultValues = true,
     description = {"Inject the sidecar into Kubernetes manifests offline.",
         "Prints the manifests with the sidecar injected exactly as the webhook would (Pods, Deployments, "
-          + "StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Lists)."})
+          + "StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs, OpenShift "
+          + "DeploymentConfigs, Lists); what the webhook would warn about goes to standard error."})
 final class KubeInjectCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
@@ -38,8 +39,11 @@ final class KubeInjectCommand implements Callable<Integer> {
         : InjectionConfig.parse(Files.readString(injectionConfig));
     String input = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
         : Files.readString(Path.of(file));
-    spec.commandLine().getOut().print(new KubeInject(new Injector(config, minor)).run(input));
+    KubeInject kubeInject = new KubeInject(new Injector(config, minor),
+        w -> spec.commandLine().getErr().println("Warning: " + w));
+    spec.commandLine().getOut().print(kubeInject.run(input));
     spec.commandLine().getOut().flush();
+    spec.commandLine().getErr().flush();
     return 0;
   }
 }

@@ -146,4 +146,34 @@ class MainTest {
     assertThat(Bosunctl.run("standalone", "--config", ".")).isEqualTo(2);
     assertThat(err()).contains("Unmatched arguments from index 0: 'standalone'");
   }
+
+  @Test
+  void kubeInjectWarnsOnStandardErrorAndInjectsDeploymentConfigs() throws Exception {
+    Path manifests = Files.createTempFile("kube-inject", ".yaml");
+    try {
+      Files.writeString(manifests, """
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: grpc-1, namespace: shop, annotations: {inject.istio.io/templates: grpc-agent}}
+          spec: {containers: [{name: grpc, image: example/grpc:1}]}
+          ---
+          apiVersion: apps.openshift.io/v1
+          kind: DeploymentConfig
+          metadata: {name: hello, namespace: shop}
+          spec:
+            template:
+              metadata: {labels: {app: hello}}
+              spec: {containers: [{name: hello, image: example/hello:1}]}
+          """);
+      assertThat(Bosunctl.run("kube-inject", "-f", manifests.toString())).isZero();
+      String[] docs = out.toString(StandardCharsets.UTF_8).split("(?m)^---$");
+      assertThat(docs).hasSize(2);
+      assertThat(docs[0]).as("left alone").doesNotContain("istio-proxy");
+      assertThat(docs[1]).contains("kind: DeploymentConfig", "name: istio-proxy", "name: istio-init");
+      assertThat(err()).contains("Warning: Pod shop/grpc-1: inject.istio.io/templates: Bosun does not offer Istio's"
+          + " \"grpc-agent\" template");
+    } finally {
+      Files.delete(manifests);
+    }
+  }
 }

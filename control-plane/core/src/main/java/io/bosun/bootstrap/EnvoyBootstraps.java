@@ -25,8 +25,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.grpc_credential.v3.FileBasedMetadataConfig;
+import io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.time.Duration;
 import java.util.Map;
@@ -48,6 +50,8 @@ public final class EnvoyBootstraps {
       .add(HttpConnectionManager.getDescriptor())
       .add(Router.getDescriptor())
       .add(FileBasedMetadataConfig.getDescriptor())
+      .add(HealthCheck.getDescriptor())
+      .add(UpstreamTlsContext.getDescriptor())
       .build();
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES)
       .preservingProtoFieldNames().sortingMapKeys();

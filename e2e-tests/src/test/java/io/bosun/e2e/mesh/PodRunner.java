@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceFieldSelector;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -17,6 +19,8 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -457,12 +461,31 @@ final class PodRunner implements AutoCloseable {
       for (EnvVar e : list(c.getEnv())) {
         String v = e.getValue() != null ? e.getValue()
             : e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null
-                ? fields.getOrDefault(e.getValueFrom().getFieldRef().getFieldPath(), "") : "";
+                ? fields.getOrDefault(e.getValueFrom().getFieldRef().getFieldPath(), "")
+            : e.getValueFrom() != null && e.getValueFrom().getResourceFieldRef() != null
+                ? resource(c, e.getValueFrom().getResourceFieldRef()) : "";
         s = s.replace("$(" + e.getName() + ")", v);
       }
       out.add(s);
     }
     return out;
+  }
+
+  /**
+   * What the kubelet puts in a resourceFieldRef variable: the container's limit (or request) in units
+   * of the divisor, rounded up; for a limit the container does not set, the node's capacity (here, this
+   * machine's CPUs). Only the CPU is asked for (the injected proxy's ISTIO_CPU_LIMIT).
+   */
+  private static String resource(Container c, ResourceFieldSelector ref) {
+    String[] kindAndName = ref.getResource().split("\\.", 2);
+    Map<String, Quantity> set = c.getResources() == null ? null : kindAndName[0].equals("limits")
+        ? c.getResources().getLimits() : c.getResources().getRequests();
+    Quantity q = set == null ? null : set.get(kindAndName[1]);
+    if (q == null) {
+      return kindAndName[1].equals("cpu") ? Integer.toString(Runtime.getRuntime().availableProcessors()) : "0";
+    }
+    BigDecimal divisor = ref.getDivisor() == null ? BigDecimal.ONE : ref.getDivisor().getNumericalAmount();
+    return q.getNumericalAmount().divide(divisor, 0, RoundingMode.CEILING).toPlainString();
   }
 
   private static List<String> javaMain() {
