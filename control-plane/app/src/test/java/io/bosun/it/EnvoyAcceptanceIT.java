@@ -74,7 +74,22 @@ class EnvoyAcceptanceIT {
       "{route: [{destination: {host: web}, weight: 4294967295}, {destination: {host: web}, weight: 1}]}",
       "{headers: {request: {add: {\"x-\": y}}}, route: [{destination: {host: web}}]}",
       "{match: [{authority: {exact: \"\"}}], route: [{destination: {host: web}}]}",
-      "{match: [{uri: {prefix: \"\"}}], route: [{destination: {host: web}}]}");
+      "{match: [{uri: {prefix: \"\"}}], route: [{destination: {host: web}}]}",
+      // accepted by Istio's validation; Bosun must either refuse them or send what Envoy takes
+      "{headers: {request: {set: {\":authority\": other.example}}}, route: [{destination: {host: web}}]}",
+      "{route: [{destination: {host: web}, weight: 60, headers: {request: {add: {Host: a.example}}}},"
+          + " {destination: {host: web}, weight: 40, headers: {request: {set: {\":authority\": b.example}}}}]}",
+      "{headers: {request: {set: {\"bad header\": x}}, response: {remove: [\"a b\"]}}, route: [{destination: {host: web}}]}",
+      "{headers: {response: {set: {x-a: \"%DOWNSTREAM_REMOTE_ADDRESS%\", x-b: \"100%%\"}}}, route: [{destination: {host: web}}]}",
+      "{headers: {response: {set: {x-a: \"%NO_SUCH_VARIABLE%\"}}}, route: [{destination: {host: web}}]}",
+      "{headers: {request: {set: {x-a: \"%REQ(x-b)% %DYNAMIC_METADATA(a:b)% %FILTER_STATE(k)% %ENVIRONMENT(HOME)%\","
+          + " x-b: \"%START_TIME(%s)% %UPSTREAM_METADATA(a:b)% %HOSTNAME% %PROTOCOL% %QUERY_PARAM(q)%\"}}},"
+          + " route: [{destination: {host: web}}]}",
+      "{headers: {request: {set: {x-a: \"%REQ%\"}}}, route: [{destination: {host: web}}]}",
+      "{match: [{headers: {X-User: {exact: j}}, withoutHeaders: {x-b: {regex: \"*\"}}}], route: [{destination: {host: web}}]}",
+      "{match: [{uri: {}, method: {}}], route: [{destination: {host: web}}]}",
+      "{fault: {abort: {percentage: {value: 10}}, delay: {percentage: {value: 5}}}, route: [{destination: {host: web}}]}",
+      "{redirect: {uri: /x, redirectCode: 300}}");
 
   @Test
   void everyRouteBosunAcceptsTheRealEnvoyAcceptsToo() {
@@ -133,7 +148,12 @@ class EnvoyAcceptanceIT {
       "{loadBalancer: {consistentHash: {httpCookie: {name: c, ttl: 100000000h}}}}",
       "{loadBalancer: {consistentHash: {maglev: {tableSize: 65537}, useSourceIp: true}}}",
       "{loadBalancer: {simple: PASSTHROUGH}, connectionPool: {tcp: {maxConnections: 1}}}",
-      "{portLevelSettings: [{port: {number: 80}, loadBalancer: {simple: RANDOM}}, {port: {number: 81}, loadBalancer: {simple: ROUND_ROBIN}}]}");
+      "{portLevelSettings: [{port: {number: 80}, loadBalancer: {simple: RANDOM}}, {port: {number: 81}, loadBalancer: {simple: ROUND_ROBIN}}]}",
+      "{loadBalancer: {simple: ROUND_ROBIN, warmup: {duration: 100000000h, minimumPercent: 0, aggression: 0.01}}}",
+      "{loadBalancer: {warmup: {duration: 1ms, minimumPercent: 100, aggression: 1000}}}",
+      "{loadBalancer: {simple: LEAST_REQUEST, warmupDurationSecs: 30s}}",
+      "{loadBalancer: {consistentHash: {httpHeaderName: x-user, minimumRingSize: 10000000}}}",
+      "{connectionPool: {http: {http2KeepAlive: {interval: 1ms, timeout: 100000000h}}}}");
 
   @Test
   void everyTrafficPolicyBosunAcceptsTheRealEnvoyAcceptsToo() {
@@ -157,6 +177,42 @@ class EnvoyAcceptanceIT {
     }
     assertThat(rejectedByEnvoy).as("accepted by Bosun but rejected by Envoy").isEmpty();
     assertThat(accepted).isGreaterThan(3);
+  }
+
+  /** HTTP/2 keepalive (PINGs) and slow start on a gRPC service, where both reach Envoy. */
+  @Test
+  void http2KeepAliveAndWarmupOnAGrpcServiceTheRealEnvoyAccepts() {
+    ConfigStore store = Samples.fromYaml(BASE + """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: grpc}
+        spec:
+          hosts: [grpc.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{name: grpc, number: 9000, protocol: GRPC}]
+          endpoints: [{address: 10.1.1.2, labels: {version: v1}}, {address: "unix:///var/run/grpc.sock"}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: grpc}
+        spec:
+          host: grpc
+          trafficPolicy:
+            connectionPool: {http: {http2KeepAlive: {interval: 30s, timeout: 5s}, maxRequestsPerConnection: 10}}
+            loadBalancer: {warmup: {duration: 60s, minimumPercent: 20, aggression: 2}}
+          subsets:
+          - name: v1
+            labels: {version: v1}
+            trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, warmupDurationSecs: 10s}}
+        """);
+    assertThat(store.problems()).filteredOn(ConfigError::isError).isEmpty();
+    assertThat(StaticBootstrap.json(new ConfigGenerator(store.snapshot()).generate(new Proxy(
+        "sidecar~10.1.1.9~c.default~default.svc.cluster.local", ProxyType.SIDECAR, "10.1.1.9", "c", "default",
+        Map.of("app", "c"))))).contains("connectionKeepalive").contains("slowStartConfig").contains("\"pipe\"");
+    List<String> rejected = new ArrayList<>();
+    validateFor(store, "grpc", rejected);
+    assertThat(rejected).as("accepted by Bosun but rejected by Envoy").isEmpty();
   }
 
   /** Every valid corpus file and every sample, as a sidecar and as the ingress gateway receive it. */

@@ -88,7 +88,7 @@ class GatewayTlsIT {
           - port: {number: %1$d, name: http, protocol: HTTP}
             hosts: [a.example.com]
             tls: {httpsRedirect: true}
-          - port: {number: %1$d, name: http, protocol: HTTP}
+          - port: {number: %1$d, name: http-plain, protocol: HTTP}
             hosts: [plain.example.com]
           - port: {number: %2$d, name: https-a, protocol: HTTPS}
             hosts: [a.example.com]

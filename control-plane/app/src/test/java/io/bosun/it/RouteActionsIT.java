@@ -66,6 +66,11 @@ class RouteActionsIT {
           - match: [{uri: {prefix: /v1/api/}}]
             rewrite: {uri: /api/, authority: api.internal}
             route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /authority-header}}]
+            headers: {request: {set: {":authority": route.internal}}}
+            route: [{destination: {host: web}}]
+          - match: [{uri: {prefix: /host-header}}]
+            route: [{destination: {host: web}, headers: {request: {add: {Host: destination.internal}}}}]
           - match: [{uri: {prefix: /headers}}]
             headers:
               request: {set: {x-from: mesh}}
@@ -169,6 +174,13 @@ class RouteActionsIT {
   void rewriteChangesPathAndAuthority() {
     String body = get("/v1/api/items?path=1&headers=1").body();
     assertThat(body).contains("path: /api/items", "host: api.internal");
+  }
+
+  /** Istio turns {@code :authority} or {@code host} in request headers into a host rewrite, and so does Bosun. */
+  @Test
+  void anAuthorityHeaderRewritesTheHost() {
+    assertThat(get("/authority-header?headers=1").body()).contains("host: route.internal");
+    assertThat(get("/host-header?headers=1").body()).contains("host: destination.internal");
   }
 
   @Test

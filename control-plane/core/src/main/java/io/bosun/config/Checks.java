@@ -8,8 +8,11 @@ import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /** Field checks shared by the converters. */
 final class Checks {
@@ -28,8 +31,19 @@ final class Checks {
 
   /** Kubernetes label key: optional DNS prefix and a name of at most 63 characters. */
   static boolean labelKey(String key) {
-    return key != null
-        && key.matches("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+    return key != null && key.matches("([a-zA-Z0-9]([-a-zA-Z0-9.]{0,251}[a-zA-Z0-9])?/)?"
+        + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+  }
+
+  /** Kubernetes label keys and values, as Istio's {@code labels.Instance.Validate}. */
+  static void labels(Map<String, String> labels, String field, Problems problems) {
+    new TreeMap<>(labels == null ? Map.<String, String>of() : labels).forEach((key, value) -> {
+      if (!labelKey(key)) {
+        problems.error(field + "." + key, "invalid label key");
+      } else if (!labelValue(value)) {
+        problems.error(field + "." + key, "invalid label value \"" + value + "\"");
+      }
+    });
   }
 
   static boolean labelValue(String value) {
@@ -107,39 +121,57 @@ final class Checks {
     return null;
   }
 
-  /** exportTo: {@code .}, {@code *}, {@code ~} (alone) or namespace names. */
-  static List<String> exportTo(List<String> values, String field, Problems problems) {
+  /**
+   * exportTo as Istio's {@code validateExportTo}: {@code .}, {@code *} or namespace names, no duplicates
+   * ({@code .} counts as {@code namespace}), {@code *} alone; {@code ~} (exported nowhere), alone, only
+   * where {@code nowhere} allows it (services and ServiceEntries).
+   */
+  static List<String> exportTo(List<String> values, String field, String namespace, boolean nowhere,
+                               Problems problems) {
     List<String> out = new ArrayList<>();
     if (values == null) {
       return out;
     }
+    Set<String> seen = new HashSet<>();
     for (int i = 0; i < values.size(); i++) {
       String v = values.get(i);
-      boolean ok = v != null && (v.equals(".") || v.equals("*") || v.equals("~")
-          || v.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"));
+      String f = field + "[" + i + "]";
+      boolean ok = v != null && (v.equals(".") || v.equals("*") || v.equals("~") && nowhere || HostNames.label(v));
       if (!ok) {
-        problems.error(field + "[" + i + "]", "must be \".\", \"*\", \"~\" or a namespace name, not \"" + v + "\"");
+        problems.error(f, v != null && v.equals("~") ? "\"~\" (exported nowhere) is only allowed for services"
+            : "must be \".\", \"*\"" + (nowhere ? ", \"~\"" : "") + " or a namespace name, not \"" + v + "\"");
+      } else if (!seen.add(v.equals(".") ? namespace : v)) {
+        problems.error(f, "duplicate entry \"" + v + "\"" + (v.equals(".") || v.equals(namespace)
+            ? " (\".\" is the namespace " + namespace + ")" : ""));
       } else {
         out.add(v);
       }
     }
-    if (out.contains("~") && values.size() > 1) {
+    if (values.size() > 1 && out.contains("*")) {
+      problems.error(field, "\"*\" (exported everywhere) cannot be combined with other values");
+    }
+    if (values.size() > 1 && out.contains("~")) {
       problems.error(field, "\"~\" (exported nowhere) cannot be combined with other values");
     }
     return out;
   }
 
-  /** A workloadSelector's labels: at least one, each a valid key and value; never null. */
+  /**
+   * A workloadSelector's labels as Istio's {@code ValidateAlphaWorkloadSelector}: no empty key, no
+   * {@code *}; without labels it selects every workload of the namespace (a warning). Never null.
+   */
   static Map<String, String> workloadSelector(Map<String, String> labels, String field, Problems problems) {
     Map<String, String> selector = labels == null ? Map.of() : labels;
     if (selector.isEmpty()) {
-      problems.error(field, "at least one label is required");
+      problems.warning(field, "a workloadSelector without labels selects every workload of the namespace");
     }
-    selector.forEach((k, v) -> {
-      if (!labelKey(k)) {
-        problems.error(field + "." + k, "invalid label key");
-      } else if (!labelValue(v)) {
-        problems.error(field + "." + k, "invalid label value \"" + v + "\"");
+    new TreeMap<>(selector).forEach((k, v) -> {
+      if (k.isEmpty()) {
+        problems.error(field, "a label key must not be empty");
+      } else if (k.contains("*") || v != null && v.contains("*")) {
+        problems.error(field + "." + k, "wildcards are not allowed in a selector");
+      } else if (v != null && v.length() > 63) {
+        problems.error(field + "." + k, "a label value must be at most 63 characters");
       }
     });
     return selector;

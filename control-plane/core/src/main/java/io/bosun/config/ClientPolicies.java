@@ -1,9 +1,9 @@
 package io.bosun.config;
 
-import io.bosun.model.Hosts;
 import io.bosun.model.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.LocalityLoadBalancerSetting;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,30 +22,34 @@ final class ClientPolicies {
     String mode = t.getMode() == null ? "DISABLE" : t.getMode().toString();
     boolean files = notEmpty(t.getClientCertificate()) || notEmpty(t.getPrivateKey())
         || notEmpty(t.getCaCertificates());
+    boolean credential = notEmpty(t.getCredentialName());
+    boolean sans = t.getSubjectAltNames() != null && !t.getSubjectAltNames().isEmpty();
+    if (Boolean.TRUE.equals(t.getInsecureSkipVerify()) && (mode.equals("SIMPLE") || mode.equals("MUTUAL"))
+        && (notEmpty(t.getCaCertificates()) || sans || mode.equals("SIMPLE") && credential)) {
+      // Istio's ValidateTLS: nothing to verify with, so nothing to verify against
+      problems.error(field + ".insecureSkipVerify", "cannot be true with caCertificates, subjectAltNames"
+          + (mode.equals("SIMPLE") ? " or credentialName" : ""));
+    }
     switch (mode) {
       case "ISTIO_MUTUAL" -> {
-        // the mesh's own certificates: Istio refuses any of a user's
-        if (files || notEmpty(t.getCredentialName())) {
-          problems.error(field, "mode ISTIO_MUTUAL uses the mesh's certificates: clientCertificate, privateKey,"
-              + " caCertificates and credentialName cannot be set");
+        if (files || credential) {
+          problems.warning(field, "mode ISTIO_MUTUAL uses the mesh's certificates: clientCertificate, privateKey,"
+              + " caCertificates and credentialName are ignored");
         }
       }
-      case "MUTUAL" -> {
-        if (!notEmpty(t.getCredentialName()) && !(notEmpty(t.getClientCertificate()) && notEmpty(t.getPrivateKey()))) {
+      case "SIMPLE", "MUTUAL" -> {
+        if (credential && (files || notEmpty(t.getCaCrl()))) {
+          problems.error(field + ".credentialName",
+              "cannot be combined with clientCertificate, privateKey, caCertificates or caCrl");
+        } else if (mode.equals("MUTUAL") && !credential && !(notEmpty(t.getClientCertificate())
+            && notEmpty(t.getPrivateKey()))) {
           problems.error(field, "mode MUTUAL needs credentialName, or clientCertificate and privateKey");
         }
       }
       default -> { }
     }
-    if (notEmpty(t.getCredentialName()) && files) {
-      problems.error(field + ".credentialName",
-          "cannot be combined with clientCertificate, privateKey or caCertificates");
-    }
-    if (notEmpty(t.getClientCertificate()) != notEmpty(t.getPrivateKey())) {
-      problems.error(field, "clientCertificate and privateKey go together");
-    }
-    if (notEmpty(t.getSni()) && !Hosts.isValidName(t.getSni())) {
-      problems.error(field + ".sni", "invalid SNI \"" + t.getSni() + "\"");
+    if (notEmpty(t.getSni()) && t.getSni().getBytes(StandardCharsets.UTF_8).length > 255) {
+      problems.error(field + ".sni", "must be at most 255 bytes (Envoy's limit)");
     }
     return new TrafficPolicy.ClientTls(mode, t.getClientCertificate(), t.getPrivateKey(), t.getCaCertificates(),
         t.getCredentialName(), t.getSni(), t.getSubjectAltNames(), Boolean.TRUE.equals(t.getInsecureSkipVerify()));

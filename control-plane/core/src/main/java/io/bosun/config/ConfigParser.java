@@ -126,7 +126,7 @@ public final class ConfigParser {
             serialization.convertValue(doc, Pod.class));
         case "discovery.k8s.io/v1/EndpointSlice" -> KubeConverter.endpointSlice(ref, source,
             serialization.convertValue(doc, EndpointSlice.class));
-        default -> istio(source, ref, apiVersion, doc);
+        default -> DocumentChecks.apply(istio(source, ref, apiVersion, doc), doc);
       };
     } catch (IllegalArgumentException e) {
       return new Conversion(source, ref, null, List.of(ConfigError.error(source, ref, fieldOf(e, core ? "" : "spec"),

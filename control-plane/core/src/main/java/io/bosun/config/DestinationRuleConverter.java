@@ -32,10 +32,10 @@ final class DestinationRuleConverter {
     String host = spec.getHost();
     if (host == null || host.isBlank()) {
       problems.error("spec.host", "host is required");
-    } else if (!Hosts.isValidName(host)) {
+    } else if (!HostNames.wildcardDomain(host)) {
       problems.error("spec.host", "invalid host \"" + host + "\"");
     }
-    List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", problems);
+    List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", ref.namespace(), false, problems);
     Checks.unsupported(spec.getWorkloadSelector(), "spec.workloadSelector", problems);
     TrafficPolicy policy = policy(spec.getTrafficPolicy(), "spec.trafficPolicy", problems);
 
@@ -48,43 +48,52 @@ final class DestinationRuleConverter {
         problems.error(field + ".name", "subset name is required");
         continue;
       }
-      if (!s.getName().matches("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
-        problems.error(field + ".name", "invalid subset name \"" + s.getName() + "\"");
+      if (!HostNames.label(s.getName())) {
+        problems.error(field + ".name", "invalid subset name \"" + s.getName() + "\": letters, digits and '-'");
       }
       if (!names.add(s.getName())) {
         problems.error(field + ".name", "duplicate subset name " + s.getName());
       }
       Map<String, String> labels = s.getLabels() == null ? Map.of() : s.getLabels();
-      new TreeMap<>(labels).forEach((key, value) -> {
-        if (!Checks.labelKey(key)) {
-          problems.error(field + ".labels." + key, "invalid label key");
-        } else if (!Checks.labelValue(value)) {
-          problems.error(field + ".labels." + key, "invalid label value \"" + value + "\"");
-        }
-      });
+      Checks.labels(labels, field + ".labels", problems);
       subsets.add(new Subset(s.getName(), labels, policy(s.getTrafficPolicy(), field + ".trafficPolicy", problems)));
     }
     String resolved = host == null ? "" : Hosts.resolve(host, ref.namespace());
     return Conversion.of(ref, new DestinationRule(ref, resolved, policy, subsets, exportTo), problems);
   }
 
-  private static void portLevelSettings(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy p, String field,
-                                        Problems problems) {
-    Set<Long> ports = new HashSet<>();
-    var list = p.getPortLevelSettings() == null ? List.<io.fabric8.istio.api.api.networking.v1alpha3
-        .TrafficPolicyPortTrafficPolicy>of() : p.getPortLevelSettings();
-    for (int i = 0; i < list.size(); i++) {
+  /** Port-level settings by port; for a port listed twice the first applies, as in Istio. */
+  private static Map<Integer, TrafficPolicy> portLevel(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy p,
+                                                       String field, Problems problems) {
+    Map<Integer, TrafficPolicy> out = new TreeMap<>();
+    var levels = list(p.getPortLevelSettings());
+    for (int i = 0; i < levels.size(); i++) {
       String f = field + ".portLevelSettings[" + i + "]";
-      var s = list.get(i);
-      if (s.getPort() == null || s.getPort().getNumber() == null) {
-        problems.error(f + ".port", "port is required");
-      } else if (Checks.port(s.getPort().getNumber(), f + ".port.number", problems)
-          && !ports.add(s.getPort().getNumber())) {
-        problems.error(f + ".port.number", "duplicate port " + s.getPort().getNumber());
+      var l = levels.get(i);
+      if (l == null) {
+        problems.error(f, "a port traffic policy is required here");
+        continue;
       }
-      PolicyChecks.connectionPool(s.getConnectionPool(), f + ".connectionPool", problems);
-      PolicyChecks.outlierDetection(s.getOutlierDetection(), f + ".outlierDetection", problems);
+      if (l.getConnectionPool() == null && l.getLoadBalancer() == null && l.getOutlierDetection() == null
+          && l.getTls() == null) {
+        problems.error(f, "at least one of connectionPool, loadBalancer, outlierDetection or tls is required");
+      }
+      TrafficPolicyChecks.connectionPool(l.getConnectionPool(), f + ".connectionPool", problems);
+      TrafficPolicyChecks.outlierDetection(l.getOutlierDetection(), f + ".outlierDetection", problems);
+      TrafficPolicy level = new TrafficPolicy(lb(l.getLoadBalancer(), f, problems), hash(l.getLoadBalancer(), f,
+          problems), TrafficPolicies.pool(l.getConnectionPool()), TrafficPolicies.outlier(l.getOutlierDetection()),
+          ClientPolicies.tls(l.getTls(), f + ".tls", problems), null, Map.of(),
+          l.getLoadBalancer() == null ? null : TrafficPolicyChecks.warmup(l.getLoadBalancer(), f + ".loadBalancer",
+              problems));
+      if (l.getPort() == null || l.getPort().getNumber() == null) {
+        problems.error(f + ".port", "port is required");
+      } else if (Checks.port(l.getPort().getNumber(), f + ".port.number", problems)
+          && out.putIfAbsent(l.getPort().getNumber().intValue(), level) != null) {
+        problems.warning(f + ".port.number", "port " + l.getPort().getNumber() + " is listed before: these settings"
+            + " are ignored");
+      }
     }
+    return out;
   }
 
   private static TrafficPolicy policy(io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy p, String field,
@@ -92,53 +101,59 @@ final class DestinationRuleConverter {
     if (p == null) {
       return TrafficPolicy.NONE;
     }
-    PolicyChecks.connectionPool(p.getConnectionPool(), field + ".connectionPool", problems);
-    PolicyChecks.outlierDetection(p.getOutlierDetection(), field + ".outlierDetection", problems);
-    portLevelSettings(p, field, problems);
+    if (p.getConnectionPool() == null && p.getLoadBalancer() == null && p.getOutlierDetection() == null
+        && p.getTls() == null && list(p.getPortLevelSettings()).isEmpty() && p.getTunnel() == null
+        && p.getProxyProtocol() == null && p.getRetryBudget() == null) {
+      problems.error(field, "at least one field is required");
+    }
+    if (p.getTunnel() != null && p.getProxyProtocol() != null) {
+      problems.error(field, "tunnel and proxyProtocol cannot both be set");
+    }
+    TrafficPolicyChecks.connectionPool(p.getConnectionPool(), field + ".connectionPool", problems);
+    TrafficPolicyChecks.outlierDetection(p.getOutlierDetection(), field + ".outlierDetection", problems);
     Checks.unsupported(p.getProxyProtocol(), field + ".proxyProtocol", problems);
     Checks.unsupported(p.getTunnel(), field + ".tunnel", problems);
     Checks.unsupported(p.getRetryBudget(), field + ".retryBudget", problems);
-    Map<Integer, TrafficPolicy> portLevel = new TreeMap<>();
-    var levels = list(p.getPortLevelSettings());
-    for (int i = 0; i < levels.size(); i++) {
-      var l = levels.get(i);
-      String lf = field + ".portLevelSettings[" + i + "]";
-      if (l.getPort() != null && l.getPort().getNumber() != null) {
-        portLevel.put(l.getPort().getNumber().intValue(), new TrafficPolicy(
-            lb(l.getLoadBalancer(), lf, problems), hash(l.getLoadBalancer(), lf, problems),
-            TrafficPolicies.pool(l.getConnectionPool()), TrafficPolicies.outlier(l.getOutlierDetection()),
-            ClientPolicies.tls(l.getTls(), lf + ".tls", problems), null, Map.of()));
-      }
-    }
-    return new TrafficPolicy(lb(p.getLoadBalancer(), field, problems), hash(p.getLoadBalancer(), field, problems),
+    Map<Integer, TrafficPolicy> portLevel = portLevel(p, field, problems);
+    LoadBalancerSettings lbs = p.getLoadBalancer();
+    return new TrafficPolicy(lb(lbs, field, problems), hash(lbs, field, problems),
         TrafficPolicies.pool(p.getConnectionPool()), TrafficPolicies.outlier(p.getOutlierDetection()),
         ClientPolicies.tls(p.getTls(), field + ".tls", problems),
-        p.getLoadBalancer() == null ? null
-            : ClientPolicies.locality(p.getLoadBalancer().getLocalityLbSetting(),
-                field + ".loadBalancer.localityLbSetting", problems),
-        portLevel);
+        lbs == null ? null
+            : ClientPolicies.locality(lbs.getLocalityLbSetting(), field + ".loadBalancer.localityLbSetting", problems),
+        portLevel, lbs == null ? null : TrafficPolicyChecks.warmup(lbs, field + ".loadBalancer", problems));
   }
 
+  /** loadBalancer.simple; an unknown name is reported by {@link DocumentChecks}. */
   private static LoadBalancer lb(LoadBalancerSettings lbs, String field, Problems problems) {
     if (lbs == null) {
       return LoadBalancer.UNSET;
     }
-    Checks.unsupported(lbs.getWarmup(), field + ".loadBalancer.warmup", problems);
     if (lbs.getLbPolicy() instanceof LoadBalancerSettingsSimple simple && simple.getSimple() != null) {
-      return switch (simple.getSimple()) {
+      LoadBalancer lb = switch (simple.getSimple()) {
         case ROUND_ROBIN -> LoadBalancer.ROUND_ROBIN;
         case LEAST_REQUEST, LEAST_CONN -> LoadBalancer.LEAST_REQUEST;
         case RANDOM -> LoadBalancer.RANDOM;
         case PASSTHROUGH -> LoadBalancer.PASSTHROUGH;
         default -> LoadBalancer.UNSET;
       };
+      if (lb == LoadBalancer.RANDOM || lb == LoadBalancer.PASSTHROUGH) {
+        noWarmup(lbs, field, "simple " + simple.getSimple(), problems);
+      }
+      return lb;
     }
-    if (lbs.getLbPolicy() != null
-        && !(lbs.getLbPolicy() instanceof LoadBalancerSettingsConsistentHash ch && ch.getConsistentHash() != null)) {
-      // fabric8 maps an unknown enum value to an empty oneof member rather than failing
-      problems.error(field + ".loadBalancer.simple", "must be one of ROUND_ROBIN, LEAST_REQUEST, RANDOM, PASSTHROUGH");
+    if (lbs.getLbPolicy() instanceof LoadBalancerSettingsConsistentHash ch && ch.getConsistentHash() != null) {
+      noWarmup(lbs, field, "consistentHash", problems);
     }
     return LoadBalancer.UNSET;
+  }
+
+  /** Istio applies warmup to ROUND_ROBIN and LEAST_REQUEST only. */
+  private static void noWarmup(LoadBalancerSettings lbs, String field, String policy, Problems problems) {
+    if (lbs.getWarmup() != null || lbs.getWarmupDurationSecs() != null) {
+      problems.warning(field + ".loadBalancer." + (lbs.getWarmup() != null ? "warmup" : "warmupDurationSecs"),
+          "applies to ROUND_ROBIN and LEAST_REQUEST only; ignored with " + policy);
+    }
   }
 
   private static TrafficPolicy.ConsistentHash hash(LoadBalancerSettings lbs, String field, Problems problems) {

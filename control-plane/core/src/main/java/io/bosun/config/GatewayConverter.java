@@ -4,9 +4,9 @@ import static io.bosun.config.VirtualServiceConverter.list;
 
 import io.bosun.model.Gateway;
 import io.bosun.model.GatewayServer;
-import io.bosun.model.Hosts;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.ServerTls;
+import io.fabric8.istio.api.api.networking.v1alpha3.Server;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServerTLSSettings;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,45 +15,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** Validates a Gateway spec and turns it into the model. */
+/** Validates a Gateway spec as Istio's {@code ValidateGateway} does and turns it into the model. */
 final class GatewayConverter {
-  private static final Set<String> PROTOCOLS = Set.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP",
-      "TLS");
+  /** Protocols a gateway serves; the others Istio accepts are reported and left out. */
+  private static final Set<String> SERVED = Set.of("HTTP", "HTTPS", "GRPC", "HTTP2", "MONGO", "TCP", "TLS", "REDIS",
+      "MYSQL");
+  private static final Set<String> HTTP = Set.of("HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB");
 
   private GatewayConverter() {
   }
 
-  private static void tls(ServerTLSSettings tls, String protocol,
-                          String field, Problems problems) {
-    if (tls == null || Boolean.TRUE.equals(tls.getHttpsRedirect()) && tls.getMode() == null) {
-      return;
-    }
-    String mode = tls.getMode() == null ? "SIMPLE" : tls.getMode().toString();
-    boolean files = tls.getServerCertificate() != null && !tls.getServerCertificate().isEmpty()
-        && tls.getPrivateKey() != null && !tls.getPrivateKey().isEmpty();
-    boolean credential = tls.getCredentialName() != null && !tls.getCredentialName().isEmpty()
-        || tls.getCredentialNames() != null && !tls.getCredentialNames().isEmpty();
-    switch (mode) {
-      case "SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL" -> {
-        if (!files && !credential) {
-          problems.error(field, "mode " + mode + " needs credentialName, or serverCertificate and privateKey");
-        }
-        if (!mode.equals("SIMPLE") && !credential && (tls.getCaCertificates() == null || tls.getCaCertificates()
-            .isEmpty())) {
-          problems.error(field + ".caCertificates", "mode " + mode + " needs caCertificates or credentialName");
-        }
-      }
-      case "PASSTHROUGH", "AUTO_PASSTHROUGH" -> {
-        if (!protocol.equals("TLS")) {
-          problems.error(field + ".mode", "mode " + mode + " is allowed only with protocol TLS");
-        }
-      }
-      default -> { }
-    }
-  }
-
-  private static ServerTls serverTls(ServerTLSSettings tls, String field,
-                                     Problems problems) {
+  private static ServerTls serverTls(ServerTLSSettings tls, String field, Problems problems) {
     if (tls == null) {
       return null;
     }
@@ -63,7 +35,7 @@ final class GatewayConverter {
     Checks.unsupported(tls.getCaCrl(), field + ".caCrl", problems);
     Checks.unsupported(tls.getVerifyCertificateHash(), field + ".verifyCertificateHash", problems);
     Checks.unsupported(tls.getVerifyCertificateSpki(), field + ".verifyCertificateSpki", problems);
-    String mode = tls.getMode() == null ? "SIMPLE" : tls.getMode().toString();
+    String mode = ServerTlsChecks.mode(tls);
     if (mode.equals("AUTO_PASSTHROUGH") || mode.equals("OPTIONAL_MUTUAL")) {
       problems.warning(field + ".mode", "mode " + mode + " is not supported by this Bosun release yet; served as "
           + (mode.equals("AUTO_PASSTHROUGH") ? "PASSTHROUGH" : "MUTUAL"));
@@ -76,6 +48,9 @@ final class GatewayConverter {
 
   static Conversion convert(ResourceRef ref, String source, io.fabric8.istio.api.api.networking.v1alpha3.Gateway spec) {
     Problems problems = new Problems(source, ref);
+    if (!HostNames.label(ref.name())) {
+      problems.error("metadata.name", "a Gateway's name must be a DNS label (no dots)");
+    }
     if (!Checks.spec(spec, problems)) {
       return Conversion.of(ref, null, problems);
     }
@@ -83,7 +58,7 @@ final class GatewayConverter {
       problems.error("spec.servers", "at least one server is required");
     }
     List<GatewayServer> servers = new ArrayList<>();
-    Map<String, Long> portNames = new HashMap<>();
+    Map<String, Integer> portNames = new HashMap<>();
     for (int i = 0; i < list(spec.getServers()).size(); i++) {
       var s = spec.getServers().get(i);
       String field = "spec.servers[" + i + "]";
@@ -92,53 +67,44 @@ final class GatewayConverter {
         continue;
       }
       var port = s.getPort();
-      boolean portOk = Checks.port(port.getNumber(), field + ".port.number", problems);
+      boolean unix = s.getBind() != null && s.getBind().startsWith(EndpointChecks.UNIX);
+      boolean portOk = unix ? unixBind(s, field, problems) : Checks.port(port.getNumber(), field + ".port.number",
+          problems);
       String protocol = port.getProtocol() == null ? "" : port.getProtocol().toUpperCase(Locale.ROOT);
-      if (!PROTOCOLS.contains(protocol)) {
+      if (!ServiceEntryConverter.PROTOCOLS.contains(protocol)) {
         problems.error(field + ".port.protocol", "unknown protocol \"" + port.getProtocol() + "\"");
-      }
-      String portName = port.getName() == null ? "" : port.getName();
-      if (!portName.isEmpty() && portOk) {
-        Long previous = portNames.putIfAbsent(portName, port.getNumber());
-        if (previous != null && !previous.equals(port.getNumber())) {
-          problems.error(field + ".port.name", "port name " + portName + " is already used for port " + previous);
-        }
-      }
-      if ((protocol.equals("HTTPS") || protocol.equals("TLS")) && s.getTls() == null) {
-        problems.error(field + ".tls", "tls settings are required for protocol " + protocol);
-      }
-      if (protocol.equals("GRPC-WEB")) {
+      } else if (!SERVED.contains(protocol)) {
         problems.warning(field, "protocol " + protocol + " servers are not served by this Bosun release yet; ignored");
       }
-      tls(s.getTls(), protocol, field + ".tls", problems);
-      String bind = s.getBind() == null ? "" : s.getBind();
-      if (bind.startsWith("unix://")) {
-        problems.warning(field + ".bind", "binding a unix domain socket is not supported by this Bosun release yet;"
-            + " the server listens on all addresses");
-        bind = "";
-      } else if (!bind.isEmpty() && !Hosts.isIpv4(bind)) {
-        problems.error(field + ".bind", "must be an IP address or unix:///path, not \"" + Problems.truncate(bind)
-            + "\"");
+      if (port.getTargetPort() != null && port.getTargetPort() != 0) {
+        problems.error(field + ".port.targetPort", "has no effect on a Gateway and must not be set");
+      }
+      String portName = port.getName() == null ? "" : port.getName();
+      if (portName.isEmpty()) {
+        problems.error(field + ".port.name", "port name is required");
+      } else {
+        Integer previous = portNames.putIfAbsent(portName, i);
+        if (previous != null) {
+          problems.error(field + ".port.name", "port name " + portName + " is already used by spec.servers["
+              + previous + "]");
+        }
+      }
+      tlsFor(s, protocol, field, problems);
+      String bind = unix || s.getBind() == null ? "" : s.getBind();
+      if (!bind.isEmpty() && !HostNames.ip(bind)) {
+        problems.error(field + ".bind", "must be an IP address or unix://path, not \"" + bind + "\"");
       }
       List<String> hosts = list(s.getHosts());
       if (hosts.isEmpty()) {
         problems.error(field + ".hosts", "at least one host is required");
       }
       for (int j = 0; j < hosts.size(); j++) {
-        String h = hosts.get(j);
-        String bare = h != null && h.contains("/") ? h.substring(h.indexOf('/') + 1) : h;
-        if (bare == null || !Hosts.isValidName(bare)) {
-          problems.error(field + ".hosts[" + j + "]", "invalid host \"" + h + "\"");
+        String problem = host(hosts.get(j));
+        if (problem != null) {
+          problems.error(field + ".hosts[" + j + "]", problem);
         }
       }
-      if (s.getTls() != null && s.getTls().getMode() != null && s.getTls().getMode().toString()
-          .equals("ISTIO_MUTUAL") && (notEmpty(s.getTls().getServerCertificate())
-          || notEmpty(s.getTls().getPrivateKey()) || notEmpty(s.getTls().getCaCertificates())
-          || notEmpty(s.getTls().getCredentialName()))) {
-        // the mesh's own certificates: Istio refuses a user's next to them
-        problems.error(field + ".tls", "mode ISTIO_MUTUAL uses the mesh's certificates: serverCertificate, privateKey,"
-            + " caCertificates and credentialName cannot be set");
-      } else if (portOk) {
+      if (portOk && SERVED.contains(protocol)) {
         servers.add(new GatewayServer(s.getName(), port.getNumber().intValue(), portName, protocol, hosts,
             serverTls(s.getTls(), field + ".tls", problems), bind));
       }
@@ -147,7 +113,68 @@ final class GatewayConverter {
     return Conversion.of(ref, new Gateway(ref, selector, servers), problems);
   }
 
-  private static boolean notEmpty(String s) {
-    return s != null && !s.isEmpty();
+  /** A server bound to a unix domain socket: port number 0; not served yet (a warning says so). */
+  private static boolean unixBind(Server s, String field, Problems problems) {
+    if (!EndpointChecks.unixPath(s.getBind())) {
+      problems.error(field + ".bind", "a unix domain socket needs an absolute file path or an @abstract name");
+    } else {
+      problems.warning(field + ".bind", "binding a unix domain socket is not supported by this Bosun release yet;"
+          + " server ignored");
+    }
+    if (s.getPort().getNumber() != null && s.getPort().getNumber() != 0) {
+      problems.error(field + ".port.number", "must be 0 for a unix domain socket");
+    }
+    return false;
+  }
+
+  /** TLS as the protocol allows: required for HTTPS and TLS, only httpsRedirect for HTTP, none for others. */
+  private static void tlsFor(Server s, String protocol, String field, Problems problems) {
+    boolean tlsProtocol = protocol.equals("HTTPS") || protocol.equals("TLS");
+    ServerTLSSettings tls = s.getTls();
+    if (tlsProtocol && tls == null) {
+      problems.error(field + ".tls", "tls settings are required for protocol " + protocol);
+    } else if (!tlsProtocol && tls != null) {
+      boolean plain = ServerTlsChecks.mode(tls).endsWith("PASSTHROUGH") && isEmpty(tls.getCaCertificates())
+          && isEmpty(tls.getPrivateKey()) && isEmpty(tls.getServerCertificate());
+      if (!HTTP.contains(protocol) || !plain) {
+        problems.error(field + ".tls", HTTP.contains(protocol) ? "a plain HTTP server takes no TLS settings but"
+            + " httpsRedirect" : "TLS settings are only for HTTPS and TLS servers");
+      }
+    }
+    if (tls != null && Boolean.TRUE.equals(tls.getHttpsRedirect()) && !HTTP.contains(protocol)) {
+      problems.warning(field + ".tls.httpsRedirect", "only has an effect on HTTP servers");
+    }
+    ServerTlsChecks.check(tls, field + ".tls", problems);
+  }
+
+  /**
+   * A server host as Istio's {@code ValidateNamespaceSlashWildcardHostname} for gateways: an optional
+   * namespace ({@code *}, {@code .} or a name) and a DNS name with a dot, {@code *}, or an IP; a
+   * {@code *} only as a whole first label. Null when valid.
+   */
+  private static String host(String h) {
+    if (h == null || h.isEmpty()) {
+      return "a host must not be empty";
+    }
+    int slash = h.indexOf('/');
+    String ns = slash < 0 ? null : h.substring(0, slash);
+    String name = h.substring(slash + 1);
+    if (ns != null && !ns.equals("*") && !ns.equals(".") && !HostNames.label(ns)) {
+      return "invalid namespace \"" + ns + "\" in host \"" + h + "\"";
+    }
+    if (name.isEmpty() || !HostNames.wildcardDomain(name) && !HostNames.ip(name)) {
+      return "invalid host \"" + h + "\"";
+    }
+    if (!name.equals("*") && !name.contains(".")) {
+      return "short name \"" + name + "\" in host \"" + h + "\": a gateway host must be a full DNS name";
+    }
+    if (HostNames.partialWildcard(name)) {
+      return "partial wildcard \"" + name + "\" in host \"" + h + "\": only a whole first label \"*.\" is a wildcard";
+    }
+    return null;
+  }
+
+  private static boolean isEmpty(String s) {
+    return s == null || s.isEmpty();
   }
 }

@@ -58,7 +58,7 @@ final class KubeConverter {
     Map<String, String> annotations = svc.getMetadata().getAnnotations() == null ? Map.of()
         : svc.getMetadata().getAnnotations();
     List<String> exportTo = Checks.exportTo(splitList(annotations.get(KubeService.EXPORT_TO_ANNOTATION)),
-        "metadata.annotations." + KubeService.EXPORT_TO_ANNOTATION, problems);
+        "metadata.annotations." + KubeService.EXPORT_TO_ANNOTATION, ref.namespace(), true, problems);
     return Conversion.of(ref, new KubeService(ref, clusterIp, ports, exportTo, spec.getSelector()), problems);
   }
 

@@ -43,9 +43,13 @@ final class L4RouteConverter {
     return out;
   }
 
-  /** tls rules: every match needs sniHosts, each within the VirtualService's hosts. */
-  static List<L4Route> tls(List<TLSRoute> rules, List<String> hosts,
-                           String ns, Problems problems) {
+  /**
+   * tls rules: every match needs sniHosts, each within one of the VirtualService's hosts as written
+   * (Istio's {@code validateSniHost}); an IP is allowed with a warning, and, unless {@code mesh} is
+   * listed, the AUTO_PASSTHROUGH form {@code outbound_.<port>_.<subset>_.<host>}.
+   */
+  static List<L4Route> tls(List<TLSRoute> rules, List<String> written, List<String> hosts, String ns, boolean mesh,
+                           Problems problems) {
     List<L4Route> out = new ArrayList<>();
     for (int i = 0; i < list(rules).size(); i++) {
       var r = rules.get(i);
@@ -64,18 +68,10 @@ final class L4RouteConverter {
         }
         List<String> sni = new ArrayList<>();
         for (int k = 0; k < m.getSniHosts().size(); k++) {
-          String h = m.getSniHosts().get(k);
-          String hf = mf + ".sniHosts[" + k + "]";
-          if (h == null || !Hosts.isValidName(h)) {
-            problems.error(hf, "invalid host \"" + h + "\"");
-            continue;
+          String h = sniHost(m.getSniHosts().get(k), written, ns, mesh, mf + ".sniHosts[" + k + "]", problems);
+          if (h != null) {
+            sni.add(h);
           }
-          String fq = h.contains(".") || h.equals("*") ? h : Hosts.resolve(h, ns);
-          if (hosts.stream().noneMatch(vh -> Hosts.matches(vh, fq) || Hosts.matches(fq, vh))) {
-            problems.error(hf, "SNI host " + h + " is not one of the VirtualService's hosts");
-            continue;
-          }
-          sni.add(fq);
         }
         matches.add(match(sni, m.getDestinationSubnets(), m.getPort(), m.getSourceLabels(), m.getSourceNamespace(),
             m.getGateways(), ns, mf, problems));
@@ -85,23 +81,42 @@ final class L4RouteConverter {
     return out;
   }
 
+  private static String sniHost(String h, List<String> written, String ns, boolean mesh, String field,
+                                Problems problems) {
+    if (h != null && !HostNames.wildcardDomain(h) && !(!mesh && HostNames.autoSni(h)) && HostNames.ip(h)) {
+      problems.warning(field, "an IP address (" + h + ") as SNI goes against the SNI specification; most clients"
+          + " never send one");
+      return h;
+    }
+    if (h == null || !HostNames.wildcardDomain(h) && !(!mesh && HostNames.autoSni(h))) {
+      problems.error(field, "invalid host \"" + h + "\"");
+      return null;
+    }
+    String fq = h.contains(".") || h.equals("*") ? h : Hosts.resolve(h, ns);
+    if (written.stream().noneMatch(vh -> HostNames.subsetOf(h, vh) || HostNames.subsetOf(fq, Hosts.resolve(vh, ns)))) {
+      problems.error(field, "SNI host " + h + " is not one of the VirtualService's hosts");
+      return null;
+    }
+    return fq;
+  }
+
   private static L4Route.Match match(List<String> sni, List<String> subnets, Long port, Map<String, String> labels,
                                      String sourceNamespace, List<String> gateways, String ns, String field,
                                      Problems problems) {
     for (int i = 0; i < list(subnets).size(); i++) {
-      if (!Hosts.isIpv4OrCidr(subnets.get(i))) {
-        problems.error(field + ".destinationSubnets[" + i + "]", "invalid IPv4 address or CIDR \"" + subnets.get(i)
+      if (subnets.get(i) == null || !SecurityChecks.ipOrCidr(subnets.get(i))) {
+        problems.error(field + ".destinationSubnets[" + i + "]", "invalid IP address or CIDR \"" + subnets.get(i)
             + "\"");
       }
     }
+    Checks.unsupported(subnets, field + ".destinationSubnets", problems);
     int p = 0;
-    if (port != null && Checks.port(port, field + ".port", problems)) {
-      p = port.intValue();
+    if (port != null && port != 0 && Checks.port(port, field + ".port", problems)) {
+      p = port.intValue(); // 0 is unset
     }
     Map<String, String> sourceLabels = new TreeMap<>(labels == null ? Map.of() : labels);
-    sourceLabels.keySet().stream().filter(k -> !Checks.labelKey(k))
-        .forEach(k -> problems.error(field + ".sourceLabels." + k, "invalid label key"));
-    List<String> gws = list(gateways).stream().map(g -> VirtualServiceConverter.qualifyGateway(g, ns)).toList();
+    Checks.labels(sourceLabels, field + ".sourceLabels", problems);
+    List<String> gws = VirtualServiceConverter.gateways(list(gateways), field + ".gateways", ns, problems);
     return new L4Route.Match(sni, list(subnets), p, sourceLabels, sourceNamespace, gws);
   }
 

@@ -1,41 +1,81 @@
 package io.bosun.config;
 
-import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.CorsPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjection;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionAbortGrpcStatus;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionAbortHttp2Error;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionAbortHttpStatus;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionDelayExponentialDelay;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPFaultInjectionDelayFixedDelay;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirect;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRedirectPort;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRetry;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRewrite;
-import io.fabric8.istio.api.api.networking.v1alpha3.Headers;
-import io.fabric8.istio.api.api.networking.v1alpha3.HeadersHeaderOperations;
-import io.fabric8.istio.api.api.networking.v1alpha3.OutlierDetection;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
 import io.fabric8.istio.api.api.networking.v1alpha3.Percent;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
- * Istio's value rules for fields Bosun does not translate yet: such a field is still ignored
- * (with a warning), but a value Istio would reject is rejected here too, so a config that
- * passes Bosun also passes Istio.
+ * Istio's rules for an HTTP route's actions ({@code virtualservice.go} {@code validateHTTPRouteConflict},
+ * {@code validation.go} {@code validateHTTPRedirect}, {@code validateHTTPRewrite}, {@code validateCORSPolicy},
+ * {@code validateHTTPFaultInjection}; {@code agent.ValidateHTTPRetry}). Where Istio accepts a value Bosun
+ * cannot serve yet, it is a warning, never an error.
  */
 final class PolicyChecks {
+  /** The redirect codes Envoy (and so Istio) can send; Istio accepts any 3xx and serves no others. */
   private static final Set<Long> REDIRECT_CODES = Set.of(301L, 302L, 303L, 307L, 308L);
   private static final Set<String> RETRY_ON = Set.of("5xx", "gateway-error", "reset", "reset-before-request",
       "connect-failure", "envoy-ratelimited", "retriable-4xx", "refused-stream", "retriable-status-codes",
       "retriable-headers", "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal",
       "resource-exhausted", "unavailable");
+  /** The status codes Go's {@code net/http} names, which Istio accepts in retryOn. */
+  private static final Pattern HTTP_STATUS = Pattern.compile("10[0-3]|20[0-8]|226|30[0-578]|4(0[0-9]|1[0-8])"
+      + "|42[1-6]|428|429|431|451|50[0-8]|51[01]");
+  private static final Set<String> CORS_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT",
+      "OPTIONS", "TRACE", "*");
+  private static final Set<String> GRPC_STATUS = Set.of("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED");
 
   private PolicyChecks() {
   }
 
-  static void timeout(String timeout, String field, Problems p) {
-    if (timeout != null && Durations.parse(timeout) != null && Durations.parse(timeout).isZero()) {
-      return; // 0s means "no timeout" to Istio
+  /** What one route may combine: one of route, redirect, directResponse; no fault or rewrite with the latter two. */
+  static void conflicts(HTTPRoute r, String field, Problems p) {
+    boolean route = r.getRoute() != null && !r.getRoute().isEmpty();
+    if (!route && r.getRedirect() == null && r.getDirectResponse() == null && r.getDelegate() == null) {
+      p.error(field, "one of route, redirect, directResponse or delegate is required");
     }
+    for (String other : List.of("redirect", "directResponse")) {
+      boolean set = other.equals("redirect") ? r.getRedirect() != null : r.getDirectResponse() != null;
+      if (set && route) {
+        p.error(field, "route and " + other + " cannot both be set");
+      }
+      if (set && r.getFault() != null) {
+        p.error(field + ".fault", "cannot be combined with " + other);
+      }
+      if (set && r.getRewrite() != null) {
+        p.error(field + ".rewrite", "cannot be combined with " + other);
+      }
+    }
+    if (r.getRedirect() != null && r.getDirectResponse() != null) {
+      p.error(field, "redirect and directResponse cannot both be set");
+    }
+    if (r.getMirror() != null && r.getMirrors() != null && !r.getMirrors().isEmpty()) {
+      p.error(field, "mirror and mirrors cannot both be set");
+    }
+  }
+
+  /** At least 1 ms, in whole milliseconds' worth ({@code agent.ValidateDuration}); 0s is refused too. */
+  static void timeout(String timeout, String field, Problems p) {
     Durations.check(timeout, field, p);
   }
 
@@ -46,13 +86,17 @@ final class PolicyChecks {
     if (r.getAttempts() != null && r.getAttempts() < 0) {
       p.error(field + ".attempts", "must not be negative");
     }
+    boolean off = r.getAttempts() == null || r.getAttempts() == 0;
+    if (off && (r.getPerTryTimeout() != null || notEmpty(r.getRetryOn()) || r.getRetryRemoteLocalities() != null)) {
+      p.error(field + ".attempts", "attempts 0 turns retries off: perTryTimeout, retryOn and"
+          + " retryRemoteLocalities cannot be set with it");
+    }
     Durations.check(r.getPerTryTimeout(), field + ".perTryTimeout", p);
     Durations.check(r.getBackoff(), field + ".backoff", p);
-    if (r.getRetryOn() != null) {
-      for (String on : r.getRetryOn().split(",")) {
-        String v = on.trim();
-        if (!v.isEmpty() && !RETRY_ON.contains(v) && !v.matches("[1-5][0-9][0-9]")) {
-          p.error(field + ".retryOn", "unknown retry condition \"" + v + "\"");
+    if (notEmpty(r.getRetryOn())) {
+      for (String v : r.getRetryOn().split(",", -1)) {
+        if (!RETRY_ON.contains(v) && !HTTP_STATUS.matcher(v).matches()) {
+          p.error(field + ".retryOn", "unknown retry condition \"" + Problems.truncate(v) + "\"");
         }
       }
     }
@@ -69,10 +113,13 @@ final class PolicyChecks {
       var d = f.getDelay();
       if (d.getHttpDelayType() instanceof HTTPFaultInjectionDelayFixedDelay fixed) {
         Durations.check(fixed.getFixedDelay(), field + ".delay.fixedDelay", p);
-      } else if (d.getHttpDelayType() == null) {
-        p.error(field + ".delay.fixedDelay", "fixedDelay is required");
+      } else if (d.getHttpDelayType() instanceof HTTPFaultInjectionDelayExponentialDelay e) {
+        Durations.check(e.getExponentialDelay(), field + ".delay.exponentialDelay", p);
+        p.error(field + ".delay.exponentialDelay", "not supported (by Istio either)");
+      } else {
+        p.warning(field + ".delay", "no fixedDelay: no delay is injected");
       }
-      percent(d.getPercentage(), field + ".delay.percentage.value", p);
+      faultPercent(d.getPercentage(), field + ".delay.percentage.value", p);
       if (d.getPercent() != null && (d.getPercent() < 0 || d.getPercent() > 100)) {
         p.error(field + ".delay.percent", "must be between 0 and 100");
       }
@@ -83,10 +130,18 @@ final class PolicyChecks {
         if (s.getHttpStatus() == null || s.getHttpStatus() < 200 || s.getHttpStatus() > 599) {
           p.error(field + ".abort.httpStatus", "must be an HTTP status between 200 and 599");
         }
-      } else if (a.getErrorType() == null) {
-        p.error(field + ".abort", "httpStatus, grpcStatus or http2Error is required");
+      } else if (a.getErrorType() instanceof HTTPFaultInjectionAbortGrpcStatus g) {
+        if (!GRPC_STATUS.contains(g.getGrpcStatus())) {
+          p.error(field + ".abort.grpcStatus", "unknown gRPC status \"" + g.getGrpcStatus() + "\" (e.g. NOT_FOUND)");
+        } else {
+          p.warning(field + ".abort.grpcStatus", "not supported by this Bosun release yet; no abort is injected");
+        }
+      } else if (a.getErrorType() instanceof HTTPFaultInjectionAbortHttp2Error) {
+        p.error(field + ".abort.http2Error", "not supported (by Istio either)");
+      } else {
+        p.warning(field + ".abort", "no httpStatus: no abort is injected");
       }
-      percent(a.getPercentage(), field + ".abort.percentage.value", p);
+      faultPercent(a.getPercentage(), field + ".abort.percentage.value", p);
     }
   }
 
@@ -96,29 +151,59 @@ final class PolicyChecks {
     }
   }
 
-  static void redirect(HTTPRedirect r, String field, Problems p) {
-    if (r == null) {
-      return;
+  /** Istio's {@code validatePercentage}: 0, or 0.0001 to 100. */
+  private static void faultPercent(Percent percent, String field, Problems p) {
+    percent(percent, field, p);
+    if (percent != null && percent.getValue() != null && percent.getValue() > 0 && percent.getValue() < 0.0001) {
+      p.error(field, "must be 0 or at least 0.0001");
     }
-    if (r.getRedirectCode() != null && r.getRedirectCode() != 0 && !REDIRECT_CODES.contains(r.getRedirectCode())) {
-      p.error(field + ".redirectCode", "must be one of 301, 302, 303, 307, 308");
+  }
+
+  /** Whether the redirect can be served; one Envoy cannot send (a 3xx code it lacks) leaves its rule out. */
+  static boolean redirect(HTTPRedirect r, String field, Problems p) {
+    if (r == null) {
+      return true;
     }
     boolean any = notEmpty(r.getUri()) || notEmpty(r.getAuthority()) || notEmpty(r.getScheme())
         || r.getRedirectPort() != null;
     if (!any) {
       p.error(field, "uri, authority, scheme or port is required");
     }
+    if (notEmpty(r.getScheme()) && !r.getScheme().equals("http") && !r.getScheme().equals("https")) {
+      p.error(field + ".scheme", "must be http or https");
+    }
+    if (r.getRedirectPort() instanceof HTTPRedirectPort port && port.getPort() != null && port.getPort() != 0) {
+      Checks.port(port.getPort(), field + ".port", p);
+    }
+    long code = r.getRedirectCode() == null ? 0 : r.getRedirectCode();
+    if (code != 0 && (code < 300 || code > 399)) {
+      p.error(field + ".redirectCode", "must be a 3xx code (301, 302, 303, 307 or 308)");
+    } else if (code != 0 && !REDIRECT_CODES.contains(code)) {
+      p.warning(field + ".redirectCode", code + " is not one Envoy can send (301, 302, 303, 307, 308): this rule is"
+          + " left out, as Istio leaves it without an action");
+      return false;
+    }
+    return true;
   }
 
   static void rewrite(HTTPRewrite r, String field, Problems p) {
-    if (r != null && notEmpty(r.getUri()) && r.getUriRegexRewrite() != null) {
+    if (r == null) {
+      return;
+    }
+    if (notEmpty(r.getUri()) && r.getUriRegexRewrite() != null) {
       p.error(field, "uri and uriRegexRewrite cannot both be set");
     }
-    if (r != null && r.getUriRegexRewrite() != null) {
-      if (r.getUriRegexRewrite().getMatch() == null || r.getUriRegexRewrite().getMatch().isEmpty()) {
+    if (!notEmpty(r.getUri()) && r.getUriRegexRewrite() == null && !notEmpty(r.getAuthority())) {
+      p.error(field, "uri, uriRegexRewrite or authority is required");
+    }
+    if (r.getUriRegexRewrite() != null) {
+      if (!notEmpty(r.getUriRegexRewrite().getMatch())) {
         p.error(field + ".uriRegexRewrite.match", "a regular expression is required");
       } else {
         Checks.regex(r.getUriRegexRewrite().getMatch(), field + ".uriRegexRewrite.match", p);
+      }
+      if (!notEmpty(r.getUriRegexRewrite().getRewrite())) {
+        p.error(field + ".uriRegexRewrite.rewrite", "a substitution is required");
       }
     }
   }
@@ -127,103 +212,37 @@ final class PolicyChecks {
     if (c == null) {
       return;
     }
-    Durations.check(c.getMaxAge(), field + ".maxAge", p);
+    Duration maxAge = Durations.check(c.getMaxAge(), field + ".maxAge", p);
+    if (maxAge != null && maxAge.getNano() != 0) {
+      p.error(field + ".maxAge", "must be whole seconds");
+    }
     List<String> methods = c.getAllowMethods() == null ? List.of() : c.getAllowMethods();
     for (int i = 0; i < methods.size(); i++) {
-      if (!methods.get(i).matches("[A-Z]+")) {
+      if (!CORS_METHODS.contains(methods.get(i))) {
         p.error(field + ".allowMethods[" + i + "]", "invalid HTTP method \"" + methods.get(i) + "\"");
       }
     }
-  }
-
-  static void headers(Headers h, String field, Problems p) {
-    if (h == null) {
-      return;
-    }
-    operations(h.getRequest(), field + ".request", true, p);
-    operations(h.getResponse(), field + ".response", false, p);
-  }
-
-  private static void operations(HeadersHeaderOperations ops, String field, boolean request, Problems p) {
-    if (ops == null) {
-      return;
-    }
-    for (var e : List.of(Map.entry("set", ops.getSet() == null ? Map.<String, String>of() : ops.getSet()),
-        Map.entry("add", ops.getAdd() == null ? Map.<String, String>of() : ops.getAdd()))) {
-      for (String name : new TreeSet<>(e.getValue().keySet())) {
-        String f = field + "." + e.getKey() + "." + name;
-        String value = e.getValue().get(name);
-        if (!validHeaderName(name)) {
-          p.error(f, "invalid header name");
-        } else if (name.equalsIgnoreCase("host")) {
-          // Envoy refuses to modify Host through header options (it would NACK the whole route table)
-          p.error(f, request ? "the Host header cannot be set here; use rewrite.authority"
-              : "the Host header cannot be set");
-        } else if (value != null && (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0
-            || value.indexOf('\0') >= 0)) {
-          p.error(f, "header value must not contain CR, LF or NUL");
+    for (String list : List.of("allowHeaders", "exposeHeaders")) {
+      List<String> names = list.equals("allowHeaders") ? c.getAllowHeaders() : c.getExposeHeaders();
+      for (int i = 0; i < (names == null ? 0 : names.size()); i++) {
+        String n = names.get(i);
+        if (n == null || !n.equals("*") && !HeaderRules.token(n)) {
+          p.error(field + "." + list + "[" + i + "]", "invalid header name \"" + n + "\"");
         }
       }
     }
-    List<String> remove = ops.getRemove() == null ? List.of() : ops.getRemove();
-    for (int i = 0; i < remove.size(); i++) {
-      if (!validHeaderName(remove.get(i))) {
-        p.error(field + ".remove[" + i + "]", "invalid header name \"" + remove.get(i) + "\"");
-      } else if (remove.get(i).equalsIgnoreCase("host")) {
-        p.error(field + ".remove[" + i + "]", "the Host header cannot be removed");
+    List<StringMatch> origins = c.getAllowOrigins() == null ? List.of() : c.getAllowOrigins();
+    for (int i = 0; i < origins.size(); i++) {
+      String of = field + ".allowOrigins[" + i + "]";
+      StringMatch o = origins.get(i);
+      Object t = o == null ? null : o.getMatchType();
+      String value = t instanceof StringMatchExact e ? e.getExact() : t instanceof StringMatchPrefix pr
+          ? pr.getPrefix() : t instanceof StringMatchRegex re ? re.getRegex() : null;
+      if (value == null || value.isEmpty()) {
+        p.error(of, "exact, prefix or regex with a value is required");
+      } else {
+        Checks.stringMatch(o, of, p);
       }
-    }
-  }
-
-  static boolean validHeaderName(String name) {
-    return name != null && name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
-  }
-
-  static void connectionPool(ConnectionPoolSettings c, String field, Problems p) {
-    if (c == null) {
-      return;
-    }
-    if (c.getTcp() != null) {
-      nonNegative(c.getTcp().getMaxConnections(), field + ".tcp.maxConnections", p);
-      Durations.check(c.getTcp().getConnectTimeout(), field + ".tcp.connectTimeout", p);
-      Durations.check(c.getTcp().getIdleTimeout(), field + ".tcp.idleTimeout", p);
-      Durations.check(c.getTcp().getMaxConnectionDuration(), field + ".tcp.maxConnectionDuration", p);
-    }
-    if (c.getHttp() != null) {
-      var h = c.getHttp();
-      nonNegative(h.getHttp1MaxPendingRequests(), field + ".http.http1MaxPendingRequests", p);
-      nonNegative(h.getHttp2MaxRequests(), field + ".http.http2MaxRequests", p);
-      nonNegative(h.getMaxRequestsPerConnection(), field + ".http.maxRequestsPerConnection", p);
-      nonNegative(h.getMaxRetries(), field + ".http.maxRetries", p);
-      nonNegative(h.getMaxConcurrentStreams(), field + ".http.maxConcurrentStreams", p);
-      Durations.check(h.getIdleTimeout(), field + ".http.idleTimeout", p);
-    }
-  }
-
-  static void outlierDetection(OutlierDetection o, String field, Problems p) {
-    if (o == null) {
-      return;
-    }
-    nonNegative(o.getConsecutiveErrors(), field + ".consecutiveErrors", p);
-    nonNegative(o.getConsecutiveGatewayErrors(), field + ".consecutiveGatewayErrors", p);
-    if (o.getConsecutive5xxErrors() != null && o.getConsecutive5xxErrors() < 0) {
-      p.error(field + ".consecutive5xxErrors", "must not be negative");
-    }
-    Durations.check(o.getInterval(), field + ".interval", p);
-    Durations.check(o.getBaseEjectionTime(), field + ".baseEjectionTime", p);
-    between(o.getMaxEjectionPercent(), field + ".maxEjectionPercent", p);
-    between(o.getMinHealthPercent(), field + ".minHealthPercent", p);
-  }
-
-  private static void nonNegative(Integer v, String field, Problems p) {
-    if (v != null && v < 0) {
-      p.error(field, "must not be negative");
-    }
-  }
-
-  private static void between(Integer v, String field, Problems p) {
-    if (v != null && (v < 0 || v > 100)) {
-      p.error(field, "must be between 0 and 100");
     }
   }
 

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /** The per-route actions of an HTTPRoute, already validated by {@link PolicyChecks}, to the model. */
@@ -51,13 +52,34 @@ final class RouteActionsConverter {
     return new RouteActions.Redirect(r.getUri(), r.getAuthority(), r.getScheme(), port, code);
   }
 
-  static RouteActions.Rewrite rewrite(HTTPRewrite r) {
+  /**
+   * The rewrite, with the authority that {@code headers} set ({@code :authority} or {@code host}) as
+   * a host rewrite when {@code rewrite.authority} does not set one: Istio's translation.
+   */
+  static RouteActions.Rewrite rewrite(HTTPRewrite r, Headers headers) {
+    String fromHeaders = authority(headers);
     if (r == null) {
-      return null;
+      return fromHeaders.isEmpty() ? null : new RouteActions.Rewrite(null, fromHeaders, null, null);
     }
     var regex = r.getUriRegexRewrite();
-    return new RouteActions.Rewrite(r.getUri(), r.getAuthority(), regex == null ? null : regex.getMatch(),
+    String authority = r.getAuthority() == null || r.getAuthority().isEmpty() ? fromHeaders : r.getAuthority();
+    return new RouteActions.Rewrite(r.getUri(), authority, regex == null ? null : regex.getMatch(),
         regex == null ? null : regex.getRewrite());
+  }
+
+  /** The authority request headers set: {@code set} over {@code add}; "" when none. */
+  static String authority(Headers h) {
+    HeadersHeaderOperations request = h == null ? null : h.getRequest();
+    if (request == null) {
+      return "";
+    }
+    String set = authority(request.getSet());
+    return set.isEmpty() ? authority(request.getAdd()) : set;
+  }
+
+  private static String authority(Map<String, String> headers) {
+    return new TreeMap<>(headers == null ? Map.<String, String>of() : headers).entrySet().stream()
+        .filter(e -> HeaderRules.authority(e.getKey())).map(Map.Entry::getValue).reduce((a, b) -> b).orElse("");
   }
 
   static RouteActions.DirectResponse directResponse(HTTPDirectResponse d) {
@@ -141,11 +163,18 @@ final class RouteActionsConverter {
     return new RouteActions.Headers(ops(h.getRequest()), ops(h.getResponse()));
   }
 
+  /** Header operations without {@code :authority} and {@code host}, which become a host rewrite. */
   private static RouteActions.HeaderOps ops(HeadersHeaderOperations o) {
     if (o == null) {
       return RouteActions.HeaderOps.NONE;
     }
-    return new RouteActions.HeaderOps(o.getSet() == null ? Map.of() : o.getSet(),
-        o.getAdd() == null ? Map.of() : o.getAdd(), o.getRemove() == null ? List.of() : o.getRemove());
+    return new RouteActions.HeaderOps(withoutAuthority(o.getSet()), withoutAuthority(o.getAdd()),
+        o.getRemove() == null ? List.of() : o.getRemove());
+  }
+
+  private static Map<String, String> withoutAuthority(Map<String, String> headers) {
+    Map<String, String> out = new TreeMap<>(headers == null ? Map.<String, String>of() : headers);
+    out.keySet().removeIf(HeaderRules::authority);
+    return out;
   }
 }

@@ -5,6 +5,7 @@ import io.fabric8.istio.api.api.type.v1beta1.PolicyTargetReference;
 import io.fabric8.istio.api.api.type.v1beta1.WorkloadSelector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -286,22 +287,9 @@ final class SecurityChecks {
         ? host.substring(2) : host));
   }
 
-  /** Istio's {@code ValidateFQDN}: DNS-1123 labels, at most 255 characters, a top-level label not all digits. */
+  /** {@code ValidateFQDN}, in lower case as Bosun has always required of extension services. */
   private static boolean fqdn(String name) {
-    if (name.isEmpty() || name.length() > 255) {
-      return false;
-    }
-    String[] labels = name.split("\\.", -1);
-    if (labels[labels.length - 1].matches("[0-9]+")) {
-      return false;
-    }
-    for (int i = 0; i < labels.length; i++) {
-      boolean trailingDot = i == labels.length - 1 && labels[i].isEmpty() && i > 0;
-      if (!trailingDot && !DNS_LABEL.matcher(labels[i]).matches()) {
-        return false;
-      }
-    }
-    return true;
+    return name.equals(name.toLowerCase(Locale.ROOT)) && HostNames.fqdn(name);
   }
 
   /** An IPv4 or IPv6 address, or a CIDR block of one (Go's {@code netip.ParseAddr} / {@code ParsePrefix}). */

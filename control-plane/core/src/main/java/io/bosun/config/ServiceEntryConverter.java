@@ -4,6 +4,7 @@ import static io.bosun.config.VirtualServiceConverter.list;
 
 import io.bosun.model.Endpoint;
 import io.bosun.model.Hosts;
+import io.bosun.model.Ignored;
 import io.bosun.model.Resolution;
 import io.bosun.model.ResourceRef;
 import io.bosun.model.ServiceEntry;
@@ -16,12 +17,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
-/** Validates a ServiceEntry spec and turns it into the model. */
+/** Validates a ServiceEntry spec as Istio's {@code ValidateServiceEntry} does and turns it into the model. */
 final class ServiceEntryConverter {
-  private static final Set<String> PROTOCOLS = Set.of("HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB", "TCP", "TLS",
-      "MONGO", "MYSQL", "REDIS", "UDP");
+  /** Istio's {@code protocol.Parse}: the protocols a port may name (any case); empty means sniffed. */
+  static final Set<String> PROTOCOLS = Set.of("HTTP", "HTTPS", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB", "TCP",
+      "TLS", "MONGO", "MYSQL", "REDIS", "UDP");
+  private static final Set<String> DYNAMIC_DNS_PROTOCOLS = Set.of("HTTP", "HTTP2", "GRPC", "TLS");
+  private static final Set<String> HTTP_OR_TLS = Set.of("HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB", "HTTPS",
+      "TLS");
+
   private ServiceEntryConverter() {
   }
 
@@ -31,20 +36,10 @@ final class ServiceEntryConverter {
     if (!Checks.spec(spec, problems)) {
       return Conversion.of(ref, null, problems);
     }
-    List<String> hosts = new ArrayList<>();
-    if (list(spec.getHosts()).isEmpty()) {
-      problems.error("spec.hosts", "at least one host is required");
-    }
-    for (int i = 0; i < list(spec.getHosts()).size(); i++) {
-      String h = spec.getHosts().get(i);
-      if (h == null || h.equals("*") || !Hosts.isValidName(h)) {
-        problems.error("spec.hosts[" + i + "]", "invalid host \"" + h + "\"");
-      } else {
-        hosts.add(Hosts.resolve(h, ref.namespace()));
-      }
-    }
-    Resolution resolution = resolution(spec.getResolution(), problems);
-    List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", problems);
+    ServiceEntryResolution resolution = spec.getResolution() == null ? ServiceEntryResolution.NONE
+        : spec.getResolution();
+    List<String> hosts = hosts(spec.getHosts(), resolution, ref.namespace(), problems);
+    List<String> exportTo = Checks.exportTo(spec.getExportTo(), "spec.exportTo", ref.namespace(), true, problems);
     Map<String, String> selector = spec.getWorkloadSelector() == null ? null
         : Checks.workloadSelector(spec.getWorkloadSelector().getLabels(), "spec.workloadSelector.labels", problems);
     if (spec.getWorkloadSelector() != null && !list(spec.getEndpoints()).isEmpty()) {
@@ -53,98 +48,162 @@ final class ServiceEntryConverter {
     List<String> addresses = list(spec.getAddresses());
     for (int i = 0; i < addresses.size(); i++) {
       String a = addresses.get(i);
-      if (a == null || !Hosts.isIpv4OrCidr(a)) {
+      if (a == null || !(a.contains("/") ? SecurityChecks.ipOrCidr(a) : HostNames.ip(a))) {
         problems.error("spec.addresses[" + i + "]", "invalid address \"" + a + "\"");
-      } else if (a.contains("/") && resolution != Resolution.NONE && resolution != Resolution.STATIC) {
+      } else if (a.contains("/") && resolution != ServiceEntryResolution.NONE
+          && resolution != ServiceEntryResolution.STATIC) {
         problems.error("spec.addresses[" + i + "]", "CIDR addresses are allowed only with resolution NONE or STATIC");
       }
     }
-
-    List<ServicePort> ports = new ArrayList<>();
+    List<ServicePort> ports = ports(list(spec.getPorts()), problems);
     Set<String> portNames = new HashSet<>();
-    Set<Long> portNumbers = new HashSet<>();
-    for (int i = 0; i < list(spec.getPorts()).size(); i++) {
-      var p = spec.getPorts().get(i);
+    ports.forEach(p -> portNames.add(p.name()));
+    if (hosts.size() > 1 && resolution != ServiceEntryResolution.NONE
+        && list(spec.getPorts()).stream().anyMatch(p -> p != null && !HTTP_OR_TLS.contains(upper(p.getProtocol())))) {
+      // a proxy can tell the hosts apart by Host header or SNI only
+      problems.error("spec.hosts", "several hosts need HTTP or TLS ports unless resolution is NONE");
+    }
+    List<Endpoint> endpoints = EndpointChecks.endpoints(list(spec.getEndpoints()), resolution, portNames,
+        ports.size(), problems);
+    switch (resolution) {
+      case NONE -> {
+        if (!list(spec.getEndpoints()).isEmpty()) {
+          problems.error("spec.endpoints", "resolution NONE takes no endpoints");
+        }
+        if (spec.getWorkloadSelector() != null) {
+          problems.warning("spec.workloadSelector", "has no effect with resolution NONE");
+        }
+      }
+      case STATIC -> {
+        if (list(spec.getEndpoints()).isEmpty() && spec.getWorkloadSelector() == null) {
+          problems.warning("spec.endpoints", "resolution STATIC without endpoints or a workloadSelector: the service"
+              + " has no endpoints");
+        }
+      }
+      case DNS, DNS_ROUND_ROBIN -> dns(spec, resolution, problems);
+      case DYNAMIC_DNS -> {
+        dynamicDns(spec, problems);
+        problems.warning("spec.resolution", "resolution DYNAMIC_DNS is not supported by this Bosun release yet;"
+            + " this ServiceEntry is ignored");
+        return Conversion.of(ref, new Ignored(ref), problems);
+      }
+      default -> problems.error("spec.resolution", "resolution " + resolution + " is not supported");
+    }
+    boolean external = spec.getLocation() != ServiceEntryLocation.MESH_INTERNAL;
+    return Conversion.of(ref, new ServiceEntry(ref, hosts, addresses, ports, external, model(resolution),
+        endpoints, selector, exportTo), problems);
+  }
+
+  private static List<String> hosts(List<String> hosts, ServiceEntryResolution resolution, String namespace,
+                                    Problems problems) {
+    List<String> out = new ArrayList<>();
+    if (hosts.isEmpty()) {
+      problems.error("spec.hosts", "at least one host is required");
+    }
+    for (int i = 0; i < hosts.size(); i++) {
+      String h = hosts.get(i);
+      String field = "spec.hosts[" + i + "]";
+      if (h == null || h.equals("*") || !HostNames.wildcardDomain(h)) {
+        problems.error(field, "invalid host \"" + h + "\"");
+        continue;
+      }
+      if (HostNames.partialWildcard(h) && resolution != ServiceEntryResolution.DYNAMIC_DNS) {
+        problems.warning(field, "partial wildcard \"" + h + "\": only a whole first label \"*.\" is a wildcard");
+      }
+      out.add(Hosts.resolve(h, namespace));
+    }
+    return out;
+  }
+
+  private static List<ServicePort> ports(List<io.fabric8.istio.api.api.networking.v1alpha3.ServicePort> in,
+                                         Problems problems) {
+    List<ServicePort> ports = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Set<Long> numbers = new HashSet<>();
+    for (int i = 0; i < in.size(); i++) {
+      var p = in.get(i);
       String field = "spec.ports[" + i + "]";
       if (p == null || !Checks.port(p.getNumber(), field + ".number", problems)) {
         continue;
       }
-      if (p.getName() == null || p.getName().isBlank()) {
+      if (p.getName() == null || p.getName().isEmpty()) {
         problems.error(field + ".name", "port name is required");
         continue;
       }
-      if (!portNames.add(p.getName())) {
+      if (!HostNames.label(p.getName())) {
+        problems.error(field + ".name", "invalid port name \"" + p.getName() + "\": letters, digits and '-'");
+      }
+      if (!names.add(p.getName())) {
         problems.error(field + ".name", "duplicate port name " + p.getName());
       }
-      if (!portNumbers.add(p.getNumber())) {
+      if (!numbers.add(p.getNumber())) {
         problems.error(field + ".number", "duplicate port number " + p.getNumber());
       }
-      if (p.getProtocol() != null && !p.getProtocol().isEmpty() && !PROTOCOLS.contains(p.getProtocol()
-          .toUpperCase(Locale.ROOT))) {
+      if (p.getProtocol() != null && !p.getProtocol().isEmpty() && !PROTOCOLS.contains(upper(p.getProtocol()))) {
         problems.error(field + ".protocol", "unknown protocol \"" + p.getProtocol() + "\"");
       }
       int target = p.getNumber().intValue();
-      if (p.getTargetPort() != null && Checks.port(p.getTargetPort(), field + ".targetPort", problems)) {
+      if (p.getTargetPort() != null && p.getTargetPort() != 0
+          && Checks.port(p.getTargetPort(), field + ".targetPort", problems)) {
         target = p.getTargetPort().intValue();
       }
       ports.add(new ServicePort(p.getName(), p.getNumber().intValue(), p.getProtocol(), target));
     }
-    if (list(spec.getPorts()).isEmpty()) {
-      problems.error("spec.ports", "at least one port is required");
-    }
-
-    List<Endpoint> endpoints = new ArrayList<>();
-    var eps = list(spec.getEndpoints());
-    if (resolution == Resolution.STATIC && eps.isEmpty() && spec.getWorkloadSelector() == null) {
-      problems.error("spec.endpoints", "resolution STATIC needs endpoints or a workloadSelector");
-    }
-    if (resolution == Resolution.DNS_ROUND_ROBIN && eps.size() > 1) {
-      problems.error("spec.endpoints", "resolution DNS_ROUND_ROBIN allows at most one endpoint");
-    }
-    for (int i = 0; i < eps.size(); i++) {
-      var e = eps.get(i);
-      String field = "spec.endpoints[" + i + "]";
-      if (e == null || e.getAddress() == null || e.getAddress().isBlank()) {
-        problems.error(field + ".address", "address is required");
-        continue;
-      }
-      if (resolution == Resolution.STATIC && !Hosts.isIpv4(e.getAddress())) {
-        problems.error(field + ".address", "resolution STATIC needs an IP address, got \"" + e.getAddress() + "\"");
-      }
-      Map<String, Integer> epPorts = new TreeMap<>();
-      new TreeMap<>(e.getPorts() == null ? Map.<String, Long>of() : e.getPorts()).forEach((name, number) -> {
-        if (!portNames.contains(name)) {
-          problems.error(field + ".ports." + name, "port name " + name + " is not declared in spec.ports");
-        } else if (Checks.port(number, field + ".ports." + name, problems)) {
-          epPorts.put(name, number.intValue());
-        }
-      });
-      Checks.unsupported(e.getNetwork(), field + ".network", problems);
-      long weight = e.getWeight() == null ? 0 : e.getWeight();
-      if (weight < 0) {
-        problems.error(field + ".weight", "weight must not be negative");
-      }
-      endpoints.add(new Endpoint(e.getAddress(), epPorts, e.getLabels() == null ? Map.of() : e.getLabels(), true,
-          e.getLocality(), (int) weight, ""));
-    }
-    boolean external = spec.getLocation() != ServiceEntryLocation.MESH_INTERNAL;
-    return Conversion.of(ref, new ServiceEntry(ref, hosts, addresses, ports, external, resolution, endpoints,
-        selector, exportTo), problems);
+    return ports;
   }
 
-  private static Resolution resolution(ServiceEntryResolution r, Problems problems) {
-    if (r == null) {
-      return Resolution.NONE;
+  /** DNS and DNS_ROUND_ROBIN: without endpoints, the hosts themselves are resolved, so they must be names. */
+  private static void dns(io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry spec,
+                          ServiceEntryResolution resolution, Problems problems) {
+    var eps = list(spec.getEndpoints());
+    if (eps.isEmpty()) {
+      List<String> hosts = list(spec.getHosts());
+      for (int i = 0; i < hosts.size(); i++) {
+        if (hosts.get(i) != null && !HostNames.fqdn(hosts.get(i))) {
+          problems.error("spec.hosts[" + i + "]", "resolution " + resolution + " without endpoints resolves the hosts:"
+              + " \"" + hosts.get(i) + "\" is not a DNS name");
+          break;
+        }
+      }
     }
+    if (resolution == ServiceEntryResolution.DNS_ROUND_ROBIN && eps.size() > 1) {
+      problems.error("spec.endpoints", "resolution DNS_ROUND_ROBIN allows at most one endpoint");
+    }
+  }
+
+  /** Istio's rules for DYNAMIC_DNS, which Bosun does not serve yet: wildcard hosts, no addresses or endpoints. */
+  private static void dynamicDns(io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry spec,
+                                 Problems problems) {
+    List<String> hosts = list(spec.getHosts());
+    for (int i = 0; i < hosts.size(); i++) {
+      if (hosts.get(i) != null && !hosts.get(i).startsWith("*")) {
+        problems.error("spec.hosts[" + i + "]", "resolution DYNAMIC_DNS needs wildcard hosts");
+      }
+    }
+    if (!list(spec.getAddresses()).isEmpty()) {
+      problems.error("spec.addresses", "resolution DYNAMIC_DNS takes no addresses");
+    }
+    if (!list(spec.getEndpoints()).isEmpty()) {
+      problems.error("spec.endpoints", "resolution DYNAMIC_DNS takes no endpoints");
+    }
+    var ports = list(spec.getPorts());
+    for (int i = 0; i < ports.size(); i++) {
+      if (ports.get(i) != null && !DYNAMIC_DNS_PROTOCOLS.contains(upper(ports.get(i).getProtocol()))) {
+        problems.error("spec.ports[" + i + "].protocol", "resolution DYNAMIC_DNS supports HTTP, HTTP2, GRPC and TLS");
+      }
+    }
+  }
+
+  private static String upper(String protocol) {
+    return protocol == null ? "" : protocol.toUpperCase(Locale.ROOT);
+  }
+
+  private static Resolution model(ServiceEntryResolution r) {
     return switch (r) {
       case STATIC -> Resolution.STATIC;
       case DNS -> Resolution.DNS;
       case DNS_ROUND_ROBIN -> Resolution.DNS_ROUND_ROBIN;
-      case NONE -> Resolution.NONE;
-      default -> {
-        problems.error("spec.resolution", "resolution " + r + " is not supported");
-        yield Resolution.NONE;
-      }
+      default -> Resolution.NONE;
     };
   }
 }

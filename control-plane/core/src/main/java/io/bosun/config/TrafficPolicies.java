@@ -29,7 +29,8 @@ final class TrafficPolicies {
         http == null ? null : http.getHttp2MaxRequests(),
         http == null ? null : http.getMaxRequestsPerConnection(),
         http == null ? null : http.getMaxRetries(),
-        http == null ? null : Durations.parse(http.getIdleTimeout()));
+        http == null ? null : Durations.parse(http.getIdleTimeout()),
+        TrafficPolicyChecks.keepAlive(http));
   }
 
   static TrafficPolicy.OutlierDetection outlier(OutlierDetection o) {
@@ -50,9 +51,17 @@ final class TrafficPolicies {
       problems.error(field + ".minimumRingSize", "must not be negative");
     } else if (ring > MAX_RING_SIZE) {
       // Envoy rejects the whole cluster above this
-      problems.error(field + ".minimumRingSize", "must be at most " + MAX_RING_SIZE + " (Envoy's limit)");
+      problems.warning(field + ".minimumRingSize", "is above Envoy's limit; " + MAX_RING_SIZE + " is used");
+      ring = MAX_RING_SIZE;
+    }
+    if (ring != 0 && h.getHashAlgorithm() != null) {
+      problems.error(field, "minimumRingSize cannot be combined with maglev or ringHash");
     }
     boolean maglev = h.getHashAlgorithm() instanceof LoadBalancerSettingsConsistentHashLBMaglev;
+    if (h.getHashAlgorithm() instanceof LoadBalancerSettingsConsistentHashLBMaglev m) {
+      maglevTable(m.getMaglev() == null || m.getMaglev().getTableSize() == null ? 0 : m.getMaglev().getTableSize(),
+          field + ".maglev.tableSize", problems);
+    }
     if (h.getHashAlgorithm() instanceof io.fabric8.istio.api.api.networking.v1alpha3
         .LoadBalancerSettingsConsistentHashLBRingHash) {
       // fabric8 7.5 types ringHash as its own oneof wrapper, so minimumRingSize is dropped while parsing
@@ -84,6 +93,33 @@ final class TrafficPolicies {
     }
     problems.error(field, "one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName is required");
     return null;
+  }
+
+  /** Envoy's (and Istio's) maglev table: a prime below 5000011; Bosun leaves Envoy's default size. */
+  private static void maglevTable(long size, String field, Problems problems) {
+    if (size == 0) {
+      problems.error(field, "tableSize is required");
+    } else if (size >= 5_000_011 || !prime(size)) {
+      problems.error(field, "must be a prime number below 5000011");
+    } else {
+      problems.warning(field, "not supported by this Bosun release yet; Envoy's default table size is used");
+    }
+  }
+
+  /** Envoy's own test (1 counts as prime there), which Istio mirrors. */
+  private static boolean prime(long x) {
+    if (x < 4) {
+      return x > 0;
+    }
+    if (x % 2 == 0) {
+      return false;
+    }
+    for (long f = 3; f * f <= x; f += 2) {
+      if (x % f == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean notEmpty(String s) {

@@ -2,10 +2,12 @@ package io.bosun.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettingsHTTPSettings;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -14,6 +16,10 @@ import java.util.TreeMap;
  * the most common way an Istio config "does nothing".
  */
 final class UnknownFields {
+  /** Istio fields newer than the fabric8 model: the converters read (and check) them from additionalProperties. */
+  private static final Map<Class<?>, Set<String>> NEWER = Map.of(
+      ConnectionPoolSettingsHTTPSettings.class, Set.of(TrafficPolicyChecks.HTTP2_KEEP_ALIVE));
+
   private UnknownFields() {
   }
 
@@ -41,7 +47,9 @@ final class UnknownFields {
         }
         Object fieldValue = read(f, value);
         if (f.getName().equals("additionalProperties") && fieldValue instanceof Map<?, ?> extra) {
-          new TreeMap<>(extra).keySet().forEach(k -> problems.error(path + "." + k, "unknown field"));
+          Set<String> newer = NEWER.getOrDefault(value.getClass(), Set.of());
+          new TreeMap<>(extra).keySet().stream().filter(k -> !newer.contains(String.valueOf(k)))
+              .forEach(k -> problems.error(path + "." + k, "unknown field"));
         } else if (f.isAnnotationPresent(JsonUnwrapped.class)) {
           check(fieldValue, path, problems);
         } else {

@@ -37,7 +37,8 @@ public record GatewayServer(String name, int port, String portName, String proto
 
   /** Plain TCP (or TLS terminated here): tcp routes. */
   public boolean isTcp() {
-    return protocol.equals("TCP") || protocol.equals("MONGO") || protocol.equals("TLS") && tls != null
+    return protocol.equals("TCP") || protocol.equals("MONGO") || protocol.equals("REDIS") || protocol.equals("MYSQL")
+        || protocol.equals("TLS") && tls != null
         && !tls.passthrough();
   }
 

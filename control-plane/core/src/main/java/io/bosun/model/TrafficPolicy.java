@@ -10,12 +10,25 @@ import java.util.Map;
  */
 public record TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistentHash, ConnectionPool connectionPool,
                             OutlierDetection outlierDetection, ClientTls tls, Locality locality,
-                            Map<Integer, TrafficPolicy> portLevel) {
+                            Map<Integer, TrafficPolicy> portLevel, Warmup warmup) {
   public static final TrafficPolicy NONE = new TrafficPolicy(LoadBalancer.UNSET, null, null, null, Map.of());
 
   public TrafficPolicy {
     loadBalancer = loadBalancer == null ? LoadBalancer.UNSET : loadBalancer;
     portLevel = portLevel == null ? Map.of() : Map.copyOf(portLevel);
+  }
+
+  public TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistentHash, ConnectionPool connectionPool,
+                       OutlierDetection outlierDetection, ClientTls tls, Locality locality,
+                       Map<Integer, TrafficPolicy> portLevel) {
+    this(loadBalancer, consistentHash, connectionPool, outlierDetection, tls, locality, portLevel, null);
+  }
+
+  /**
+   * loadBalancer.warmup (or the older warmupDurationSecs): new endpoints get a growing share of
+   * traffic over {@code duration}; null percent and aggression mean Istio's defaults (10 %, 1.0).
+   */
+  public record Warmup(Duration duration, Double minimumPercent, Double aggression) {
   }
 
   public TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistentHash, ConnectionPool connectionPool,
@@ -86,7 +99,17 @@ public record TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistent
   /** connectionPool; null fields are unset (effectively unlimited). */
   public record ConnectionPool(Integer maxConnections, Duration connectTimeout, Integer http1MaxPendingRequests,
                                Integer http2MaxRequests, Integer maxRequestsPerConnection, Integer maxRetries,
-                               Duration idleTimeout) {
+                               Duration idleTimeout, Http2KeepAlive http2KeepAlive) {
+    public ConnectionPool(Integer maxConnections, Duration connectTimeout, Integer http1MaxPendingRequests,
+                          Integer http2MaxRequests, Integer maxRequestsPerConnection, Integer maxRetries,
+                          Duration idleTimeout) {
+      this(maxConnections, connectTimeout, http1MaxPendingRequests, http2MaxRequests, maxRequestsPerConnection,
+          maxRetries, idleTimeout, null);
+    }
+  }
+
+  /** connectionPool.http.http2KeepAlive: HTTP/2 PINGs every {@code interval}, answered within {@code timeout}. */
+  public record Http2KeepAlive(Duration interval, Duration timeout) {
   }
 
   /** outlierDetection; null fields are unset. */
@@ -99,22 +122,24 @@ public record TrafficPolicy(LoadBalancer loadBalancer, ConsistentHash consistent
     if (more == null) {
       return this;
     }
+    // a loadBalancer replaces the whole of the other's, warmup included (Istio's MergeTrafficPolicy)
+    boolean lb = more.loadBalancer != LoadBalancer.UNSET || more.consistentHash != null || more.warmup != null;
     return new TrafficPolicy(
-        more.loadBalancer != LoadBalancer.UNSET || more.consistentHash != null ? more.loadBalancer : loadBalancer,
-        more.loadBalancer != LoadBalancer.UNSET || more.consistentHash != null ? more.consistentHash : consistentHash,
+        lb ? more.loadBalancer : loadBalancer,
+        lb ? more.consistentHash : consistentHash,
         more.connectionPool != null ? more.connectionPool : connectionPool,
         more.outlierDetection != null ? more.outlierDetection : outlierDetection,
         more.tls != null ? more.tls : tls,
         more.locality != null ? more.locality : locality,
-        more.portLevel.isEmpty() ? portLevel : more.portLevel);
+        more.portLevel.isEmpty() ? portLevel : more.portLevel,
+        lb ? more.warmup : warmup);
   }
 
   /** The policy for one port: port-level settings override the rest. */
   public TrafficPolicy forPort(int port) {
     TrafficPolicy p = portLevel.get(port);
     TrafficPolicy base = new TrafficPolicy(loadBalancer, consistentHash, connectionPool, outlierDetection, tls,
-        locality,
-        Map.of());
+        locality, Map.of(), warmup);
     return p == null ? base : base.overriddenBy(p);
   }
 

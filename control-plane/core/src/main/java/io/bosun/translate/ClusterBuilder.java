@@ -16,6 +16,8 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.KeepaliveSettings;
+import io.envoyproxy.envoy.config.core.v3.RuntimeDouble;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -31,6 +33,8 @@ public final class ClusterBuilder {
   /** uint32 max, written as the int with all bits set. */
   private static final int UNLIMITED = -1;
   private static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  /** Envoy requires a runtime key next to a slow start aggression; nothing sets it, so the default applies. */
+  private static final String WARMUP_AGGRESSION_KEY = "upstream.bosun.warmup_aggression";
 
   private ClusterBuilder() {
   }
@@ -86,6 +90,9 @@ public final class ClusterBuilder {
         default -> LbPolicy.LEAST_REQUEST;
       });
       TrafficPolicy.ConsistentHash hash = oc.policy().consistentHash();
+      if (hash == null && lb != LoadBalancer.RANDOM) {
+        slowStart(c, oc.policy().warmup());
+      }
       if (hash != null) {
         c.setLbPolicy(hash.maglev() ? LbPolicy.MAGLEV : LbPolicy.RING_HASH);
         if (!hash.maglev() && hash.minimumRingSize() > 0) {
@@ -118,7 +125,7 @@ public final class ClusterBuilder {
       HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder();
       options.setExplicitHttpConfig(http2
           ? HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-              .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance())
+              .setHttp2ProtocolOptions(http2Options(pool))
           : HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
               .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
       if (common) {
@@ -135,6 +142,39 @@ public final class ClusterBuilder {
       c.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(options.build()));
     }
     return c.build();
+  }
+
+  /** HTTP/2 options: PINGs when connectionPool.http.http2KeepAlive asks for them. */
+  private static Http2ProtocolOptions http2Options(TrafficPolicy.ConnectionPool pool) {
+    if (pool == null || pool.http2KeepAlive() == null) {
+      return Http2ProtocolOptions.getDefaultInstance();
+    }
+    return Http2ProtocolOptions.newBuilder().setConnectionKeepalive(KeepaliveSettings.newBuilder()
+        .setInterval(duration(pool.http2KeepAlive().interval()))
+        .setTimeout(duration(pool.http2KeepAlive().timeout()))).build();
+  }
+
+  /**
+   * loadBalancer.warmup as Envoy's slow start (ROUND_ROBIN and LEAST_REQUEST only), with Istio's
+   * defaults: aggression 1 (a linear ramp) and a minimum weight of 10 %.
+   */
+  private static void slowStart(Cluster.Builder c, TrafficPolicy.Warmup warmup) {
+    if (warmup == null) {
+      return;
+    }
+    Cluster.SlowStartConfig.Builder slow = Cluster.SlowStartConfig.newBuilder()
+        .setSlowStartWindow(duration(warmup.duration()));
+    if (warmup.aggression() != null || warmup.minimumPercent() != null) {
+      slow.setAggression(RuntimeDouble.newBuilder().setRuntimeKey(WARMUP_AGGRESSION_KEY)
+              .setDefaultValue(warmup.aggression() == null ? 1 : warmup.aggression()))
+          .setMinWeightPercent(Percent.newBuilder()
+              .setValue(warmup.minimumPercent() == null ? 10 : warmup.minimumPercent()));
+    }
+    if (c.getLbPolicy() == LbPolicy.ROUND_ROBIN) {
+      c.setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(slow));
+    } else {
+      c.setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder().setSlowStartConfig(slow));
+    }
   }
 
   /**

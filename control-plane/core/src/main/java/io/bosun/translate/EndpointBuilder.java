@@ -4,8 +4,10 @@ import com.google.protobuf.UInt32Value;
 import io.bosun.model.Endpoint;
 import io.bosun.model.PeerAuthentication.MtlsMode;
 import io.bosun.model.SecurityPolicies;
+import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.Pipe;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -16,6 +18,8 @@ import java.util.TreeMap;
 
 /** EDS: the ready endpoints of every EDS cluster, narrowed by subset labels, grouped by locality. */
 public final class EndpointBuilder {
+  private static final String UNIX = "unix://";
+
   private EndpointBuilder() {
   }
 
@@ -43,10 +47,14 @@ public final class EndpointBuilder {
     return out;
   }
 
+  /** An endpoint at {@code address}: an IP or DNS name with {@code port}, or a {@code unix://} socket. */
   static LbEndpoint lbEndpoint(String address, int port, int weight) {
+    Address a = address.startsWith(UNIX) ? Address.newBuilder()
+        .setPipe(Pipe.newBuilder().setPath(address.substring(UNIX.length()))).build()
+        : Protos.address(address, port);
     LbEndpoint.Builder b = LbEndpoint.newBuilder()
         .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
-            .setAddress(Protos.address(address, port)));
+            .setAddress(a));
     if (weight > 0) {
       b.setLoadBalancingWeight(UInt32Value.of(weight));
     }

@@ -174,12 +174,19 @@ final class HttpRoutes {
     if (weighted.size() == 1) {
       Destination d = weighted.get(0).destination();
       a.setCluster(cluster(d, registry, defaultPort));
+      if (!weighted.get(0).authority().isEmpty()) {
+        a.setHostRewriteLiteral(weighted.get(0).authority()); // the route's own rewrite, set below, wins
+      }
       hashPolicy(a, OutboundCluster.policy(snapshot, d.host(), d.subset(), port(d, registry, defaultPort))
           .consistentHash());
     } else {
       WeightedCluster.Builder wc = WeightedCluster.newBuilder();
       for (RouteDestination d : weighted) {
-        wc.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+        WeightedCluster.ClusterWeight.Builder cw = WeightedCluster.ClusterWeight.newBuilder();
+        if (!d.authority().isEmpty()) {
+          cw.setHostRewriteLiteral(d.authority());
+        }
+        wc.addClusters(cw
             .setName(cluster(d.destination(), registry, defaultPort))
             .setWeight(UInt32Value.of(d.weight()))
             .addAllRequestHeadersToAdd(RouteActionBuilder.options(d.headers().request()))

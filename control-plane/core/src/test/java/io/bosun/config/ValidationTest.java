@@ -101,8 +101,8 @@ class ValidationTest {
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
             metadata: {name: s}
-            spec: {hosts: [a.com], ports: [{number: 80, name: http}], resolution: STATIC}
-            """, "ServiceEntry default/s: spec.endpoints: resolution STATIC needs endpoints or a workloadSelector"),
+            spec: {hosts: [a.com], ports: [{number: 80, name: http, protocol: HTTP}], resolution: DYNAMIC_DNS}
+            """, "ServiceEntry default/s: spec.hosts[0]: resolution DYNAMIC_DNS needs wildcard hosts"),
         Arguments.of("""
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
