@@ -103,6 +103,7 @@ public final class Injector {
       proxy = ContainerOverrides.merge(proxy, c);
     }
     ProxyResources.settle(proxy, own.isEmpty() ? null : own.get(own.size() - 1), annotations);
+    withinGracePeriod(proxy, spec.getTerminationGracePeriodSeconds());
     Container init = null;
     if (intercept) {
       // the rules exempt the proxy's own traffic, so they follow the uid/gid the pod runs it as (as Istio does)
@@ -165,6 +166,23 @@ public final class Injector {
     annotations.putIfAbsent("prometheus.io/path", "/stats/prometheus");
     meta.setAnnotations(annotations);
     return new Injection(out, true, s.warnings());
+  }
+
+  /**
+   * The API server refuses a preStop sleep longer than the pod's termination grace period (30 s
+   * unless set): the drain wait is cut to it, and left out when the pod gets none.
+   */
+  static void withinGracePeriod(Container proxy, Long grace) {
+    var lifecycle = proxy.getLifecycle();
+    if (lifecycle == null || lifecycle.getPreStop() == null || lifecycle.getPreStop().getSleep() == null) {
+      return;
+    }
+    long limit = grace == null ? 30 : grace;
+    if (limit <= 0) {
+      lifecycle.setPreStop(null);
+    } else if (lifecycle.getPreStop().getSleep().getSeconds() > limit) {
+      lifecycle.getPreStop().getSleep().setSeconds(limit);
+    }
   }
 
   /** The projected token and the mesh roots, when the proxy authenticates to Bosun with them; their names. */

@@ -127,9 +127,11 @@ final class WorkloadCommand {
       Files.writeString(output.resolve("envoy.yaml"), EnvoyBootstraps.render(WorkloadBootstraps.bootstrap(entry,
           bosun, installDir, clusterDomain)), StandardCharsets.UTF_8);
       Files.writeString(output.resolve(WorkloadBootstraps.ROOTS_FILE), roots, StandardCharsets.UTF_8);
+      // the token is private from its first byte: created owner-only, never readable under the umask
       Path tokenFile = output.resolve(WorkloadBootstraps.TOKEN_FILE);
+      Files.deleteIfExists(tokenFile);
+      Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(tokenFile, token, StandardCharsets.UTF_8);
-      Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("wrote %s: workloadentry.yaml, envoy.yaml, %s, %s (token valid for %s)%n", output,
           WorkloadBootstraps.ROOTS_FILE, WorkloadBootstraps.TOKEN_FILE, tokenDuration);

@@ -153,6 +153,10 @@ class SecurityPoliciesIT {
     await("the DENY alone").atMost(Duration.ofSeconds(20)).until(() -> status("/secret", Map.of()) == 403
         && status("/", Map.of()) == 200);
     assertThat(status("/secretx", Map.of())).isEqualTo(200);
+    // the path as the app would see it: no way around the rule through dot segments or escapes
+    assertThat(status("/./secret", Map.of())).isEqualTo(403);
+    assertThat(status("/public/../secret", Map.of())).isEqualTo(403);
+    assertThat(status("/%73ecret", Map.of())).isEqualTo(403);
     reconfigure(policies("""
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy

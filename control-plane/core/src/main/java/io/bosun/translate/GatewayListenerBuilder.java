@@ -12,6 +12,7 @@ import io.bosun.model.VirtualService;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -137,6 +138,7 @@ final class GatewayListenerBuilder {
           }
           chains.add(FilterChain.newBuilder().setName("passthrough:" + String.join(",", sni))
               .setFilterChainMatch(tlsMatch(names))
+              .addAllFilters(tcpPolicies(snapshot, proxy, port))
               .addFilters(L4Routes.tcpProxy("outbound_" + port + "_passthrough", r, snapshot.registry(), port,
                   snapshot.mesh()))
               .build());
@@ -170,6 +172,7 @@ final class GatewayListenerBuilder {
       for (L4Route r : vs.tcp()) {
         if (L4Routes.applies(r, proxy.labels(), proxy.namespace(), gw, port) && claimed.add(key)) {
           FilterChain.Builder chain = FilterChain.newBuilder().setName("tcp." + port)
+              .addAllFilters(tcpPolicies(snapshot, proxy, port))
               .addFilters(L4Routes.tcpProxy("outbound_" + port + "_tcp", r, snapshot.registry(), port,
                   snapshot.mesh()));
           if (terminate && !credentialsAvailable(snapshot, proxy, b.server().tls())) {
@@ -184,6 +187,12 @@ final class GatewayListenerBuilder {
       }
     }
     return false;
+  }
+
+  /** AuthorizationPolicy on a gateway's TCP and passthrough servers: network RBAC before the proxying. */
+  private static List<Filter> tcpPolicies(MeshSnapshot snapshot, Proxy proxy, int port) {
+    return Authorization.network(snapshot.security().authorizationFor(proxy.namespace(), proxy.labels()),
+        snapshot.mesh(), "outbound_" + port + "_tcp");
   }
 
   /** SNI names for a chain: none (any name) when a host is {@code *}. */

@@ -172,10 +172,11 @@ final class InboundBuilder {
     boolean certified = proxy.meshCertificate();
     FilterChain.Builder passthrough = FilterChain.newBuilder().setName(Names.INBOUND_PASSTHROUGH_CLUSTER);
     Authorization.network(authz, snapshot.mesh(), "inbound_passthrough").forEach(passthrough::addFilters);
+    // STRICT for the whole workload covers the ports no service names too (refused without a certificate)
+    boolean strict = snapshot.security().mtlsMode(proxy.namespace(), proxy.labels(), -1) == MtlsMode.STRICT;
     passthrough.addFilters(ListenerBuilder.tcpProxy(Names.INBOUND_PASSTHROUGH_CLUSTER,
-        Names.INBOUND_PASSTHROUGH_CLUSTER, snapshot.mesh()));
-    // STRICT for the whole workload covers the ports no service names too
-    if (certified && snapshot.security().mtlsMode(proxy.namespace(), proxy.labels(), -1) == MtlsMode.STRICT) {
+        strict && !certified ? Names.BLACKHOLE_CLUSTER : Names.INBOUND_PASSTHROUGH_CLUSTER, snapshot.mesh()));
+    if (strict && certified) {
       passthrough.setTransportSocket(MeshTls.server());
     }
     l.setDefaultFilterChain(passthrough);
@@ -246,6 +247,8 @@ final class InboundBuilder {
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix("inbound_0.0.0.0_" + port)
         .setRouteConfig(routes)
+        // Istio's default (BASE): authorization sees the path as the app will (no /./ or ../ bypass)
+        .setNormalizePath(BoolValue.of(true))
         .addAllAccessLog(Observability.accessLogs(snapshot.mesh()))
         .addAllHttpFilters(policies)
         .addHttpFilters(HttpFilter.newBuilder()

@@ -92,7 +92,8 @@ final class JwtAuthn {
         .setForward(rule.forwardOriginalToken())
         .setPayloadInMetadata(RbacRules.JWT_PAYLOAD);
     if (!rule.jwks().isEmpty()) {
-      p.setLocalJwks(DataSource.newBuilder().setInlineString(usable(rule.jwks()) ? rule.jwks() : REJECT_ALL_JWKS));
+      String jwks = keySet(rule.jwks());
+      p.setLocalJwks(DataSource.newBuilder().setInlineString(usable(jwks) ? jwks : REJECT_ALL_JWKS));
     } else if (!rule.jwksUri().isEmpty()) {
       Jwks jwks = Jwks.of(rule.jwksUri(), snapshot);
       p.setRemoteJwks(RemoteJwks.newBuilder()
@@ -110,6 +111,16 @@ final class JwtAuthn {
     rule.outputClaimToHeaders().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
         p.addClaimToHeaders(JwtClaimToHeader.newBuilder().setHeaderName(e.getKey()).setClaimName(e.getValue())));
     return p.build();
+  }
+
+  /** A JWKS as written, or a single JWK (which Istio accepts too) as a set of one. */
+  static String keySet(String jwks) {
+    try {
+      JsonNode doc = JSON.readTree(jwks);
+      return doc != null && doc.isObject() && !doc.has("keys") && doc.has("kty") ? "{\"keys\":[" + jwks + "]}" : jwks;
+    } catch (JsonProcessingException e) {
+      return jwks;
+    }
   }
 
   /** Whether a JWKS holds a key Envoy can load: RSA (n, e), EC (crv, x, y), oct (k) or OKP (crv, x). */

@@ -166,6 +166,8 @@ public final class ListenerBuilder {
         .addAllAccessLog(Observability.accessLogs(mesh))
         .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(routeName))
         .setUseRemoteAddress(BoolValue.of(edge))
+        // Istio's default (BASE): routes and authorization see the path as the app will
+        .setNormalizePath(BoolValue.of(true))
         .addAllHttpFilters(policies)
         // fault and CORS act only on routes that configure them (per-route config)
         .addHttpFilters(HttpFilter.newBuilder()

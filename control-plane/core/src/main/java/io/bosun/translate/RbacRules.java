@@ -181,8 +181,15 @@ final class RbacRules {
 
   /** A peer of namespace {@code value}, read from its SPIFFE id. */
   private static Principal namespace(String value) {
-    String ns = value.equals("*") ? "[^/]+" : value.startsWith("*") ? "[^/]*" + quote(value.substring(1))
-        : value.endsWith("*") ? quote(value.substring(0, value.length() - 1)) + "[^/]*" : quote(value);
+    // every * is a wildcard in a namespace, as in Istio
+    StringBuilder ns = new StringBuilder();
+    String[] parts = value.split("\\*", -1);
+    for (int i = 0; i < parts.length; i++) {
+      ns.append(i == 0 ? "" : "[^/]*").append(quote(parts[i]));
+    }
+    if (value.equals("*")) {
+      ns = new StringBuilder("[^/]+");
+    }
     return Principal.newBuilder().setAuthenticated(Principal.Authenticated.newBuilder()
         .setPrincipalName(regex(".*/ns/" + ns + "/.*"))).build();
   }
@@ -193,7 +200,7 @@ final class RbacRules {
    */
   private static Principal requestPrincipal(String value) {
     if (value.equals("*")) {
-      return claimPresent("iss");
+      return and(claimPresent("iss"), claimPresent("sub"));
     }
     if (value.endsWith("*")) {
       String prefix = value.substring(0, value.length() - 1);
@@ -208,12 +215,17 @@ final class RbacRules {
               .setStringMatch(StringMatcher.newBuilder().setPrefix(sub)).build()));
     }
     if (value.startsWith("*")) {
-      String suffix = value.substring(1);
-      int slash = suffix.lastIndexOf('/');
-      Principal sub = meta(List.of("sub"), ValueMatcher.newBuilder()
-          .setStringMatch(StringMatcher.newBuilder().setSuffix(suffix.substring(slash + 1))).build());
-      return slash <= 0 ? sub : and(meta(List.of("iss"), ValueMatcher
-          .newBuilder().setStringMatch(StringMatcher.newBuilder().setSuffix(suffix.substring(0, slash))).build()), sub);
+      int slash = value.lastIndexOf('/');
+      if (slash < 0) {
+        // no issuer part: the subject ends with the rest
+        return meta(List.of("sub"), ValueMatcher.newBuilder()
+            .setStringMatch(StringMatcher.newBuilder().setSuffix(value.substring(1))).build());
+      }
+      // "*/admin": any issuer; "*example.com/admin": an issuer ending so; the subject exactly
+      String issuer = value.substring(1, slash);
+      Principal sub = claimExact("sub", value.substring(slash + 1));
+      return issuer.isEmpty() ? and(claimPresent("iss"), sub) : and(meta(List.of("iss"), ValueMatcher.newBuilder()
+          .setStringMatch(StringMatcher.newBuilder().setSuffix(issuer)).build()), sub);
     }
     int slash = value.lastIndexOf('/');
     return slash < 0 ? claimExact("iss", value)

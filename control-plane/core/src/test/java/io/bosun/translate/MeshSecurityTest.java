@@ -391,6 +391,77 @@ class MeshSecurityTest {
   }
 
   @Test
+  void wildcardsMatchAsIstiosDoAndPathsAreNormalizedFirst() throws Exception {
+    XdsResources config = generate(MESH + """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: w, namespace: shop}
+        spec:
+          rules:
+          - from: [{source: {namespaces: ["team-*-prod"]}}]
+          - from: [{source: {requestPrincipals: ["*/admin", "*"]}}]
+        """, REVIEWS_V1);
+    HttpConnectionManager hcm = hcm(chains(inbound(config), 9080).get(0));
+    assertThat(hcm.getNormalizePath().getValue()).as("no /./ or ../ around a path rule").isTrue();
+    RBAC allow = rbac(hcm.getHttpFilters(0).getTypedConfig());
+    String rules = allow.toString();
+    // every * of a namespace is a wildcard
+    assertThat(rules).contains(".*/ns/team-[^/]*-prod/.*");
+    // "*/admin": any issuer, the subject exactly (never a suffix: "notadmin" is not "admin")
+    var principal = allow.getPoliciesOrThrow("ns[shop]-policy[w]-rule[1]").getPrincipals(0).toString();
+    assertThat(principal).contains("exact: \"admin\"").doesNotContain("suffix: \"admin\"");
+    // "*": a token with both an issuer and a subject
+    assertThat(principal.split("key: \"sub\"", -1).length - 1).isEqualTo(2);
+  }
+
+  @Test
+  void strictWithoutACertificateRefusesThePortsNoServiceNamesToo() {
+    Proxy anonymous = new Proxy(REVIEWS_V1.id(), ProxyType.SIDECAR, "10.0.0.1", "reviews-v1", "shop",
+        REVIEWS_V1.labels());
+    Listener inbound = inbound(generate(MESH + """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: shop}
+        spec: {mtls: {mode: STRICT}}
+        """, anonymous));
+    assertThat(inbound.getDefaultFilterChain().getFilters(0).getTypedConfig().toString())
+        .contains("BlackHoleCluster");
+  }
+
+  @Test
+  void aGatewaysTcpServerIsAuthorizedToo() {
+    Proxy gateway = new Proxy("router~10.0.0.5~gw.shop~shop.svc.cluster.local", ProxyType.ROUTER, "10.0.0.5", "gw",
+        "shop", Map.of("istio", "ingressgateway"));
+    XdsResources config = generate(MESH + """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: shop}
+        spec:
+          selector: {istio: ingressgateway}
+          servers: [{port: {number: 5432, name: tcp, protocol: TCP}, hosts: ["*"]}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: db, namespace: shop}
+        spec:
+          hosts: ["*"]
+          gateways: [gw]
+          tcp: [{route: [{destination: {host: db}}]}]
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: ips, namespace: shop}
+        spec:
+          selector: {matchLabels: {istio: ingressgateway}}
+          rules: [{from: [{source: {ipBlocks: [192.0.2.0/24]}}]}]
+        """, gateway);
+    Listener tcp = config.listeners().stream().filter(l -> l.getName().equals("0.0.0.0_5432")).findFirst()
+        .orElseThrow();
+    assertThat(tcp.getFilterChains(0).getFiltersList()).extracting(Filter::getName)
+        .containsExactly("envoy.filters.network.rbac", "envoy.filters.network.tcp_proxy");
+  }
+
+  @Test
   void sameInputGivesTheSameBytes() {
     String yaml = MESH + """
         apiVersion: security.istio.io/v1
