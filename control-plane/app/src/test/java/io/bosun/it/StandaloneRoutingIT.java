@@ -284,7 +284,7 @@ class StandaloneRoutingIT {
         JsonNode lds = proxy(node).path("LDS");
         assertThat(lds.path("error").asText()).contains("0.0.0.0_" + taken.getLocalPort(), "Address already in use");
         assertThat(get("http://127.0.0.1:" + bosun.monitoringPort() + "/metrics"))
-            .containsPattern("pilot_total_xds_rejects\\{type=\"lds\"\\} [1-9]");
+            .containsPattern("pilot_total_xds_rejects_total\\{type=\"lds\"\\} [1-9]");
         assertThat(state(node, "CDS")).isEqualTo("SYNCED");
         assertThat(envoy.isAlive()).as("Envoy keeps running on what it rejected").isTrue();
       } finally {

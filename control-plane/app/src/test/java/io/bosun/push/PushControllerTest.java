@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bosun.config.ConfigParser;
 import io.bosun.config.ConfigStore;
 import io.bosun.identity.SecretAccess;
+import io.bosun.telemetry.MeshMetrics;
 import io.bosun.xds.XdsCache;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -28,7 +29,8 @@ class PushControllerTest {
     ConfigParser parser = new ConfigParser();
     ProxyRegistry proxies = new ProxyRegistry(store);
     XdsCache cache = new XdsCache(proxies::groupOf);
-    try (PushController push = new PushController(store, () -> true, SecretAccess.ANY_IDENTITY, null, proxies, cache)) {
+    try (PushController push = new PushController(store, () -> true, SecretAccess.ANY_IDENTITY, null, proxies, cache,
+        MeshMetrics.NONE)) {
       // the change is in the store; its debounced push has not run yet
       parser.parse("test", SERVICE.formatted("first")).conversions().forEach(store::put);
       Node node = Node.newBuilder().setId("sidecar~10.0.0.9~app-1.default~default.svc.cluster.local").build();
