@@ -42,6 +42,8 @@ public final class MicrometerMetrics implements MeshMetrics, AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
+  /** What function counters read: Micrometer holds it weakly, and a lambda has no other owner. */
+  private final List<DoubleSupplier> counted = new CopyOnWriteArrayList<>();
   private final Timer pushTime;
   private final Timer convergence;
   private final Timer debounce;
@@ -165,6 +167,7 @@ public final class MicrometerMetrics implements MeshMetrics, AutoCloseable {
 
   /** A counter kept elsewhere (e.g. by the xDS server), read at each scrape. */
   public void counter(String name, String help, Map<String, String> tags, DoubleSupplier value) {
+    counted.add(value);
     FunctionCounter.builder(name, value, DoubleSupplier::getAsDouble).description(help).tags(tags(tags))
         .register(registry);
   }
