@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bosun.config.ConfigError;
 import io.bosun.config.ConfigParser;
 import io.bosun.config.Conversion;
+import io.bosun.telemetry.MeshMetrics;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.JsonDiff;
@@ -33,9 +34,17 @@ public final class AdmissionHandler {
   private final Supplier<Injector> injector;
   private final Function<String, Map<String, String>> namespaceLabels;
   private final ConfigParser parser;
+  private final MeshMetrics metrics;
 
   public AdmissionHandler(Supplier<Injector> injector, Function<String, Map<String, String>> namespaceLabels,
                           ConfigParser parser) {
+    this(injector, namespaceLabels, parser, MeshMetrics.NONE);
+  }
+
+  /** @param metrics told what became of each pod: injected, skipped, or refused (or unreadable) */
+  public AdmissionHandler(Supplier<Injector> injector, Function<String, Map<String, String>> namespaceLabels,
+                          ConfigParser parser, MeshMetrics metrics) {
+    this.metrics = metrics;
     this.injector = injector;
     this.namespaceLabels = namespaceLabels;
     this.parser = parser;
@@ -46,7 +55,10 @@ public final class AdmissionHandler {
    * the answer is an AdmissionReview carrying its uid when one can be read (finding 15).
    */
   public byte[] inject(byte[] body) {
-    return answer(body, this::injectRequest);
+    MeshMetrics.Injection[] outcome = {MeshMetrics.Injection.FAILURE};
+    byte[] answer = answer(body, (request, uid) -> injectRequest(request, uid, outcome));
+    metrics.injection(outcome[0]);
+    return answer;
   }
 
   /** {@code /validate}: the Istio kinds through Bosun's own validator. */
@@ -86,9 +98,11 @@ public final class AdmissionHandler {
     }
   }
 
-  private byte[] injectRequest(JsonNode request, String uid) {
+  /** {@code outcome[0]}: what became of the pod; left at FAILURE when it is refused or cannot be read. */
+  private byte[] injectRequest(JsonNode request, String uid, MeshMetrics.Injection[] outcome) {
     if (!"CREATE".equals(request.path("operation").asText()) || !"Pod".equals(request.path("kind").path("kind")
         .asText())) {
+      outcome[0] = MeshMetrics.Injection.SKIP;
       return allow(uid, null, List.of());
     }
     JsonNode object = request.get("object");
@@ -119,17 +133,20 @@ public final class AdmissionHandler {
     InjectionPolicy.Decision d = InjectionPolicy.decide(pod, namespace, namespaceLabels.apply(namespace));
     if (!d.inject()) {
       LOG.debug("{}: not injected: {}", who, d.reason());
+      outcome[0] = MeshMetrics.Injection.SKIP;
       return allow(uid, null, List.of());
     }
     try {
       Injection injection = injector.get().apply(pod);
       if (!injection.injected()) {
         LOG.info("{}: not injected: {}", who, String.join("; ", injection.warnings()));
+        outcome[0] = MeshMetrics.Injection.SKIP;
         return allow(uid, null, injection.warnings());
       }
       ArrayNode patch = (ArrayNode) JsonDiff.asJson(SERIALIZATION.convertValue(pod, JsonNode.class),
           SERIALIZATION.convertValue(injection.pod(), JsonNode.class));
       LOG.info("{}: injected ({})", who, d.reason());
+      outcome[0] = MeshMetrics.Injection.SUCCESS;
       return allow(uid, patch, injection.warnings());
     } catch (IllegalArgumentException e) {
       LOG.warn("{}: refused: {}", who, e.getMessage());

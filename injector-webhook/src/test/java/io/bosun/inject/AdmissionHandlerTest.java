@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bosun.config.ConfigParser;
+import io.bosun.telemetry.MeshMetrics;
 import io.fabric8.zjsonpatch.JsonPatch;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -156,5 +159,24 @@ public class AdmissionHandlerTest {
     assertThat(bad.path("allowed").asBoolean()).isFalse();
     assertThat(bad.path("status").path("message").asText())
         .endsWith("metadata.annotations[proxy.istio.io/config].concurrency: must be an integer");
+  }
+
+  @Test
+  void reportsWhatBecameOfEachPod() throws Exception {
+    List<MeshMetrics.Injection> outcomes = new ArrayList<>();
+    AdmissionHandler counted = new AdmissionHandler(() -> injector,
+        ns -> ns.equals("shop") ? Map.of("istio-injection", "enabled") : Map.of(), new ConfigParser(),
+        new MeshMetrics() {
+          @Override
+          public void injection(Injection outcome) {
+            outcomes.add(outcome);
+          }
+        });
+    counted.inject(review("CREATE", "Pod", "shop", POD).getBytes(StandardCharsets.UTF_8));
+    counted.inject(review("CREATE", "Pod", "elsewhere", POD.replace("\"shop\"", "\"elsewhere\""))
+        .getBytes(StandardCharsets.UTF_8));
+    counted.inject("not json".getBytes(StandardCharsets.UTF_8));
+    assertThat(outcomes).containsExactly(MeshMetrics.Injection.SUCCESS, MeshMetrics.Injection.SKIP,
+        MeshMetrics.Injection.FAILURE);
   }
 }

@@ -9,8 +9,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -38,19 +41,33 @@ public final class MonitoringServer implements AutoCloseable {
   private final HttpServer server;
   private final HttpServer readinessServer;
 
+  /** One debug page: its JSON from the request's query parameters. */
+  public interface Page {
+    Object render(Map<String, String> query);
+  }
+
   public MonitoringServer(InetSocketAddress address, BooleanSupplier ready, Supplier<String> metrics,
-                          Supplier<Object> configz, Supplier<Object> syncz) throws IOException {
-    this(new Settings(address, null, false), ready, metrics, configz, syncz);
+                          Map<String, Page> pages) throws IOException {
+    this(new Settings(address, null, false), ready, metrics, pages);
   }
 
   public MonitoringServer(Settings settings, BooleanSupplier ready, Supplier<String> metrics,
                           Supplier<Object> configz, Supplier<Object> syncz) throws IOException {
+    this(settings, ready, metrics, Map.of("configz", q -> configz.get(), "syncz", q -> syncz.get()));
+  }
+
+  /** @param pages the debug pages by name, served at {@code /debug/NAME}, listed at {@code /debug/list} */
+  public MonitoringServer(Settings settings, BooleanSupplier ready, Supplier<String> metrics,
+                          Map<String, Page> pages) throws IOException {
     Map<String, HttpServer.Handler> routes = new LinkedHashMap<>();
     routes.put("/ready", r -> ready(ready));
     routes.put("/metrics", r -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
         metrics.get().getBytes(StandardCharsets.UTF_8)));
-    routes.put("/debug/configz", r -> debug(r, settings.exposeDebug(), configz));
-    routes.put("/debug/syncz", r -> debug(r, settings.exposeDebug(), syncz));
+    List<String> names = new ArrayList<>(new TreeSet<>(pages.keySet()));
+    routes.put("/debug/list", r -> debug(r, settings.exposeDebug(), () -> Map.of("pages",
+        names.stream().map(n -> "/debug/" + n).toList())));
+    pages.forEach((name, page) -> routes.put("/debug/" + name,
+        r -> debug(r, settings.exposeDebug(), () -> page.render(r.query()))));
     try {
       server = new HttpServer(settings.monitoring(), null, new HttpServer.Options("monitoring", 2, 16,
           Duration.ofSeconds(10), Duration.ofSeconds(60), 4 << 10), routes, r -> Response.text(413, "too large\n"));
@@ -79,7 +96,7 @@ public final class MonitoringServer implements AutoCloseable {
   }
 
   public MonitoringServer start() {
-    LOG.info("monitoring on {}: /ready /metrics /debug/configz /debug/syncz{}", server.address(),
+    LOG.info("monitoring on {}: /ready /metrics /debug/list{}", server.address(),
         readinessServer == null ? "" : "; /ready also on " + readinessServer.address());
     return this;
   }

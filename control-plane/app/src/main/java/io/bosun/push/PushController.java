@@ -1,5 +1,6 @@
 package io.bosun.push;
 
+import com.google.protobuf.Message;
 import io.bosun.ca.WorkloadCertificates;
 import io.bosun.concurrent.DaemonThreads;
 import io.bosun.concurrent.Debouncer;
@@ -8,16 +9,21 @@ import io.bosun.identity.SecretAccess;
 import io.bosun.logging.LogSafe;
 import io.bosun.model.Proxy;
 import io.bosun.resources.XdsResources;
+import io.bosun.telemetry.MeshMetrics;
 import io.bosun.translate.ConfigGenerator;
 import io.bosun.xds.XdsCache;
 import io.bosun.xds.auth.Identity;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,6 +51,20 @@ public final class PushController implements AutoCloseable {
   private final XdsCache xds;
   private final AtomicLong pushes = new AtomicLong();
   private final AtomicLong translations = new AtomicLong();
+  /** When the first change not yet pushed arrived (nanoTime); -1: none. */
+  private final AtomicLong firstChange = new AtomicLong(-1);
+  private final MeshMetrics metrics;
+  /** Triggers since the last push, by type. */
+  private final Map<String, Long> pendingTriggers = new ConcurrentHashMap<>();
+  private volatile PushStatus lastPush;
+
+  /**
+   * One push: when it ended, how long it took, what asked for it (trigger type → count), how
+   * many proxy groups it served, and the config generation it served.
+   */
+  public record PushStatus(Instant time, Duration duration, Map<String, Long> triggers, int proxyGroups,
+                           long generation) {
+  }
   /** Translation and publishing, at most one thread per core. */
   private final ForkJoinPool workers = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
   private volatile ConfigGenerator generator;
@@ -64,9 +84,11 @@ public final class PushController implements AutoCloseable {
    * @param certificates the workload certificates proxies with an identity get over SDS; null for none
    * @param proxies      the proxies the xDS server has seen
    * @param xds          where each group's config is published
+   * @param metrics      where triggers, debounce and push times and config sizes are reported
    */
   public PushController(ConfigStore store, BooleanSupplier complete, SecretAccess secretAccess,
-                        WorkloadCertificates certificates, ProxyRegistry proxies, XdsCache xds) {
+                        WorkloadCertificates certificates, ProxyRegistry proxies, XdsCache xds, MeshMetrics metrics) {
+    this.metrics = metrics;
     this.store = store;
     this.proxies = proxies;
     this.xds = xds;
@@ -76,7 +98,7 @@ public final class PushController implements AutoCloseable {
     this.executor = DaemonThreads.scheduler("push");
     this.debouncer = new Debouncer(executor, QUIET_MILLIS, MAX_MILLIS, this::push);
     this.generator = new ConfigGenerator(store.snapshot());
-    store.addListener(debouncer::trigger);
+    store.addListener(() -> trigger("config"));
     long every = certificates == null ? 60_000
         : Math.max(1_000, Math.min(60_000, certificates.ttl().toMillis() / 20));
     executor.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
@@ -102,7 +124,7 @@ public final class PushController implements AutoCloseable {
       boolean access = !secretAccess.recheck(inUse).isEmpty();
       if (renewed || access) {
         LOG.info("pushing: {}", renewed ? "workload certificates renewed" : "access to Secrets changed");
-        debouncer.trigger();
+        trigger("secret");
       }
     } catch (RuntimeException e) {
       LOG.error("certificate and access maintenance failed; retrying at the next round", e);
@@ -111,6 +133,7 @@ public final class PushController implements AutoCloseable {
 
   /** A proxy of a group not seen before connected: give it config now, on the caller's thread. */
   public synchronized void onNewGroup(String group, Node node) {
+    metrics.pushTriggered("proxy");
     Proxy proxy = proxies.proxyOf(node);
     groups.put(group, proxy);
     LOG.info("proxy {} connected: new group {}", LogSafe.escape(node.getId()), LogSafe.escape(group));
@@ -128,6 +151,13 @@ public final class PushController implements AutoCloseable {
 
   /** Asks for a push (debounced), e.g. when the config became complete. */
   public void requestPush() {
+    trigger("global");
+  }
+
+  private void trigger(String type) {
+    metrics.pushTriggered(type);
+    pendingTriggers.merge(type, 1L, Long::sum);
+    firstChange.compareAndSet(-1, System.nanoTime());
     debouncer.trigger();
   }
 
@@ -136,6 +166,17 @@ public final class PushController implements AutoCloseable {
       return; // the push requested on completion covers everything deferred until then
     }
     long start = System.nanoTime();
+    long first = firstChange.getAndSet(-1);
+    Map<String, Long> triggers = new TreeMap<>();
+    for (String type : List.copyOf(pendingTriggers.keySet())) {
+      Long n = pendingTriggers.remove(type);
+      if (n != null) {
+        triggers.put(type, n);
+      }
+    }
+    if (first >= 0) {
+      metrics.debounced(Duration.ofNanos(start - first));
+    }
     ConfigGenerator next = current();
     Set<String> connected = xds.connectedGroups();
     groups.keySet().retainAll(connected);
@@ -147,6 +188,10 @@ public final class PushController implements AutoCloseable {
     int translated = next.variants() - variantsBefore;
     translations.addAndGet(translated);
     pushes.incrementAndGet();
+    long end = System.nanoTime();
+    metrics.pushed(Duration.ofNanos(end - start), first >= 0 ? Duration.ofNanos(end - first) : null);
+    lastPush = new PushStatus(Instant.now(), Duration.ofNanos(end - start), triggers, groups.size(),
+        store.generation());
     LOG.info("push: config generation {}: {} translations for {} proxies, {} changed, in {} ms",
         store.generation(), translated, groups.size(), changed, (System.nanoTime() - start) / 1_000_000);
   }
@@ -174,13 +219,35 @@ public final class PushController implements AutoCloseable {
         secrets = new ArrayList<>(secrets);
         secrets.addAll(certificate);
       }
-      return xds.publish(group, secrets == config.secrets() ? config : config.withSecrets(secrets));
+      XdsResources out = secrets == config.secrets() ? config : config.withSecrets(secrets);
+      boolean changed = xds.publish(group, out);
+      if (changed) {
+        metrics.configSize("cds", bytes(out.clusters()));
+        metrics.configSize("eds", bytes(out.endpoints()));
+        metrics.configSize("lds", bytes(out.listeners()));
+        metrics.configSize("rds", bytes(out.routes()));
+        metrics.configSize("sds", bytes(out.secrets()));
+      }
+      return changed;
     } catch (RuntimeException e) {
       // A translation bug must not take the control plane down; the group keeps its last config.
       LOG.error("proxy {} (group {}): translation failed, keeping its previous config", LogSafe.escape(proxy.id()),
           LogSafe.escape(group), e);
       return false;
     }
+  }
+
+  private static long bytes(List<? extends Message> resources) {
+    long sum = 0;
+    for (Message m : resources) {
+      sum += m.getSerializedSize();
+    }
+    return sum;
+  }
+
+  /** The last push; empty before the first. */
+  public Optional<PushStatus> lastPush() {
+    return Optional.ofNullable(lastPush);
   }
 
   public long pushes() {

@@ -11,6 +11,7 @@ import io.bosun.config.ConfigStore;
 import io.bosun.identity.ProxyAdmission;
 import io.bosun.identity.kube.KubeSecretAccess;
 import io.bosun.identity.kube.TokenReviewAuthenticator;
+import io.bosun.monitoring.MicrometerMetrics;
 import io.bosun.monitoring.MonitoringServer;
 import io.bosun.sources.kube.KubeConfigSource;
 import io.bosun.status.Leadership;
@@ -106,6 +107,7 @@ public final class KubeBosun implements RunningBosun {
   private final KubeConfigSource source;
   private final Pipeline pipeline;
   private final MonitoringServer monitoring;
+  private final MicrometerMetrics metrics = new MicrometerMetrics(DebugPages.version());
   private final StatusSink status;
   private final MeshCa ca = new MeshCa();
   private final MeshCaServer caServer;
@@ -118,7 +120,7 @@ public final class KubeBosun implements RunningBosun {
     this.options = options;
     Security id = options.security();
     String ns = options.lease().namespace();
-    source = new KubeConfigSource(client, new ConfigParser(), store, ns);
+    source = new KubeConfigSource(client, new ConfigParser(), store, ns, metrics);
     XdsSecurity security = new XdsSecurity(
         new TokenReviewAuthenticator(client, id.tokenAudiences(), () -> store.mesh().trustDomain()),
         new ProxyAdmission(store::pod, store::workloadEntry, () -> store.mesh().trustDomain(), false),
@@ -126,14 +128,15 @@ public final class KubeBosun implements RunningBosun {
     Xds xds = options.xds();
     pipeline = new Pipeline(store, source::synced, new KubeSecretAccess(client),
         new WorkloadCertificates(ca, id.workloadCertTtl(), Clock.systemUTC()),
-        xds.plaintext() ? new InetSocketAddress(xds.host(), xds.port()) : null, security).start();
+        xds.plaintext() ? new InetSocketAddress(xds.host(), xds.port()) : null, security, metrics).start();
     status = new StatusSink(client, store, source::synced, source::get, ns, options.lease().identity(),
         options.lease().duration());
-    DebugPages pages = new DebugPages(store, pipeline.xds(), pipeline.push());
+    DebugPages pages = new DebugPages(pipeline);
+    pages.bind(metrics);
     Monitoring m = options.monitoring();
     monitoring = new MonitoringServer(new MonitoringServer.Settings(new InetSocketAddress(m.host(), m.port()),
         m.readinessPort() < 0 ? null : new InetSocketAddress(m.readinessHost(), m.readinessPort()), m.exposeDebug()),
-        this::ready, pages::metrics, pages::configz, pages::syncz).start();
+        this::ready, metrics::scrape, pages.all()).start();
 
     source.start();
     DaemonThreads.start("await-sync", this::awaitSync);
@@ -167,7 +170,7 @@ public final class KubeBosun implements RunningBosun {
     for (int attempt = 1; !closed; attempt++) {
       try {
         AutoCloseable started = AdmissionWebhooks.start(client, new ConfigParser(), options.lease().namespace(),
-            options.webhooks(), status::isLeader);
+            options.webhooks(), status::isLeader, metrics);
         synchronized (this) {
           if (closed) {
             started.close();
@@ -246,6 +249,7 @@ public final class KubeBosun implements RunningBosun {
     source.close();
     monitoring.close();
     pipeline.close();
+    metrics.close();
     Shutdown.bounded("API client close", client::close, Duration.ofSeconds(2));
   }
 }

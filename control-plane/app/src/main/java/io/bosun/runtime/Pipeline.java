@@ -5,6 +5,7 @@ import io.bosun.config.ConfigStore;
 import io.bosun.identity.SecretAccess;
 import io.bosun.push.ProxyRegistry;
 import io.bosun.push.PushController;
+import io.bosun.telemetry.MeshMetrics;
 import io.bosun.xds.XdsCache;
 import io.bosun.xds.XdsServer;
 import io.bosun.xds.auth.XdsSecurity;
@@ -29,11 +30,12 @@ public final class Pipeline implements AutoCloseable {
    * @param plaintext the plaintext xDS port; null for none (TLS is started by {@link #xds()} users)
    */
   public Pipeline(ConfigStore store, BooleanSupplier complete, SecretAccess secretAccess,
-                  WorkloadCertificates certificates, InetSocketAddress plaintext, XdsSecurity security) {
+                  WorkloadCertificates certificates, InetSocketAddress plaintext, XdsSecurity security,
+                  MeshMetrics metrics) {
     this.store = store;
     proxies = new ProxyRegistry(store);
     cache = new XdsCache(proxies::groupOf);
-    push = new PushController(store, complete, secretAccess, certificates, proxies, cache);
+    push = new PushController(store, complete, secretAccess, certificates, proxies, cache, metrics);
     xds = new XdsServer(plaintext, cache, push::onNewGroup, security);
   }
 
@@ -48,6 +50,10 @@ public final class Pipeline implements AutoCloseable {
 
   public XdsServer xds() {
     return xds;
+  }
+
+  public XdsCache cache() {
+    return cache;
   }
 
   public PushController push() {

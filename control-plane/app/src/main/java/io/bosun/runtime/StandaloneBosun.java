@@ -8,6 +8,7 @@ import io.bosun.config.ConfigParser;
 import io.bosun.config.ConfigStore;
 import io.bosun.identity.ProxyAdmission;
 import io.bosun.identity.SecretAccess;
+import io.bosun.monitoring.MicrometerMetrics;
 import io.bosun.monitoring.MonitoringServer;
 import io.bosun.sources.file.FileConfigSource;
 import io.bosun.xds.auth.Authenticator;
@@ -52,6 +53,7 @@ public final class StandaloneBosun implements RunningBosun {
   private final FileConfigSource files;
   private final Pipeline pipeline;
   private final MonitoringServer monitoring;
+  private final MicrometerMetrics metrics = new MicrometerMetrics(DebugPages.version());
   private final MeshCa ca;
 
   private StandaloneBosun(Path configDir, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,
@@ -67,10 +69,11 @@ public final class StandaloneBosun implements RunningBosun {
         new ProxyAdmission(store::pod, store::workloadEntry, () -> store.mesh().trustDomain(), true),
         options.streamsPerClient(), options.groupsPerClient(), XdsSecurity.DEFAULT_IDLE_TIMEOUT);
     pipeline = new Pipeline(store, () -> true, SecretAccess.ANY_IDENTITY,
-        new WorkloadCertificates(ca, options.workloadCertTtl(), Clock.systemUTC()), xdsAddress, security).start();
-    DebugPages pages = new DebugPages(store, pipeline.xds(), pipeline.push());
-    monitoring = new MonitoringServer(monitoringAddress, files::healthy, pages::metrics, pages::configz, pages::syncz)
+        new WorkloadCertificates(ca, options.workloadCertTtl(), Clock.systemUTC()), xdsAddress, security, metrics)
         .start();
+    DebugPages pages = new DebugPages(pipeline);
+    pages.bind(metrics);
+    monitoring = new MonitoringServer(monitoringAddress, files::healthy, metrics::scrape, pages.all()).start();
     files.start(POLL_MILLIS);
     LOG.info("standalone: config {} ({} resources, {} problems), xDS on port {}, monitoring on port {}",
         configDir, store.entries().size(), store.problems().size(), xdsPort(), monitoring.port());
@@ -114,5 +117,6 @@ public final class StandaloneBosun implements RunningBosun {
     files.close();
     monitoring.close();
     pipeline.close();
+    metrics.close();
   }
 }

@@ -5,6 +5,7 @@ import io.bosun.config.ConfigParser;
 import io.bosun.inject.AdmissionHandler;
 import io.bosun.inject.InjectionConfig;
 import io.bosun.inject.Injector;
+import io.bosun.telemetry.MeshMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,7 +58,7 @@ public final class AdmissionWebhooks {
    * them. {@code namespace}: Bosun's own (the injection ConfigMap, the certificate Secret).
    */
   public static AutoCloseable start(KubernetesClient client, ConfigParser parser, String namespace, Settings settings,
-                                    BooleanSupplier leader) throws Exception {
+                                    BooleanSupplier leader, MeshMetrics metrics) throws Exception {
     SharedIndexInformer<Namespace> namespaces = client.namespaces().runnableInformer(0);
     namespaces.start();
     int minor = minor(client);
@@ -83,7 +84,7 @@ public final class AdmissionWebhooks {
     config.start();
 
     try {
-      return serve(client, parser, namespace, leader, settings, namespaces, config, state, minor);
+      return serve(client, parser, namespace, leader, settings, namespaces, config, state, minor, metrics);
     } catch (Exception | Error e) {
       config.close();
       namespaces.close();
@@ -94,7 +95,8 @@ public final class AdmissionWebhooks {
   private static AutoCloseable serve(KubernetesClient client, ConfigParser parser, String namespace,
                                      BooleanSupplier leader, Settings settings,
                                      SharedIndexInformer<Namespace> namespaces,
-                                     SharedIndexInformer<ConfigMap> config, InjectionState state, int minor)
+                                     SharedIndexInformer<ConfigMap> config, InjectionState state, int minor,
+                                     MeshMetrics metrics)
       throws Exception {
     String service = settings.service();
     List<String> names = List.of(service + "." + namespace + ".svc", service + "." + namespace + ".svc.cluster.local",
@@ -104,7 +106,7 @@ public final class AdmissionWebhooks {
     AdmissionHandler handler = new AdmissionHandler(state::injector, ns -> {
       Namespace n = namespaces.getIndexer().getByKey(ns);
       return n == null || n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
-    }, parser);
+    }, parser, metrics);
     WebhookServer server = new WebhookServer(new InetSocketAddress(settings.host(), settings.port()), material,
         handler);
     rotation.serving(server, material);

@@ -265,14 +265,7 @@ class StandaloneRoutingIT {
     // The one NACK Bosun cannot prevent: the machine's port is taken, which no config check can know.
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("0.0.0.0"))) {
       Path gw = config.resolve("taken-port-gateway.yaml");
-      Files.writeString(gw, """
-          apiVersion: networking.istio.io/v1
-          kind: Gateway
-          metadata: {name: taken, namespace: default}
-          spec:
-            selector: {istio: taken-port}
-            servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
-          """.formatted(taken.getLocalPort()));
+      Files.writeString(gw, GatewayHarness.takenPortGateway(taken.getLocalPort()));
       String node = "router~127.0.0.3~taken-port.istio-system~istio-system.svc.cluster.local";
       try (EnvoyProcess envoy = EnvoyProcess.start(EnvoyBinary.require(), Bootstrap.forProxy(node)
           .namespace("istio-system")
@@ -284,7 +277,7 @@ class StandaloneRoutingIT {
         JsonNode lds = proxy(node).path("LDS");
         assertThat(lds.path("error").asText()).contains("0.0.0.0_" + taken.getLocalPort(), "Address already in use");
         assertThat(get("http://127.0.0.1:" + bosun.monitoringPort() + "/metrics"))
-            .containsPattern("pilot_total_xds_rejects\\{type=\"lds\"\\} [1-9]");
+            .containsPattern("pilot_total_xds_rejects_total\\{type=\"lds\"\\} [1-9]");
         assertThat(state(node, "CDS")).isEqualTo("SYNCED");
         assertThat(envoy.isAlive()).as("Envoy keeps running on what it rejected").isTrue();
       } finally {

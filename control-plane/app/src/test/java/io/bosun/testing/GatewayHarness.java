@@ -80,6 +80,21 @@ public final class GatewayHarness implements AutoCloseable {
         """.formatted(port);
   }
 
+  /**
+   * A Gateway for proxies labelled istio=taken-port, listening on {@code port}: with that port taken
+   * on the machine, Envoy NACKs the listener (the one NACK no config check can foresee).
+   */
+  public static String takenPortGateway(int port) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: taken, namespace: default}
+        spec:
+          selector: {istio: taken-port}
+          servers: [{port: {number: %d, name: http, protocol: HTTP}, hosts: ["*"]}]
+        """.formatted(port);
+  }
+
   @Override
   public void close() {
     gateway.close();

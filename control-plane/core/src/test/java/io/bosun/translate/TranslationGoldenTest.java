@@ -9,7 +9,6 @@ import io.bosun.config.ConfigStore;
 import io.bosun.model.Proxy;
 import io.bosun.model.ProxyType;
 import io.bosun.resources.XdsResources;
-import io.bosun.testing.EnvoyTypes;
 import io.bosun.testing.Golden;
 import io.bosun.testing.Proxies;
 import io.bosun.testing.Samples;

@@ -1,12 +1,18 @@
 package io.bosun.xds.status;
 
 import java.util.List;
+import java.util.Map;
 
-/** Sync state of one connected proxy; {@code types} holds CDS, EDS, LDS, RDS in that order. */
-public record ProxySync(String nodeId, String group, String streamKind, List<TypeSync> types) {
+/**
+ * Sync state of one connected proxy; {@code types} holds CDS, EDS, LDS, RDS in that order,
+ * {@code nonces} the nonce last sent per type name (empty when none was).
+ */
+public record ProxySync(String nodeId, String group, String streamKind, List<TypeSync> types,
+                        Map<String, String> nonces) {
 
   public ProxySync {
     types = List.copyOf(types);
+    nonces = Map.copyOf(nonces);
   }
 
   /** The entry for one type name, e.g. "CDS". */

@@ -78,10 +78,12 @@ final class StreamState {
 
   synchronized ProxySync view() {
     List<TypeSync> out = new ArrayList<>(SyncTracker.TYPES.size());
+    Map<String, String> nonces = new HashMap<>();
     for (String type : SyncTracker.TYPES) {
       TypeState t = types.get(type);
       out.add(new TypeSync(type, t.state, t.sentVersion, t.ackedVersion, t.error));
+      nonces.put(type, t.sentNonce);
     }
-    return new ProxySync(nodeId, group, kind, out);
+    return new ProxySync(nodeId, group, kind, out, nonces);
   }
 }

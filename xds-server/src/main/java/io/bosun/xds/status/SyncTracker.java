@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -59,6 +60,13 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
         .collect(Collectors.groupingBy(s -> s.nodeId, TreeMap::new, Collectors.toList()));
     List<ProxySync> out = new ArrayList<>(byNode.size());
     byNode.values().forEach(nodeStreams -> out.add(merge(nodeStreams)));
+    return out;
+  }
+
+  /** Every open stream by id, sorted: what each one has sent and had answered. */
+  public Map<Long, ProxySync> streams() {
+    Map<Long, ProxySync> out = new TreeMap<>();
+    streams.forEach((id, s) -> out.put(id, s.view()));
     return out;
   }
 
@@ -158,14 +166,17 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
       return newest;
     }
     List<TypeSync> types = new ArrayList<>(newest.types());
+    Map<String, String> nonces = new HashMap<>(newest.nonces());
     for (int i = 0; i < types.size(); i++) {
       for (ProxySync view : views) {
-        if (view.types().get(i).state() != SyncState.NOT_SENT) {
-          types.set(i, view.types().get(i));
+        TypeSync t = view.types().get(i);
+        if (t.state() != SyncState.NOT_SENT) {
+          types.set(i, t);
+          nonces.put(t.type(), view.nonces().getOrDefault(t.type(), ""));
         }
       }
     }
-    return new ProxySync(newest.nodeId(), newest.group(), newest.streamKind(), types);
+    return new ProxySync(newest.nodeId(), newest.group(), newest.streamKind(), types, nonces);
   }
 
   private static Map<String, LongAdder> counters() {

@@ -8,6 +8,7 @@ import io.bosun.config.Conversion;
 import io.bosun.config.MeshConfigConverter;
 import io.bosun.model.Kind;
 import io.bosun.model.ResourceRef;
+import io.bosun.telemetry.MeshMetrics;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
@@ -88,9 +89,17 @@ public final class KubeConfigSource implements AutoCloseable {
   private final Map<Kind, SharedIndexInformer<? extends HasMetadata>> byKind = new ConcurrentHashMap<>();
 
   private final String systemNamespace;
+  private final MeshMetrics metrics;
 
   /** @param systemNamespace Bosun's own namespace, where the mesh config ConfigMap {@code istio} lives */
   public KubeConfigSource(KubernetesClient client, ConfigParser parser, ConfigStore store, String systemNamespace) {
+    this(client, parser, store, systemNamespace, MeshMetrics.NONE);
+  }
+
+  /** @param metrics told of every watch event, by kind */
+  public KubeConfigSource(KubernetesClient client, ConfigParser parser, ConfigStore store, String systemNamespace,
+                          MeshMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.discovery = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
         .withRequestRetryBackoffLimit(0).withRequestTimeout(5_000).withConnectionTimeout(2_000).build()).build();
@@ -153,19 +162,23 @@ public final class KubeConfigSource implements AutoCloseable {
   // Runnable informers, not inform(): that blocks until the first list, and Bosun must start (and
   // serve what it has) even while the API server is unreachable; readiness waits for hasSynced.
   private <T extends HasMetadata> void inform(Class<T> type, SharedIndexInformer<T> informer) {
+    String kind = HasMetadata.getKind(type);
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
+        metrics.configEvent(kind, "add");
         apply(obj);
       }
 
       @Override
       public void onUpdate(T oldObj, T newObj) {
+        metrics.configEvent(kind, "update");
         apply(newObj);
       }
 
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        metrics.configEvent(kind, "delete");
         ResourceRef ref = ref(obj);
         LOG.debug("{} deleted", ref);
         store.remove(ref);

@@ -1,4 +1,4 @@
-package io.bosun.testing;
+package io.bosun.translate;
 
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
@@ -20,7 +20,10 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
-/** Every typed_config type Bosun puts in xDS, so tests can print (and Envoy can read) what it generates. */
+/**
+ * Every typed_config type Bosun puts in xDS, so tests and {@code /debug/config_dump} can print
+ * (and Envoy can read) what it generates.
+ */
 public final class EnvoyTypes {
   public static final JsonFormat.TypeRegistry REGISTRY = JsonFormat.TypeRegistry.newBuilder()
       .add(HttpConnectionManager
