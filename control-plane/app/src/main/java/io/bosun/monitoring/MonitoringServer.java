@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MonitoringServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MonitoringServer.class);
+  /** Where {@code bosunctl proxy-status} reads a replica's {@code ProxyStatusReport}. */
+  public static final String PROXY_STATUS_PATH = "/debug/proxy-status";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /**
@@ -40,17 +42,27 @@ public final class MonitoringServer implements AutoCloseable {
 
   public MonitoringServer(InetSocketAddress address, BooleanSupplier ready, Supplier<String> metrics,
                           Supplier<Object> configz, Supplier<Object> syncz) throws IOException {
-    this(new Settings(address, null, false), ready, metrics, configz, syncz);
+    this(new Settings(address, null, false), ready, metrics, configz, syncz, null);
   }
 
   public MonitoringServer(Settings settings, BooleanSupplier ready, Supplier<String> metrics,
                           Supplier<Object> configz, Supplier<Object> syncz) throws IOException {
+    this(settings, ready, metrics, configz, syncz, null);
+  }
+
+  /** @param proxyStatus what {@code bosunctl proxy-status} reads; null for no such page */
+  public MonitoringServer(Settings settings, BooleanSupplier ready, Supplier<String> metrics,
+                          Supplier<Object> configz, Supplier<Object> syncz, Supplier<Object> proxyStatus)
+      throws IOException {
     Map<String, HttpServer.Handler> routes = new LinkedHashMap<>();
     routes.put("/ready", r -> ready(ready));
     routes.put("/metrics", r -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
         metrics.get().getBytes(StandardCharsets.UTF_8)));
     routes.put("/debug/configz", r -> debug(r, settings.exposeDebug(), configz));
     routes.put("/debug/syncz", r -> debug(r, settings.exposeDebug(), syncz));
+    if (proxyStatus != null) {
+      routes.put(PROXY_STATUS_PATH, r -> debug(r, settings.exposeDebug(), proxyStatus));
+    }
     try {
       server = new HttpServer(settings.monitoring(), null, new HttpServer.Options("monitoring", 2, 16,
           Duration.ofSeconds(10), Duration.ofSeconds(60), 4 << 10), routes, r -> Response.text(413, "too large\n"));

@@ -5,9 +5,12 @@ import io.bosun.config.ConfigStore;
 import io.bosun.monitoring.Metrics;
 import io.bosun.push.PushController;
 import io.bosun.xds.XdsServer;
+import io.bosun.xds.status.ProxyStatusReport;
 import io.bosun.xds.status.ProxySync;
 import io.bosun.xds.status.SyncTracker;
 import io.bosun.xds.status.TypeSync;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +82,29 @@ final class DebugPages {
     out.put("errors", store.problems().stream().filter(ConfigError::isError).map(ConfigError::toString).toList());
     out.put("warnings", store.problems().stream().filter(p -> !p.isError()).map(ConfigError::toString).toList());
     return out;
+  }
+
+  /** {@code bosunctl proxy-status}'s page: this replica, its version, every proxy's sync state. */
+  Object proxyStatus() {
+    return ProxyStatusReport.of(xds.syncTracker(), replica(), version());
+  }
+
+  /** The pod's name in Kubernetes (the chart sets POD_NAME), else the host's name. */
+  static String replica() {
+    String pod = System.getenv("POD_NAME");
+    if (pod != null && !pod.isBlank()) {
+      return pod;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "bosun";
+    }
+  }
+
+  static String version() {
+    String v = DebugPages.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   Object syncz() {

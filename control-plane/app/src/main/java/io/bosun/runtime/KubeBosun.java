@@ -133,7 +133,7 @@ public final class KubeBosun implements RunningBosun {
     Monitoring m = options.monitoring();
     monitoring = new MonitoringServer(new MonitoringServer.Settings(new InetSocketAddress(m.host(), m.port()),
         m.readinessPort() < 0 ? null : new InetSocketAddress(m.readinessHost(), m.readinessPort()), m.exposeDebug()),
-        this::ready, pages::metrics, pages::configz, pages::syncz).start();
+        this::ready, pages::metrics, pages::configz, pages::syncz, pages::proxyStatus).start();
 
     source.start();
     DaemonThreads.start("await-sync", this::awaitSync);

@@ -69,8 +69,8 @@ public final class StandaloneBosun implements RunningBosun {
     pipeline = new Pipeline(store, () -> true, SecretAccess.ANY_IDENTITY,
         new WorkloadCertificates(ca, options.workloadCertTtl(), Clock.systemUTC()), xdsAddress, security).start();
     DebugPages pages = new DebugPages(store, pipeline.xds(), pipeline.push());
-    monitoring = new MonitoringServer(monitoringAddress, files::healthy, pages::metrics, pages::configz, pages::syncz)
-        .start();
+    monitoring = new MonitoringServer(new MonitoringServer.Settings(monitoringAddress, null, false), files::healthy,
+        pages::metrics, pages::configz, pages::syncz, pages::proxyStatus).start();
     files.start(POLL_MILLIS);
     LOG.info("standalone: config {} ({} resources, {} problems), xDS on port {}, monitoring on port {}",
         configDir, store.entries().size(), store.problems().size(), xdsPort(), monitoring.port());
