@@ -149,6 +149,9 @@ final class ConfigDumpTables {
       String name = rc.path("name").asText();
       for (JsonNode vh : rc.path("virtual_hosts")) {
         String domains = join(vh.path("domains"), JsonNode::asText);
+        if (vh.path("routes").isEmpty()) {
+          t.row(name, vh.path("name").asText(), domains, "-", "");
+        }
         for (JsonNode r : vh.path("routes")) {
           String vs = istioConfig(r, "virtual-service");
           if (vs.isEmpty() && r.path("direct_response").path("status").asInt() == 404) {
