@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.LocalPortForward;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,12 +26,16 @@ final class KubeAccess {
   private KubeAccess() {
   }
 
-  /** A base URL ({@code http://127.0.0.1:PORT}) that reaches a pod's port while open. */
-  interface Tunnel extends AutoCloseable {
-    String base();
-
+  /** A base URL ({@code http://127.0.0.1:PORT}) that reaches a pod's port until closed. */
+  record Tunnel(String base, Closeable forward) implements AutoCloseable {
     @Override
-    void close();
+    public void close() {
+      try {
+        forward.close();
+      } catch (IOException e) {
+        // the tunnel is local; nothing to tell the user
+      }
+    }
   }
 
   /** A tunnel to {@code host:port} itself. */
@@ -38,17 +43,7 @@ final class KubeAccess {
     if (!hostPort.matches("[^\\s/]+:[0-9]{1,5}")) {
       throw new IllegalArgumentException("\"" + hostPort + "\" is not HOST:PORT");
     }
-    String base = "http://" + hostPort;
-    return new Tunnel() {
-      @Override
-      public String base() {
-        return base;
-      }
-
-      @Override
-      public void close() {
-      }
-    };
+    return new Tunnel("http://" + hostPort, () -> { });
   }
 
   static KubernetesClient client() {
@@ -83,22 +78,7 @@ final class KubeAccess {
       throw new CommandFailure("the API server refused a port-forward to " + namespace + "/" + pod + " port "
           + port + ": " + e.getMessage(), e);
     }
-    String base = "http://127.0.0.1:" + forward.getLocalPort();
-    return new Tunnel() {
-      @Override
-      public String base() {
-        return base;
-      }
-
-      @Override
-      public void close() {
-        try {
-          forward.close();
-        } catch (IOException e) {
-          // the tunnel is local; nothing to tell the user
-        }
-      }
-    };
+    return new Tunnel("http://127.0.0.1:" + forward.getLocalPort(), forward);
   }
 
   /** Ready pods labelled {@code app=bosun} in {@code namespace}, by name. */
