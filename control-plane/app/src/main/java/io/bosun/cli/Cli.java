@@ -23,6 +23,10 @@ final class Cli {
       return CommandLine.ExitCode.USAGE;
     });
     cli.setExecutionExceptionHandler((e, line, parse) -> {
+      if (e instanceof CommandFailure) {
+        line.getErr().println(name + ": " + e.getMessage());
+        return 1;
+      }
       if (e instanceof IllegalArgumentException) {
         // a problem with what the user asked for, not a crash
         line.getErr().println(name + ": " + e.getMessage());

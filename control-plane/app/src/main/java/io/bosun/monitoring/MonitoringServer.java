@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MonitoringServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MonitoringServer.class);
+  /** Where {@code bosunctl proxy-status} reads a replica's {@code ProxyStatusReport}. */
+  public static final String PROXY_STATUS_PATH = "/debug/proxy-status";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /**

@@ -15,11 +15,14 @@ import io.bosun.resources.XdsResources;
 import io.bosun.translate.EnvoyTypes;
 import io.bosun.xds.XdsCache;
 import io.bosun.xds.XdsServer;
+import io.bosun.xds.status.ProxyStatusReport;
 import io.bosun.xds.status.ProxySync;
 import io.bosun.xds.status.SyncTracker;
 import io.bosun.xds.status.TypeSync;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +72,7 @@ final class DebugPages {
     pages.put("adsz", q -> adsz());
     pages.put("config_dump", q -> configDump(q.get("proxyID")));
     pages.put("push_status", q -> pushStatus());
+    pages.put("proxy-status", q -> proxyStatus());
     return pages;
   }
 
@@ -127,6 +131,24 @@ final class DebugPages {
     out.put("errors", store.problems().stream().filter(ConfigError::isError).map(ConfigError::toString).toList());
     out.put("warnings", store.problems().stream().filter(p -> !p.isError()).map(ConfigError::toString).toList());
     return out;
+  }
+
+  /** {@code bosunctl proxy-status}'s page: this replica, its version, every proxy's sync state. */
+  Object proxyStatus() {
+    return ProxyStatusReport.of(xds.syncTracker(), replica(), version());
+  }
+
+  /** The pod's name in Kubernetes (the chart sets POD_NAME), else the host's name. */
+  static String replica() {
+    String pod = System.getenv("POD_NAME");
+    if (pod != null && !pod.isBlank()) {
+      return pod;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "bosun";
+    }
   }
 
   /** Per proxy: its id, type, group, stream, and per xDS type the versions sent and acked and the last nonce. */

@@ -42,8 +42,8 @@ import org.junit.jupiter.api.Test;
  * SDS in syncz, never SYNCED with the rejected version as "acked". The xDS server is driven
  * directly, since Bosun's validation would never let such a Secret through.
  */
-class SdsSyncIT {
-  static Listener tlsListener(String name, int port, String secret) {
+public class SdsSyncIT {
+  public static Listener tlsListener(String name, int port, String secret) {
     DownstreamTlsContext tls = DownstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()
         .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName(secret).setSdsConfig(
             ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())
@@ -58,7 +58,7 @@ class SdsSyncIT {
         .build();
   }
 
-  static Secret secret(String name, String certPem, String keyPem) {
+  public static Secret secret(String name, String certPem, String keyPem) {
     return Secret.newBuilder().setName(name).setTlsCertificate(TlsCertificate.newBuilder()
         .setCertificateChain(DataSource.newBuilder().setInlineBytes(ByteString.copyFromUtf8(certPem)))
         .setPrivateKey(DataSource.newBuilder().setInlineBytes(ByteString.copyFromUtf8(keyPem)))).build();

@@ -1,0 +1,134 @@
+package io.bosun.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bosun.monitoring.MonitoringServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code proxy-status}: which proxies are connected and whether each took the config Bosun sent. */
+@Command(name = "proxy-status", aliases = "ps", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Show every connected proxy's xDS sync state, per type, as Bosun sees it.",
+        "SYNCED: the proxy ACKed the latest version Bosun sent. STALE: a later version was sent and not"
+            + " answered yet. NOT SENT: nothing of the type was sent. ERROR: the proxy NACKed the last response.",
+        "Reads each ready Bosun pod's monitoring port (15014, /debug/proxy-status) through the API server's"
+            + " port-forward, or --bosun-address directly (the debug pages answer loopback only unless Bosun"
+            + " runs with --expose-debug true)."},
+    footer = {"", "Examples:", "  bosunctl proxy-status", "  bosunctl proxy-status productpage-v1-6b7f.default",
+        "  bosunctl proxy-status --bosun-address 127.0.0.1:15014"})
+final class ProxyStatusCommand implements Callable<Integer> {
+  static final int MONITORING_PORT = 15014;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> TYPES = List.of("CDS", "LDS", "EDS", "RDS", "SDS");
+
+  @Spec
+  private CommandSpec spec;
+
+  @Parameters(arity = "0..1", paramLabel = "POD[.NAMESPACE]",
+      description = "Only this proxy (its pod, or its whole node id).")
+  String pod;
+
+  @Option(names = "--bosun-address", paramLabel = "HOST:PORT",
+      description = "Bosun's monitoring address, reached directly instead of through a port-forward.")
+  String bosunAddress;
+
+  @Option(names = "--bosun-namespace", defaultValue = "istio-system", paramLabel = "NAMESPACE",
+      description = "Where Bosun's pods (label app=bosun) run. Default: ${DEFAULT-VALUE}.")
+  String bosunNamespace;
+
+  @Option(names = "--bosun-port", defaultValue = "" + MONITORING_PORT, paramLabel = "PORT",
+      converter = Cli.Port.class, description = "Bosun's monitoring port in its pods. Default: ${DEFAULT-VALUE}.")
+  int bosunPort;
+
+  @Override
+  public Integer call() {
+    List<JsonNode> reports = new ArrayList<>();
+    if (bosunAddress != null) {
+      try (KubeAccess.Tunnel t = KubeAccess.direct(bosunAddress)) {
+        reports.add(read(t, "Bosun"));
+      }
+    } else {
+      try (KubernetesClient client = KubeAccess.client()) {
+        for (String replica : KubeAccess.readyBosunPods(client, bosunNamespace)) {
+          try (KubeAccess.Tunnel t = KubeAccess.forward(client, bosunNamespace, replica, bosunPort)) {
+            reports.add(read(t, "Bosun pod " + bosunNamespace + "/" + replica));
+          }
+        }
+      }
+    }
+    TextTable table = table(reports, pod);
+    if (pod != null && table.size() == 0) {
+      throw new CommandFailure("no proxy " + pod + " is connected to Bosun");
+    }
+    Ansi ansi = spec.commandLine().getColorScheme().ansi();
+    spec.commandLine().getOut().print(table.render(cell -> colour(ansi, cell)));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private static JsonNode read(KubeAccess.Tunnel tunnel, String what) {
+    String body = KubeAccess.get(tunnel.base(), MonitoringServer.PROXY_STATUS_PATH, what);
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new CommandFailure(what + " answered with something other than a proxy-status report", e);
+    }
+  }
+
+  /** The istioctl-shaped table of Bosun replicas' reports ({@code ProxyStatusReport} as JSON). */
+  static TextTable table(List<JsonNode> reports, String only) {
+    TextTable table = new TextTable("NAME", "CLUSTER", "CDS", "LDS", "EDS", "RDS", "SDS", "BOSUN", "VERSION");
+    for (JsonNode report : reports) {
+      for (JsonNode proxy : report.path("proxies")) {
+        String nodeId = proxy.path("nodeId").asText();
+        String name = name(nodeId);
+        if (only != null && !only.equals(name) && !only.equals(nodeId) && !name.startsWith(only + ".")) {
+          continue;
+        }
+        List<String> row = new ArrayList<>();
+        row.add(name);
+        row.add("Kubernetes");
+        for (String type : TYPES) {
+          row.add(state(proxy, type));
+        }
+        row.add(report.path("bosun").asText());
+        row.add(report.path("version").asText());
+        table.row(row.toArray(String[]::new));
+      }
+    }
+    return table;
+  }
+
+  /** A sidecar's or gateway's {@code pod.namespace} from its node id ({@code sidecar~IP~POD.NS~NS.svc...}). */
+  static String name(String nodeId) {
+    String[] parts = nodeId.split("~", -1);
+    return parts.length == 4 && !parts[2].isEmpty() ? parts[2] : nodeId;
+  }
+
+  private static String state(JsonNode proxy, String type) {
+    for (JsonNode t : proxy.path("types")) {
+      if (type.equals(t.path("type").asText())) {
+        return t.path("state").asText("NOT_SENT").replace('_', ' ');
+      }
+    }
+    return "NOT SENT";
+  }
+
+  private static String colour(Ansi ansi, String cell) {
+    return switch (cell) {
+      case "SYNCED" -> ansi.string("@|green SYNCED|@");
+      case "STALE" -> ansi.string("@|yellow STALE|@");
+      case "ERROR" -> ansi.string("@|bold,red ERROR|@");
+      default -> cell;
+    };
+  }
+}
