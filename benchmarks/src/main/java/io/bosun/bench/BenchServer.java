@@ -8,6 +8,7 @@ import io.bosun.identity.SecretAccess;
 import io.bosun.model.Kind;
 import io.bosun.model.ResourceRef;
 import io.bosun.runtime.Pipeline;
+import io.bosun.telemetry.MeshMetrics;
 import io.bosun.xds.auth.XdsSecurity;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -49,7 +50,7 @@ public final class BenchServer {
     store.replaceAll(all, List.of());
     XdsSecurity open = XdsSecurity.open().withLimits(1_000_000, 1_000_000);
     try (Pipeline pipeline = new Pipeline(store, () -> true, SecretAccess.ANY_IDENTITY, null,
-        new InetSocketAddress("127.0.0.1", 0), open).start()) {
+        new InetSocketAddress("127.0.0.1", 0), open, MeshMetrics.NONE).start()) {
       out.println("READY " + pipeline.xds().port() + " " + store.entries().size() + " " + store.problems().size());
       out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
