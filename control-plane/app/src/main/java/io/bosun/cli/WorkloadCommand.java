@@ -1,5 +1,8 @@
 package io.bosun.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.bosun.bootstrap.EnvoyBootstraps;
 import io.bosun.bootstrap.WorkloadBootstraps;
 import io.bosun.ca.kube.RootCertPublisher;
@@ -26,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -161,23 +165,36 @@ final class WorkloadCommand {
     }
   }
 
-  /** The WorkloadEntry as YAML for kubectl (JSON is YAML). */
-  static String yaml(WorkloadEntry e) {
-    StringBuilder ports = new StringBuilder();
-    e.ports().forEach((n, p) -> ports.append(ports.length() == 0 ? "" : ", ").append(n).append(": ").append(p));
-    StringBuilder labels = new StringBuilder();
-    e.labels().forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ", ").append(quote(k)).append(": ")
-        .append(quote(v)));
-    return "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: " + e.ref().name()
-        + ", namespace: " + e.ref().namespace() + "}\nspec:\n  address: " + e.address() + "\n  serviceAccount: "
-        + e.serviceAccount() + "\n  labels: {" + labels + "}\n"
-        + (ports.length() == 0 ? "" : "  ports: {" + ports + "}\n")
-        + (e.network().isEmpty() ? "" : "  network: " + quote(e.network()) + "\n")
-        + (e.locality().isEmpty() ? "" : "  locality: " + quote(e.locality()) + "\n")
-        + (e.weight() == 0 ? "" : "  weight: " + e.weight() + "\n");
-  }
+  private static final YAMLMapper YAML = YAMLMapper.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .build();
 
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  /** The WorkloadEntry as YAML for kubectl; unset fields left out, maps sorted. */
+  static String yaml(WorkloadEntry e) {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("address", e.address());
+    spec.put("serviceAccount", e.serviceAccount());
+    spec.put("labels", new TreeMap<>(e.labels()));
+    if (!e.ports().isEmpty()) {
+      spec.put("ports", new TreeMap<>(e.ports()));
+    }
+    if (!e.network().isEmpty()) {
+      spec.put("network", e.network());
+    }
+    if (!e.locality().isEmpty()) {
+      spec.put("locality", e.locality());
+    }
+    if (e.weight() != 0) {
+      spec.put("weight", e.weight());
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("apiVersion", "networking.istio.io/v1");
+    doc.put("kind", "WorkloadEntry");
+    doc.put("metadata", Map.of("name", e.ref().name(), "namespace", e.ref().namespace()));
+    doc.put("spec", spec);
+    try {
+      return YAML.writeValueAsString(doc);
+    } catch (JsonProcessingException ex) {
+      throw new IllegalStateException("a WorkloadEntry cannot be written as YAML", ex);
+    }
   }
 }

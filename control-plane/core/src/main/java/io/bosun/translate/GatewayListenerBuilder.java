@@ -58,6 +58,7 @@ final class GatewayListenerBuilder {
         k -> new ArrayList<>()).add(b)));
     byListener.forEach((name, servers) -> {
       int port = servers.get(0).server().port();
+      List<Filter> tcpPolicies = tcpPolicies(snapshot, proxy, port); // once per listener, for its TCP chains
       String address = servers.get(0).server().bind().isEmpty() ? Names.WILDCARD_ADDRESS
           : servers.get(0).server().bind();
       List<FilterChain> chains = new ArrayList<>();
@@ -87,9 +88,9 @@ final class GatewayListenerBuilder {
             tls = true;
           }
         } else if (s.isPassthrough()) {
-          tls |= passthroughChains(snapshot, proxy, b, port, claimed, chains);
+          tls |= passthroughChains(snapshot, proxy, b, port, claimed, chains, tcpPolicies);
         } else if (s.isTcp()) {
-          tls |= tcpChain(snapshot, proxy, b, port, claimed, chains);
+          tls |= tcpChain(snapshot, proxy, b, port, claimed, chains, tcpPolicies);
         }
       }
       if (chains.isEmpty()) {
@@ -110,7 +111,7 @@ final class GatewayListenerBuilder {
 
   /** One chain per tls-route SNI set admitted by the server; the first VirtualService to claim a name keeps it. */
   private static boolean passthroughChains(MeshSnapshot snapshot, Proxy proxy, Gateways.Bound b, int port,
-                                           Set<String> claimed, List<FilterChain> chains) {
+                                           Set<String> claimed, List<FilterChain> chains, List<Filter> tcpPolicies) {
     boolean added = false;
     String gw = b.gateway().qualifiedName();
     for (VirtualService vs : snapshot.virtualServices()) {
@@ -138,7 +139,7 @@ final class GatewayListenerBuilder {
           }
           chains.add(FilterChain.newBuilder().setName("passthrough:" + String.join(",", sni))
               .setFilterChainMatch(tlsMatch(names))
-              .addAllFilters(tcpPolicies(snapshot, proxy, port))
+              .addAllFilters(tcpPolicies)
               .addFilters(L4Routes.tcpProxy("outbound_" + port + "_passthrough", r, snapshot.registry(), port,
                   snapshot.mesh()))
               .build());
@@ -160,7 +161,7 @@ final class GatewayListenerBuilder {
 
   /** The first tcp rule bound to the server's gateway that applies; TLS servers terminate first. */
   private static boolean tcpChain(MeshSnapshot snapshot, Proxy proxy, Gateways.Bound b, int port, Set<String> claimed,
-                                  List<FilterChain> chains) {
+                                  List<FilterChain> chains, List<Filter> tcpPolicies) {
     String gw = b.gateway().qualifiedName();
     boolean terminate = b.server().tls() != null && b.server().protocol().equals("TLS");
     List<String> sni = terminate ? serverNames(b.bareHosts()) : List.of();
@@ -172,7 +173,7 @@ final class GatewayListenerBuilder {
       for (L4Route r : vs.tcp()) {
         if (L4Routes.applies(r, proxy.labels(), proxy.namespace(), gw, port) && claimed.add(key)) {
           FilterChain.Builder chain = FilterChain.newBuilder().setName("tcp." + port)
-              .addAllFilters(tcpPolicies(snapshot, proxy, port))
+              .addAllFilters(tcpPolicies)
               .addFilters(L4Routes.tcpProxy("outbound_" + port + "_tcp", r, snapshot.registry(), port,
                   snapshot.mesh()));
           if (terminate && !credentialsAvailable(snapshot, proxy, b.server().tls())) {
