@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bosunctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Bosun's operator tools.",
     subcommands = {KubeInjectCommand.class, ValidateCommand.class, WorkloadCommand.class, ProxyStatusCommand.class,
-        ProxyConfigCommand.class, VersionCommand.class,
+        ProxyConfigCommand.class, ExplainCommand.class, VersionCommand.class,
         HelpCommand.class})
 public final class Bosunctl implements Callable<Integer> {
   @Spec

@@ -3,15 +3,14 @@ package io.bosun.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.monitoring.MonitoringServer;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -26,7 +25,6 @@ import picocli.CommandLine.Spec;
     footer = {"", "Examples:", "  bosunctl proxy-status", "  bosunctl proxy-status productpage-v1-6b7f.default",
         "  bosunctl proxy-status --bosun-address 127.0.0.1:15014"})
 final class ProxyStatusCommand implements Callable<Integer> {
-  static final int MONITORING_PORT = 15014;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> TYPES = List.of("CDS", "LDS", "EDS", "RDS", "SDS");
 
@@ -37,34 +35,12 @@ final class ProxyStatusCommand implements Callable<Integer> {
       description = "Only this proxy (its pod, or its whole node id).")
   String pod;
 
-  @Option(names = "--bosun-address", paramLabel = "HOST:PORT",
-      description = "Bosun's monitoring address, reached directly instead of through a port-forward.")
-  String bosunAddress;
-
-  @Option(names = "--bosun-namespace", defaultValue = "istio-system", paramLabel = "NAMESPACE",
-      description = "Where Bosun's pods (label app=bosun) run. Default: ${DEFAULT-VALUE}.")
-  String bosunNamespace;
-
-  @Option(names = "--bosun-port", defaultValue = "" + MONITORING_PORT, paramLabel = "PORT",
-      converter = Cli.Port.class, description = "Bosun's monitoring port in its pods. Default: ${DEFAULT-VALUE}.")
-  int bosunPort;
+  @Mixin
+  BosunOptions bosun = new BosunOptions();
 
   @Override
   public Integer call() {
-    List<JsonNode> reports = new ArrayList<>();
-    if (bosunAddress != null) {
-      try (KubeAccess.Tunnel t = KubeAccess.direct(bosunAddress)) {
-        reports.add(read(t, "Bosun"));
-      }
-    } else {
-      try (KubernetesClient client = KubeAccess.client()) {
-        for (String replica : KubeAccess.readyBosunPods(client, bosunNamespace)) {
-          try (KubeAccess.Tunnel t = KubeAccess.forward(client, bosunNamespace, replica, bosunPort)) {
-            reports.add(read(t, "Bosun pod " + bosunNamespace + "/" + replica));
-          }
-        }
-      }
-    }
+    List<JsonNode> reports = bosun.each(ProxyStatusCommand::read);
     TextTable table = table(reports, pod);
     if (pod != null && table.size() == 0) {
       throw new CommandFailure("no proxy " + pod + " is connected to Bosun");

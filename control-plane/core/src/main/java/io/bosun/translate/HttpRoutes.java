@@ -143,9 +143,10 @@ final class HttpRoutes {
 
   /** An empty prefix means "present": Envoy refuses an empty prefix matcher. */
   private static HeaderMatcher header(String name, StringMatch m, boolean invert) {
-    // withoutHeaders must also hold when the header is missing altogether
+    // withoutHeaders on a value must also hold when the header is missing altogether; an inverted
+    // presence check already does (taking a missing header as "" would make it present)
     HeaderMatcher.Builder h = HeaderMatcher.newBuilder().setName(name).setInvertMatch(invert)
-        .setTreatMissingHeaderAsEmpty(invert);
+        .setTreatMissingHeaderAsEmpty(invert && !isPresence(m));
     return (isPresence(m) ? h.setPresentMatch(true) : h.setStringMatch(stringMatcher(m))).build();
   }
 
