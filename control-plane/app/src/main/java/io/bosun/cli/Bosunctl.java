@@ -24,7 +24,12 @@ public final class Bosunctl implements Callable<Integer> {
 
   /** Runs {@code bosunctl ARGV...}: 0 done, 1 failed or found errors, 2 a usage error. */
   public static int run(String... argv) {
-    return Cli.commandLine(new Bosunctl(), "bosunctl").execute(argv);
+    return commandLine().execute(argv);
+  }
+
+  /** bosunctl's command line, for callers that set its output streams. */
+  public static CommandLine commandLine() {
+    return Cli.commandLine(new Bosunctl(), "bosunctl");
   }
 
   @Override

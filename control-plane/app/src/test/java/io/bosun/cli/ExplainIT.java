@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Ports;
+import io.bosun.testing.BosunctlRun;
 import io.bosun.testing.GatewayHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

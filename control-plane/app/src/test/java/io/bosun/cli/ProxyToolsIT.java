@@ -14,6 +14,7 @@ import io.bosun.envoy.Ports;
 import io.bosun.it.SdsSyncIT;
 import io.bosun.monitoring.MonitoringServer;
 import io.bosun.resources.XdsResources;
+import io.bosun.testing.BosunctlRun;
 import io.bosun.testing.GatewayHarness;
 import io.bosun.xds.XdsServer;
 import io.bosun.xds.status.ProxyStatusReport;

@@ -3,11 +3,14 @@ package io.bosun.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.certs.Certificates;
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
 import io.bosun.runtime.StandaloneBosun;
+import io.bosun.testing.BosunctlRun;
 import io.bosun.testing.PodMesh;
 import io.bosun.testing.PodNetns;
 import io.bosun.testing.PodNetns.Access;
@@ -211,6 +214,57 @@ class SidecarIT {
     assertThat(r.body()).startsWith("app v1").contains("x-request-id: ");
     assertThat(r.headers().firstValue("server")).hasValue("envoy");
     assertThat(stat("cluster.inbound|8080||.upstream_rq_total")).isPositive();
+  }
+
+  /**
+   * bosunctl explain from the sidecar's side: the capture hand-off to the port's listener, a TCP
+   * service's own address listener and its SNI chain, DNS clusters and passthrough, each checked
+   * against where the same request from the app actually went.
+   */
+  @Test
+  @Order(3)
+  void explainAgreesWithWhereTheSidecarSentEachRequest() throws IOException {
+    String proxy = "sidecar~" + pod.ip() + "~app-1.default~default.svc.cluster.local";
+    JsonNode http = explain(proxy, "http://" + VIP + ":9080/x");
+    assertThat(http.at("/listener/name").asText()).isEqualTo("0.0.0.0_9080");
+    assertThat(http.at("/clusters/0/name").asText()).isEqualTo("outbound|9080||reviews.default.svc.cluster.local");
+    assertThat(http.at("/clusters/0/endpoints/0/address").asText()).isEqualTo(pod.hostIp() + ":" + reviews.port());
+    assertThat(curlInPod("http://" + VIP + ":9080/x")).startsWith("reviews v1");
+
+    JsonNode dns = explain(proxy, "http://outside-dns.example.com/");
+    assertThat(dns.at("/routeConfig").asText()).isEqualTo("80");
+    assertThat(dns.at("/clusters/0/name").asText()).isEqualTo("outbound|80||outside-dns.example.com");
+    assertThat(dns.at("/clusters/0/type").asText()).isEqualTo("STRICT_DNS");
+    assertThat(curlInPod("http://outside-dns.example.com/")).startsWith("outside v1");
+
+    // the name is a TCP service with an address of its own: its listener, then its SNI chain
+    JsonNode tls = explain(proxy, "https://a.tls.example.com/");
+    assertThat(tls.at("/listener/name").asText()).isEqualTo("10.96.77.20_443");
+    assertThat(tls.at("/filterChain/why").asText()).contains("server name a.tls.example.com matched");
+    assertThat(tls.at("/clusters/0/name").asText()).isEqualTo("outbound|443||b.tls.example.com");
+    assertThat(curlInPod("-k", "https://a.tls.example.com/")).contains("tls b");
+
+    JsonNode unknown = explain(proxy, "http://" + pod.hostIp() + ":" + outside.port() + "/");
+    // outside-none's port has an HTTP listener; the address is no service's, so the catch-all host passes it on
+    assertThat(unknown.at("/listener/name").asText()).isEqualTo("0.0.0.0_" + outside.port());
+    assertThat(unknown.at("/virtualHost/why").asText()).contains("catch-all");
+    assertThat(unknown.at("/clusters/0/name").asText()).isEqualTo("PassthroughCluster");
+    long before = outside.requests();
+    assertThat(curlInPod("http://" + pod.hostIp() + ":" + outside.port() + "/")).startsWith("outside v1");
+    assertThat(outside.requests()).isEqualTo(before + 1);
+
+    // a port no service has: the capture listener's own default chain
+    String direct = "https://" + pod.hostIp() + ":" + tlsA.port() + "/";
+    JsonNode passthrough = explain(proxy, direct);
+    assertThat(passthrough.at("/listener/name").asText()).isEqualTo("virtualOutbound");
+    assertThat(passthrough.at("/filterChain/why").asText()).contains("default chain");
+    assertThat(passthrough.at("/clusters/0/name").asText()).isEqualTo("PassthroughCluster");
+    assertThat(curlInPod("-k", direct)).contains("tls a");
+  }
+
+  private static JsonNode explain(String proxy, String url) throws IOException {
+    return new ObjectMapper().readTree(BosunctlRun.ok("explain", "--proxy", proxy, url,
+        "--bosun-address", "127.0.0.1:" + bosun.monitoringPort(), "-o", "json"));
   }
 
   @Test

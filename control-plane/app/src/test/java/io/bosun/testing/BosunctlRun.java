@@ -1,18 +1,19 @@
-package io.bosun.cli;
+package io.bosun.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bosun.cli.Bosunctl;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** bosunctl run in-process for tests, its output and error streams captured. */
-record BosunctlRun(int exitCode, String out, String err) {
+public record BosunctlRun(int exitCode, String out, String err) {
 
-  static BosunctlRun of(String... args) {
+  public static BosunctlRun of(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine line = Cli.commandLine(new Bosunctl(), "bosunctl");
+    CommandLine line = Bosunctl.commandLine();
     line.setOut(new PrintWriter(out));
     line.setErr(new PrintWriter(err));
     int rc = line.execute(args);
@@ -20,7 +21,7 @@ record BosunctlRun(int exitCode, String out, String err) {
   }
 
   /** Runs bosunctl; returns its output, asserting it exits 0. */
-  static String ok(String... args) {
+  public static String ok(String... args) {
     BosunctlRun run = of(args);
     assertThat(run.exitCode()).as("bosunctl %s: %s", String.join(" ", args), run.err()).isZero();
     return run.out();
