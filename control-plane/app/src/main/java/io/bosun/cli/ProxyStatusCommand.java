@@ -77,7 +77,8 @@ final class ProxyStatusCommand implements Callable<Integer> {
           row.add(state(proxy, type));
         }
         row.add(report.path("bosun").asText());
-        row.add(report.path("version").asText());
+        // the proxy's own release, as istioctl shows it
+        row.add(proxy.path("proxyVersion").asText("").isEmpty() ? "unknown" : proxy.path("proxyVersion").asText());
         table.row(row.toArray(String[]::new));
       }
     }

@@ -82,7 +82,8 @@ final class DebugPages {
     m.gauges(MetricNames.XDS, "Number of connected proxies, by type and version.", () -> {
       Map<Map<String, String>, Double> byType = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
       for (ProxySync p : sync.snapshot()) {
-        byType.merge(Map.of("type", proxyType(p.nodeId()), "version", "unknown"), 1.0, Double::sum);
+        String v = p.proxyVersion().isEmpty() ? "unknown" : p.proxyVersion();
+        byType.merge(Map.of("type", proxyType(p.nodeId()), "version", v), 1.0, Double::sum);
       }
       return byType;
     });

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.bosun.xds.status.ProxyStatusReport;
 import io.bosun.xds.status.SyncTracker;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -25,8 +27,9 @@ class ProxyStatusCommandTest {
   private final SyncTracker tracker = new SyncTracker(node -> "g");
 
   private DiscoveryRequest request(String typeUrl, String nonce) {
-    return DiscoveryRequest.newBuilder().setNode(Node.newBuilder().setId(NODE)).setTypeUrl(typeUrl)
-        .setResponseNonce(nonce).build();
+    return DiscoveryRequest.newBuilder().setNode(Node.newBuilder().setId(NODE).setMetadata(Struct.newBuilder()
+            .putFields("ISTIO_VERSION", Value.newBuilder().setStringValue("1.29.0").build())))
+        .setTypeUrl(typeUrl).setResponseNonce(nonce).build();
   }
 
   private void send(String typeUrl, String version, String nonce) {
@@ -51,7 +54,7 @@ class ProxyStatusCommandTest {
 
     assertThat(table.lines().toList()).containsExactly(
         "NAME                         CLUSTER      CDS      LDS     EDS     RDS        SDS        BOSUN           VERSION",
-        "productpage-v1-abc.default   Kubernetes   SYNCED   STALE   ERROR   NOT SENT   NOT SENT   bosun-7d9f-x2   1.2");
+        "productpage-v1-abc.default   Kubernetes   SYNCED   STALE   ERROR   NOT SENT   NOT SENT   bosun-7d9f-x2   1.29.0");
     assertThat(ProxyStatusCommand.table(List.of(report), "productpage-v1-abc").size()).isEqualTo(1);
     assertThat(ProxyStatusCommand.table(List.of(report), "productpage-v1-abc.default").size()).isEqualTo(1);
     assertThat(ProxyStatusCommand.table(List.of(report), "reviews").size()).isZero();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bosun.bootstrap.EnvoyBootstraps;
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Bootstrap;
 import io.bosun.envoy.EnvoyBinary;
@@ -79,7 +80,8 @@ class MonitoringIT {
 
   @Test
   void aConnectedProxyIsCountedByType() throws Exception {
-    assertThat(value("pilot_xds", "type=\"router\",version=\"unknown\"")).isGreaterThanOrEqualTo(1);
+    assertThat(value("pilot_xds", "type=\"router\",version=\"" + EnvoyBootstraps.version() + "\""))
+        .isGreaterThanOrEqualTo(1);
     assertThat(value("pilot_virt_services", "")).isGreaterThanOrEqualTo(1);
     assertThat(value("pilot_services", "")).isEqualTo(1);
     assertThat(metrics()).contains("pilot_info{version=\"").contains("jvm_memory_used_bytes{")
@@ -123,7 +125,7 @@ class MonitoringIT {
           .xds("127.0.0.1", harness.bosun.xdsPort()).adminPort(Ports.freePort()))) {
         await("an LDS NACK counted").atMost(Duration.ofSeconds(15))
             .until(() -> value("pilot_total_xds_rejects_total", "type=\"lds\"") > before);
-        assertThat(value("pilot_xds", "type=\"router\",version=\"unknown\"")).isEqualTo(2);
+        assertThat(value("pilot_xds", "type=\"router\",version=\"" + EnvoyBootstraps.version() + "\"")).isEqualTo(2);
         assertThat(value("pilot_total_xds_rejects_total", "type=\"cds\"")).isZero();
         assertThat(envoy.isAlive()).isTrue();
       } finally {

@@ -60,13 +60,25 @@ public final class EnvoyBootstraps {
   private EnvoyBootstraps() {
   }
 
+  /** Node metadata naming the proxy's release, as Istio's agent sets it. */
+  public static final String ISTIO_VERSION = "ISTIO_VERSION";
+
+  /** Bosun's version, as its jar says ("dev" when run from classes). */
+  public static String version() {
+    String v = EnvoyBootstraps.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
   /**
    * A node: Istio's string metadata ({@code NAMESPACE}, {@code INSTANCE_IPS}, ...) plus the pod's
    * labels as the {@code LABELS} struct, every value a string (a label "1.0" stays "1.0").
    */
   public static Node node(String id, String cluster, Map<String, String> metadata, Map<String, String> labels) {
     Struct.Builder md = Struct.newBuilder();
-    new TreeMap<>(metadata).forEach((k, v) -> md.putFields(k, string(v)));
+    // the proxy's version as Istio reports it (pilot_xds, proxy-status): the Bosun that wrote its bootstrap
+    TreeMap<String, String> all = new TreeMap<>(metadata);
+    all.putIfAbsent(ISTIO_VERSION, version());
+    all.forEach((k, v) -> md.putFields(k, string(v)));
     Struct.Builder l = Struct.newBuilder();
     new TreeMap<>(labels).forEach((k, v) -> l.putFields(k, string(v)));
     md.putFields("LABELS", Value.newBuilder().setStructValue(l).build());

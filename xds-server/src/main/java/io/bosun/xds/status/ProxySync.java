@@ -5,10 +5,11 @@ import java.util.Map;
 
 /**
  * Sync state of one connected proxy; {@code types} holds CDS, EDS, LDS, RDS in that order,
- * {@code nonces} the nonce last sent per type name (empty when none was).
+ * {@code nonces} the nonce last sent per type name (empty when none was), {@code proxyVersion}
+ * the release the proxy reports (node metadata {@code ISTIO_VERSION}; empty when it does not).
  */
 public record ProxySync(String nodeId, String group, String streamKind, List<TypeSync> types,
-                        Map<String, String> nonces) {
+                        Map<String, String> nonces, String proxyVersion) {
 
   public ProxySync {
     types = List.copyOf(types);

@@ -25,13 +25,15 @@ final class StreamState {
   final String nodeId;
   final String group;
   final String kind;
+  final String proxyVersion;
   private final Map<String, TypeState> types = new HashMap<>();
 
-  StreamState(long streamId, String nodeId, String group, String kind) {
+  StreamState(long streamId, String nodeId, String group, String kind, String proxyVersion) {
     this.streamId = streamId;
     this.nodeId = nodeId;
     this.group = group;
     this.kind = kind;
+    this.proxyVersion = proxyVersion;
     for (String type : SyncTracker.TYPES) {
       types.put(type, new TypeState());
     }
@@ -84,6 +86,6 @@ final class StreamState {
       out.add(new TypeSync(type, t.state, t.sentVersion, t.ackedVersion, t.error));
       nonces.put(type, t.sentNonce);
     }
-    return new ProxySync(nodeId, group, kind, out, nonces);
+    return new ProxySync(nodeId, group, kind, out, nonces, proxyVersion);
   }
 }

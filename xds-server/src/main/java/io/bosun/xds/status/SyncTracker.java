@@ -1,5 +1,6 @@
 package io.bosun.xds.status;
 
+import com.google.protobuf.Value;
 import io.bosun.logging.LogSafe;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
@@ -126,7 +127,8 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
   private void onRequest(long streamId, Node node, String kind, String typeUrl, String nonce,
                          String error) {
     StreamState stream = streams.computeIfAbsent(streamId,
-        id -> new StreamState(id, node.getId(), grouping.apply(node), kind));
+        id -> new StreamState(id, node.getId(), grouping.apply(node), kind, node.getMetadata()
+            .getFieldsOrDefault("ISTIO_VERSION", Value.getDefaultInstance()).getStringValue()));
     String type = TYPE_BY_URL.get(typeUrl);
     if (type == null) {
       return;
@@ -176,7 +178,8 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
         }
       }
     }
-    return new ProxySync(newest.nodeId(), newest.group(), newest.streamKind(), types, nonces);
+    return new ProxySync(newest.nodeId(), newest.group(), newest.streamKind(), types, nonces,
+        newest.proxyVersion());
   }
 
   private static Map<String, LongAdder> counters() {
