@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bosun.certs.Certificates;
 import io.bosun.demo.EchoServer;
 import io.bosun.envoy.Ports;
 import io.bosun.testing.BosunctlRun;
 import io.bosun.testing.GatewayHarness;
+import io.bosun.testing.TlsPeers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +42,7 @@ class ExplainIT {
   private static final String PROXY = "router~127.0.0.1~gw.istio-system~istio-system.svc.cluster.local";
   private static final List<String> BACKENDS = List.of("exact", "regex", "nocase", "hexact", "hprefix", "hregex",
       "without", "query", "queryre", "method", "authority", "port", "rewrite", "wone", "wtwo", "either", "shop",
-      "fallback", "fault");
+      "fallback", "fault", "secure");
 
   @TempDir
   static Path config;
@@ -47,12 +50,17 @@ class ExplainIT {
   static GatewayHarness harness;
   static int http;
   static int other;
+  static int https;
+  static Certificates ca;
 
   @BeforeAll
   static void start() throws IOException {
-    int[] ports = Ports.freePorts(2);
+    int[] ports = Ports.freePorts(3);
     http = ports[0];
     other = ports[1];
+    https = ports[2];
+    ca = Certificates.newAuthority("explain-it", Duration.ofDays(1));
+    Certificates.Issued cert = ca.issue(List.of("secure.example.com"), Duration.ofDays(1));
     StringBuilder yaml = new StringBuilder();
     for (String name : BACKENDS) {
       EchoServer s = new EchoServer(name, "v1", 0);
@@ -60,6 +68,12 @@ class ExplainIT {
       yaml.append(GatewayHarness.serviceEntry(name, s.port()));
     }
     yaml.append("""
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: secure-cert, namespace: istio-system}
+        type: kubernetes.io/tls
+        data: {tls.crt: %3$s, tls.key: %4$s}
+        ---
         apiVersion: networking.istio.io/v1
         kind: Gateway
         metadata: {name: gw}
@@ -68,6 +82,19 @@ class ExplainIT {
           servers:
           - {port: {number: %1$d, name: http, protocol: HTTP}, hosts: ["*"]}
           - {port: {number: %2$d, name: http-other, protocol: HTTP}, hosts: ["*"]}
+          - port: {number: %5$d, name: https, protocol: HTTPS}
+            hosts: [secure.example.com]
+            tls: {mode: SIMPLE, credentialName: secure-cert}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: secure}
+        spec:
+          hosts: [secure.example.com]
+          gateways: [gw]
+          http:
+          - name: secure
+            route: [{destination: {host: secure.default.svc.cluster.local}}]
         ---
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -150,7 +177,7 @@ class ExplainIT {
             route: [{destination: {host: either.default.svc.cluster.local}}]
           - name: fallback
             route: [{destination: {host: fallback.default.svc.cluster.local}}]
-        """.formatted(http, other));
+        """.formatted(http, other, b64(cert.certificatePem()), b64(cert.privateKeyPem()), https));
     harness = GatewayHarness.start(config, yaml.toString());
     assertThat(harness.bosun.store().problems()).isEmpty();
     await("the gateway routes").atMost(Duration.ofSeconds(30)).ignoreExceptions()
@@ -272,6 +299,26 @@ class ExplainIT {
     }
     assertThat(kinds).as("action kinds covered").contains("cluster", "weighted_clusters", "redirect",
         "direct_response", "none");
+  }
+
+  @Test
+  void aGatewaysTlsServerIsChosenByServerName() throws Exception {
+    JsonNode e = JSON.readTree(bosunctl("explain", "--proxy", PROXY, "https://secure.example.com:" + https + "/x",
+        "--address", "127.0.0.1", "--bosun-address", "127.0.0.1:" + harness.bosun.monitoringPort(), "-o", "json"));
+    assertThat(e.at("/filterChain/why").asText()).contains("server name secure.example.com matched");
+    assertThat(e.at("/routeConfig").asText()).startsWith("https." + https);
+    // both VirtualServices bind this server ("*" narrows to its host); whichever route explain names,
+    // its backend is the one that answers
+    String cluster = e.at("/clusters/0/name").asText();
+    assertThat(matched(e).path("name").asText()).isIn("secure", "fallback");
+    TlsPeers.Exchange answer = TlsPeers.get(TlsPeers.context(ca, null), https, "secure.example.com",
+        "secure.example.com:" + https, "/x");
+    assertThat(answer.statusLine()).as("Envoy's answer").contains("200");
+    assertThat(answer.body()).as("the backend explain named answered").startsWith(backendOf(cluster) + " v1");
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
