@@ -13,19 +13,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Responses wait for their stream and for room in the budget; none is lost, reordered or stuck behind a dead one. */
 class SendPacingTest {
   private final AtomicLong clock = new AtomicLong();
-  private final ScheduledExecutorService timer = SendPacing.newTimer();
+  /**
+   * The test plays the timer (it calls retryWaiting itself): a real one would fire at once on the
+   * fake clock's deadlines and race the assertions. A shut-down timer refuses every retry, which
+   * SendPacing takes as "not scheduled".
+   */
+  private final ScheduledExecutorService timer = stopped(SendPacing.newTimer());
   /** 100 bytes in flight at most. */
   private final SendPacing pacing = new SendPacing(100, clock::get, timer);
 
-  @AfterEach
-  void stop() {
-    timer.shutdownNow();
+  private static ScheduledExecutorService stopped(ScheduledExecutorService t) {
+    t.shutdownNow();
+    return t;
   }
 
   /** A stream whose readiness the test decides; it records what reached the transport. */
