@@ -1,5 +1,6 @@
 package io.bosun.cli;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +26,14 @@ public final class Bosunctl implements Callable<Integer> {
   /** Runs {@code bosunctl ARGV...}: 0 done, 1 failed or found errors, 2 a usage error. */
   public static int run(String... argv) {
     return Cli.commandLine(new Bosunctl(), "bosunctl").execute(argv);
+  }
+
+  /** As {@link #run(String...)}, writing to {@code out} and {@code err} instead of the standard streams. */
+  public static int run(PrintWriter out, PrintWriter err, String... argv) {
+    CommandLine line = Cli.commandLine(new Bosunctl(), "bosunctl");
+    line.setOut(out);
+    line.setErr(err);
+    return line.execute(argv);
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Spec;
             + " port-forward, or --bosun-address directly (the debug pages answer loopback only unless Bosun"
             + " runs with --expose-debug true)."},
     footer = {"", "Examples:", "  bosunctl proxy-status", "  bosunctl proxy-status productpage-v1-6b7f.default",
+        "  bosunctl proxy-status --kubeconfig ~/.kube/east --context east",
         "  bosunctl proxy-status --bosun-address 127.0.0.1:15014"})
 final class ProxyStatusCommand implements Callable<Integer> {
   static final int MONITORING_PORT = 15014;
@@ -36,6 +38,9 @@ final class ProxyStatusCommand implements Callable<Integer> {
   @Parameters(arity = "0..1", paramLabel = "POD[.NAMESPACE]",
       description = "Only this proxy (its pod, or its whole node id).")
   String pod;
+
+  @Mixin
+  KubeOptions kube = new KubeOptions();
 
   @Option(names = "--bosun-address", paramLabel = "HOST:PORT",
       description = "Bosun's monitoring address, reached directly instead of through a port-forward.")
@@ -57,7 +62,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
         reports.add(read(t, "Bosun"));
       }
     } else {
-      try (KubernetesClient client = KubeAccess.client()) {
+      try (KubernetesClient client = kube.client()) {
         for (String replica : KubeAccess.readyBosunPods(client, bosunNamespace)) {
           try (KubeAccess.Tunnel t = KubeAccess.forward(client, bosunNamespace, replica, bosunPort)) {
             reports.add(read(t, "Bosun pod " + bosunNamespace + "/" + replica));
