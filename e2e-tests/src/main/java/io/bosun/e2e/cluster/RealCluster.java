@@ -1,5 +1,6 @@
 package io.bosun.e2e.cluster;
 
+import io.bosun.certs.Certificates;
 import io.bosun.envoy.Ports;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -93,6 +94,7 @@ public final class RealCluster implements AutoCloseable {
     K8sBinaries.ALL.forEach(K8sBinaries::require);
     Files.writeString(dir.resolve("tokens.csv"), TOKEN + ",admin,admin,system:masters\n");
     writeServiceAccountKey();
+    writeKubeletCertificates();
     Files.writeString(kubeconfigPath(), kubeconfig());
     processes.add(ManagedProcess.start("etcd", dir, List.of(bin("etcd"),
         "--data-dir", dir.resolve("etcd").toString(), "--name", "default",
@@ -121,6 +123,7 @@ public final class RealCluster implements AutoCloseable {
         "--enable-aggregator-routing=true",
         // the fake node's kubelet is kwok's server at the node's InternalIP (loopback); its name resolves nowhere
         "--kubelet-preferred-address-types", "InternalIP",
+        "--kubelet-certificate-authority", dir.resolve("kubelet-ca.crt").toString(),
         "--disable-admission-plugins", "ServiceAccount",
         "--allow-privileged=true"));
     processes.add(apiServer);
@@ -177,6 +180,8 @@ public final class RealCluster implements AutoCloseable {
         // port-forwards there; kwok serves them as the PortForward objects of each pod say
         "--node-port", Integer.toString(kubeletPort),
         "--server-address", "127.0.0.1:" + kubeletPort,
+        "--tls-cert-file", dir.resolve("kubelet.crt").toString(),
+        "--tls-private-key-file", dir.resolve("kubelet.key").toString(),
         "--enable-crds", PORT_FORWARD_KIND)));
   }
 
@@ -389,6 +394,18 @@ public final class RealCluster implements AutoCloseable {
         + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(serviceAccountKey.getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
     Files.writeString(dir.resolve("sa.key"), pem);
+  }
+
+  /**
+   * The fake node's kubelet serving certificate (kwok's server, at the node's InternalIP) and the CA
+   * the API server verifies it with, as it would a real kubelet's.
+   */
+  private void writeKubeletCertificates() throws IOException {
+    Certificates ca = Certificates.newAuthority("bosun-e2e-kubelet-ca", Duration.ofDays(7));
+    Certificates.Issued serving = ca.issue(List.of("127.0.0.1", NODE), Duration.ofDays(7));
+    Files.writeString(dir.resolve("kubelet-ca.crt"), ca.authority().certificatePem());
+    Files.writeString(dir.resolve("kubelet.crt"), serving.certificatePem());
+    Files.writeString(dir.resolve("kubelet.key"), serving.privateKeyPem());
   }
 
   private static String bin(String name) {
