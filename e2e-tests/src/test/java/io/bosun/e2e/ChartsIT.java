@@ -2,6 +2,7 @@ package io.bosun.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.bosun.config.ConfigParser;
 import io.bosun.e2e.cluster.K8sBinaries;
@@ -11,6 +12,7 @@ import io.bosun.envoy.EnvoyBinary;
 import io.bosun.envoy.EnvoyProcess;
 import io.bosun.inject.InjectionConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
@@ -24,8 +26,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,6 +41,8 @@ import org.junit.jupiter.api.Test;
 @WithRealCluster
 class ChartsIT {
   static final Path CHARTS = K8sBinaries.repoRoot().resolve("charts");
+  private static final String SERVICE_MONITOR = "ServiceMonitor";
+  private static final String SERVICE_MONITOR_API = "monitoring.coreos.com/v1/" + SERVICE_MONITOR;
   static KubernetesClient k;
   static RealCluster cluster;
 
@@ -125,6 +131,74 @@ class ChartsIT {
     assertThat(parsed.conversions()).singleElement().satisfies(c -> assertThat(c.errors()).isEmpty());
     assertThat(render("bosun", "--set", "autoscaling.enabled=true")).anyMatch(o -> o.getKind()
         .equals("HorizontalPodAutoscaler"));
+  }
+
+  @Test
+  void theServiceMonitorIsRenderedOnlyWhereTheClusterServesItsKind() throws Exception {
+    String enabled = "monitoring.serviceMonitor.enabled=true";
+    assertThat(render("bosun", "--set", enabled)).as("no ServiceMonitor kind served")
+        .noneMatch(o -> o.getKind().equals(SERVICE_MONITOR));
+    assertThat(render("bosun", "--api-versions", SERVICE_MONITOR_API)).as("served, but not enabled")
+        .noneMatch(o -> o.getKind().equals(SERVICE_MONITOR));
+    List<HasMetadata> objs = render("bosun", "--set", enabled, "--set", "monitoring.serviceMonitor.labels.release=prom",
+        "--set", "monitoring.serviceMonitor.interval=15s", "--api-versions", SERVICE_MONITOR_API);
+    GenericKubernetesResource monitor = one(objs, GenericKubernetesResource.class, "bosun");
+    assertThat(monitor.getKind()).isEqualTo(SERVICE_MONITOR);
+    assertThat(monitor.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+    assertThat(monitor.getMetadata().getNamespace()).isEqualTo("istio-system");
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prom")
+        .containsEntry("app.kubernetes.io/name", "bosun");
+    Service service = one(objs, Service.class, "bosun");
+    // it selects the Service by labels the Service has, and scrapes its monitoring port by name
+    Map<String, String> selector = monitor.get("spec", "selector", "matchLabels");
+    assertThat(selector).isNotEmpty();
+    assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(selector);
+    List<String> namespaces = monitor.get("spec", "namespaceSelector", "matchNames");
+    assertThat(namespaces).containsExactly("istio-system");
+    List<Map<String, Object>> endpoints = monitor.get("spec", "endpoints");
+    assertThat(endpoints).singleElement().satisfies(e -> {
+      assertThat(e).containsEntry("path", "/metrics").containsEntry("interval", "15s");
+      assertThat(service.getSpec().getPorts()).filteredOn(p -> p.getName().equals(e.get("port")))
+          .singleElement().satisfies(p -> assertThat(p.getTargetPort().getIntVal()).isEqualTo(15014));
+    });
+  }
+
+  @Test
+  void helmCreatesTheServiceMonitorOnceTheApiServerServesItsCrd() throws Exception {
+    String kubeconfig = cluster.kubeconfigPath().toString();
+    // the Prometheus Operator's kind, with an open schema: only that the API server serves it matters here
+    k.resource("""
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: servicemonitors.monitoring.coreos.com}
+        spec:
+          group: monitoring.coreos.com
+          scope: Namespaced
+          names: {kind: ServiceMonitor, listKind: ServiceMonitorList, plural: servicemonitors, singular: servicemonitor}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        """).create();
+    try {
+      await("ServiceMonitors served").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> k.genericKubernetesResources("monitoring.coreos.com/v1", SERVICE_MONITOR)
+              .inNamespace("istio-system").list() != null);
+      helm("install", "bosun-monitored", CHARTS.resolve("bosun").toString(), "-n", "monitored", "--create-namespace",
+          "--set", "monitoring.serviceMonitor.enabled=true", "--kubeconfig", kubeconfig);
+      try {
+        GenericKubernetesResource monitor = k.genericKubernetesResources("monitoring.coreos.com/v1", SERVICE_MONITOR)
+            .inNamespace("monitored").withName("bosun").get();
+        assertThat(monitor).as("the ServiceMonitor helm created").isNotNull();
+        assertThat(monitor.getMetadata().getLabels()).containsEntry("app.kubernetes.io/instance", "bosun-monitored");
+      } finally {
+        helm("uninstall", "bosun-monitored", "-n", "monitored", "--kubeconfig", kubeconfig);
+      }
+    } finally {
+      k.apiextensions().v1().customResourceDefinitions().withName("servicemonitors.monitoring.coreos.com").delete();
+    }
   }
 
   @Test

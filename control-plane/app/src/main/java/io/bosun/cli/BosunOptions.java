@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -13,6 +14,9 @@ import picocli.CommandLine.Option;
  */
 final class BosunOptions {
   static final int MONITORING_PORT = 15014;
+
+  @Mixin
+  KubeOptions kube = new KubeOptions();
 
   @Option(names = "--bosun-address", paramLabel = "HOST:PORT",
       description = "Bosun's monitoring address, reached directly instead of through a port-forward.")
@@ -43,7 +47,7 @@ final class BosunOptions {
         return read.apply(t, "Bosun");
       }
     }
-    try (KubernetesClient client = KubeAccess.client()) {
+    try (KubernetesClient client = kube.client()) {
       for (String replica : KubeAccess.readyBosunPods(client, namespace)) {
         try (KubeAccess.Tunnel t = KubeAccess.forward(client, namespace, replica, port)) {
           Optional<T> found = read.apply(t, "Bosun pod " + namespace + "/" + replica);

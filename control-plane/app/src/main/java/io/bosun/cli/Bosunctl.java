@@ -1,5 +1,6 @@
 package io.bosun.cli;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,6 +31,14 @@ public final class Bosunctl implements Callable<Integer> {
   /** bosunctl's command line, for callers that set its output streams. */
   public static CommandLine commandLine() {
     return Cli.commandLine(new Bosunctl(), "bosunctl");
+  }
+
+  /** As {@link #run(String...)}, writing to {@code out} and {@code err} instead of the standard streams. */
+  public static int run(PrintWriter out, PrintWriter err, String... argv) {
+    CommandLine line = Cli.commandLine(new Bosunctl(), "bosunctl");
+    line.setOut(out);
+    line.setErr(err);
+    return line.execute(argv);
   }
 
   @Override

@@ -76,7 +76,9 @@ final class ConfigDumpTables {
       boolean istio = parts.length == 4 && (parts[0].equals("outbound") || parts[0].equals("inbound"));
       String type = c.has("cluster_type") ? c.path("cluster_type").path("name").asText()
           : c.path("type").asText("STATIC");
-      t.row(istio ? parts[3] : name, istio ? parts[1] : "-", istio && !parts[2].isEmpty() ? parts[2] : "-",
+      // an inbound cluster names no host (inbound|9080||): "-", so the columns stay apart
+      String fqdn = !istio ? name : parts[3].isEmpty() ? "-" : parts[3];
+      t.row(fqdn, istio ? parts[1] : "-", istio && !parts[2].isEmpty() ? parts[2] : "-",
           istio ? parts[0] : "-", type, istioConfig(c, "destination-rule"));
     }
     return t;
@@ -146,7 +148,8 @@ final class ConfigDumpTables {
   static TextTable routeTable(JsonNode dump) {
     TextTable t = new TextTable("NAME", "VHOST NAME", "DOMAINS", "MATCH", "VIRTUAL SERVICE");
     for (JsonNode rc : routeConfigs(dump)) {
-      String name = rc.path("name").asText();
+      // a route config inline in a bootstrap listener has no name: "-", so the columns stay apart
+      String name = rc.path("name").asText().isEmpty() ? "-" : rc.path("name").asText();
       for (JsonNode vh : rc.path("virtual_hosts")) {
         String domains = join(vh.path("domains"), JsonNode::asText);
         if (vh.path("routes").isEmpty()) {

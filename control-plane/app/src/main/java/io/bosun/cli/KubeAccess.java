@@ -2,7 +2,6 @@ package io.bosun.cli;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.LocalPortForward;
 import java.io.Closeable;
@@ -44,15 +43,6 @@ final class KubeAccess {
       throw new IllegalArgumentException("\"" + hostPort + "\" is not HOST:PORT");
     }
     return new Tunnel("http://" + hostPort, () -> { });
-  }
-
-  static KubernetesClient client() {
-    try {
-      return new KubernetesClientBuilder().build();
-    } catch (KubernetesClientException e) {
-      throw new CommandFailure("cannot use the Kubernetes configuration (KUBECONFIG, ~/.kube/config): "
-          + e.getMessage(), e);
-    }
   }
 
   /** Port-forwards to {@code namespace/pod}'s {@code port}, after checking the pod exists and runs. */

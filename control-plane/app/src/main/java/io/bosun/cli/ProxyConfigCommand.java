@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,6 +58,9 @@ final class ProxyConfigCommand implements Callable<Integer> {
       description = "short (a table), json or yaml. Default: ${DEFAULT-VALUE}.")
   Output output;
 
+  @Mixin
+  KubeOptions kube = new KubeOptions();
+
   @Option(names = "--admin-address", paramLabel = "HOST:PORT",
       description = "The Envoy admin address, reached directly instead of through a port-forward.")
   String adminAddress;
@@ -70,7 +74,7 @@ final class ProxyConfigCommand implements Callable<Integer> {
         data = read(t, what);
       }
     } else {
-      try (KubernetesClient client = KubeAccess.client();
+      try (KubernetesClient client = kube.client();
            KubeAccess.Tunnel t = KubeAccess.forward(client, podNs(), podName(), ADMIN_PORT)) {
         data = read(t, what);
       }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
             + " port-forward, or --bosun-address directly (the debug pages answer loopback only unless Bosun"
             + " runs with --expose-debug true)."},
     footer = {"", "Examples:", "  bosunctl proxy-status", "  bosunctl proxy-status productpage-v1-6b7f.default",
+        "  bosunctl proxy-status --kubeconfig ~/.kube/east --context east",
         "  bosunctl proxy-status --bosun-address 127.0.0.1:15014"})
 final class ProxyStatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -27,12 +27,13 @@ class ConfigDumpTablesTest {
         + "'dynamic_active_clusters':[{'cluster':{'name':'outbound|9080|v1|reviews.default.svc.cluster.local',"
         + "'type':'EDS','metadata':{'filter_metadata':{'istio':{'config':"
         + "'/apis/networking.istio.io/v1alpha3/namespaces/default/destination-rule/reviews'}}}}},"
-        + "{'cluster':{'name':'BlackHoleCluster'}}]}]}");
+        + "{'cluster':{'name':'BlackHoleCluster'}},{'cluster':{'name':'inbound|9080||','type':'ORIGINAL_DST'}}]}]}");
     assertThat(ConfigDumpTables.clusterTable(dump).toString().lines().toList()).containsExactly(
-        "SERVICE FQDN                        PORT   SUBSET   DIRECTION   TYPE         DESTINATION RULE",
-        "xds-grpc                            -      -        -           STRICT_DNS   ",
-        "reviews.default.svc.cluster.local   9080   v1       outbound    EDS          reviews.default",
-        "BlackHoleCluster                    -      -        -           STATIC       ");
+        "SERVICE FQDN                        PORT   SUBSET   DIRECTION   TYPE           DESTINATION RULE",
+        "xds-grpc                            -      -        -           STRICT_DNS     ",
+        "reviews.default.svc.cluster.local   9080   v1       outbound    EDS            reviews.default",
+        "BlackHoleCluster                    -      -        -           STATIC         ",
+        "-                                   9080   -        inbound     ORIGINAL_DST   ");
   }
 
   @Test
@@ -55,16 +56,21 @@ class ConfigDumpTablesTest {
 
   @Test
   void routesShowOneRowPerRoute() throws Exception {
+    // a bootstrap listener's inline route config (Envoy dumps it among the static ones) has no
+    // name: "-", so the columns stay apart
     JsonNode dump = json("{'configs':[{'@type':'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',"
+        + "'static_route_configs':[{'route_config':{'virtual_hosts':[{'name':'bosun-prometheus','domains':['*'],"
+        + "'routes':[{'match':{'prefix':'/stats/prometheus'}}]}]}}],"
         + "'dynamic_route_configs':[{'route_config':{'name':'9080','virtual_hosts':[{'name':'reviews:9080',"
         + "'domains':['reviews','reviews.default.svc.cluster.local'],'routes':[{'match':{'prefix':'/'},"
         + "'metadata':{'filter_metadata':{'istio':{'config':"
         + "'/apis/networking.istio.io/v1alpha3/namespaces/default/virtual-service/reviews'}}}},"
         + "{'match':{'path':'/health'},'direct_response':{'status':404}}]}]}}]}]}");
     assertThat(ConfigDumpTables.routeTable(dump).toString().lines().toList()).containsExactly(
-        "NAME   VHOST NAME     DOMAINS                                     MATCH     VIRTUAL SERVICE",
-        "9080   reviews:9080   reviews,reviews.default.svc.cluster.local   /*        reviews.default",
-        "9080   reviews:9080   reviews,reviews.default.svc.cluster.local   /health   404");
+        "NAME   VHOST NAME         DOMAINS                                     MATCH                VIRTUAL SERVICE",
+        "-      bosun-prometheus   *                                           /stats/prometheus*   ",
+        "9080   reviews:9080       reviews,reviews.default.svc.cluster.local   /*                   reviews.default",
+        "9080   reviews:9080       reviews,reviews.default.svc.cluster.local   /health              404");
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -82,5 +83,21 @@ class ProxyStatusCommandTest {
     line.setErr(new PrintWriter(err));
     assertThat(line.execute("proxy-status", "--bosun-address", "127.0.0.1:1")).isEqualTo(1);
     assertThat(err.toString()).startsWith("bosunctl: cannot reach Bosun at http://127.0.0.1:1");
+  }
+
+  @Test
+  void aKubeconfigThatCannotBeReadIsAFriendlyError() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    for (String command : List.of("proxy-status", "proxy-config cluster pod-1.default")) {
+      List<String> argv = new ArrayList<>(List.of(command.split(" ")));
+      argv.addAll(List.of("--kubeconfig", "/nonexistent/kubeconfig", "--context", "east"));
+      assertThat(Bosunctl.run(new PrintWriter(out), new PrintWriter(err), argv.toArray(String[]::new)))
+          .as(command).isEqualTo(1);
+    }
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "bosunctl: cannot read the Kubernetes configuration /nonexistent/kubeconfig",
+        "bosunctl: cannot read the Kubernetes configuration /nonexistent/kubeconfig");
+    assertThat(out.toString()).isEmpty();
   }
 }

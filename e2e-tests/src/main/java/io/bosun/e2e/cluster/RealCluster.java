@@ -1,5 +1,6 @@
 package io.bosun.e2e.cluster;
 
+import io.bosun.certs.Certificates;
 import io.bosun.envoy.Ports;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -27,6 +28,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -49,13 +51,19 @@ public final class RealCluster implements AutoCloseable {
   public static final String POD_CIDR = "10.214.0.0/16";
   public static final String NODE_POD_CIDR = "10.214.0.0/24";
   public static final String NODE = "kwok-node-0";
+  private static final String KWOK_GROUP = "kwok.x-k8s.io";
+  private static final String PORT_FORWARD_KIND = "PortForward";
 
   private final Path dir;
   private final boolean controllers;
   private final int etcdPort = Ports.freePort();
   private final int etcdPeerPort = Ports.freePort();
   private final int apiPort = Ports.freePort();
+  /** kwok's server: the fake node's kubelet endpoint, which the API server proxies port-forwards to. */
+  private final int kubeletPort = Ports.freePort();
   private final List<ManagedProcess> processes = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().sslContext(trustAll())
+      .connectTimeout(Duration.ofSeconds(2)).build();
   private ManagedProcess apiServer;
   private KubernetesClient client;
 
@@ -86,6 +94,7 @@ public final class RealCluster implements AutoCloseable {
     K8sBinaries.ALL.forEach(K8sBinaries::require);
     Files.writeString(dir.resolve("tokens.csv"), TOKEN + ",admin,admin,system:masters\n");
     writeServiceAccountKey();
+    writeKubeletCertificates();
     Files.writeString(kubeconfigPath(), kubeconfig());
     processes.add(ManagedProcess.start("etcd", dir, List.of(bin("etcd"),
         "--data-dir", dir.resolve("etcd").toString(), "--name", "default",
@@ -112,6 +121,9 @@ public final class RealCluster implements AutoCloseable {
         "--service-account-signing-key-file", dir.resolve("sa.key").toString(),
         "--service-cluster-ip-range", SERVICE_CIDR,
         "--enable-aggregator-routing=true",
+        // the fake node's kubelet is kwok's server at the node's InternalIP (loopback); its name resolves nowhere
+        "--kubelet-preferred-address-types", "InternalIP",
+        "--kubelet-certificate-authority", dir.resolve("kubelet-ca.crt").toString(),
         "--disable-admission-plugins", "ServiceAccount",
         "--allow-privileged=true"));
     processes.add(apiServer);
@@ -157,17 +169,120 @@ public final class RealCluster implements AutoCloseable {
         .endMetadata()
         .withNewSpec().withPodCIDR(NODE_POD_CIDR).endSpec()
         .build()).create();
+    installPortForwardCrd();
     processes.add(ManagedProcess.start("kwok", dir, List.of(bin("kwok"),
         "--kubeconfig", kubeconfig,
         "--manage-all-nodes=false",
         "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
         "--cidr", "10.214.0.1/24",
         "--node-ip", "127.0.0.1",
-        "--server-address", "127.0.0.1:" + Ports.freePort())));
+        // the node's status names this port as its kubelet's, so the API server sends the pod
+        // port-forwards there; kwok serves them as the PortForward objects of each pod say
+        "--node-port", Integer.toString(kubeletPort),
+        "--server-address", "127.0.0.1:" + kubeletPort,
+        "--tls-cert-file", dir.resolve("kubelet.crt").toString(),
+        "--tls-private-key-file", dir.resolve("kubelet.key").toString(),
+        "--enable-crds", PORT_FORWARD_KIND)));
+  }
+
+  /**
+   * kwok's PortForward kind (kwok.x-k8s.io/v1alpha1, one object per pod, named after it), which
+   * kwok watches with {@code --enable-crds PortForward}. The schema is left open: kwok validates
+   * what it reads.
+   */
+  private void installPortForwardCrd() {
+    send("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: portforwards.%s}
+        spec:
+          group: %s
+          scope: Namespaced
+          names: {kind: %s, listKind: %sList, plural: portforwards, singular: portforward}
+          versions:
+          - name: v1alpha1
+            served: true
+            storage: true
+            subresources: {status: {}}
+            schema:
+              openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        """.formatted(KWOK_GROUP, KWOK_GROUP, PORT_FORWARD_KIND, PORT_FORWARD_KIND));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String path = "/apis/" + KWOK_GROUP + "/v1alpha1/portforwards";
+    int status = 0;
+    while ((status = status(path)) != 200) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("kwok's PortForward kind never got served: " + path + " answers " + status);
+      }
+      sleep(200);
+    }
+  }
+
+  /**
+   * Tells kwok how to serve the API server's port-forwards to {@code pod} (as a kubelet's container
+   * runtime would): a connection to port {@code p} runs {@code commands.get(p)} with the stream as
+   * its standard input and output. The object is owned by the pod, so it goes when the pod does.
+   */
+  public void forwardPodPorts(String namespace, String pod, String uid, Map<Integer, List<String>> commands) {
+    StringBuilder forwards = new StringBuilder();
+    commands.forEach((port, command) -> forwards.append("\n  - ports: [").append(port).append("]\n    command: [")
+        .append(String.join(", ", command.stream().map(RealCluster::quoted).toList())).append(']'));
+    String collection = "/apis/" + KWOK_GROUP + "/v1alpha1/namespaces/" + namespace + "/portforwards";
+    String yaml = """
+        apiVersion: %s/v1alpha1
+        kind: %s
+        metadata:
+          name: %s
+          namespace: %s
+          ownerReferences: [{apiVersion: v1, kind: Pod, name: %s, uid: %s}]
+        spec:
+          forwards:%s
+        """.formatted(KWOK_GROUP, PORT_FORWARD_KIND, pod, namespace, pod, uid, forwards);
+    if (send("POST", collection, yaml) == 409) {
+      // a pod of the same name before this one, whose forward the garbage collector has not removed yet
+      send("PUT", collection + "/" + pod, yaml);
+    }
+  }
+
+  /**
+   * Sends {@code yaml} to the API server as the admin, as kubectl would; the status, when it is a
+   * success or 409 (exists); any other answer fails.
+   */
+  private int send(String method, String path, String yaml) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + path))
+          .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/yaml")
+          .method(method, HttpRequest.BodyPublishers.ofString(yaml)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() / 100 != 2 && r.statusCode() != 409) {
+        throw new IllegalStateException(method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
+      }
+      return r.statusCode();
+    } catch (IOException e) {
+      throw new IllegalStateException(method + " " + path + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String quoted(String s) {
+    return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
+
+  /** The status the API server answers a GET of {@code path} with, as the admin; 0 when it cannot be reached. */
+  private int status(String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url() + path)).header("Authorization", "Bearer " + TOKEN)
+          .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private void awaitReady(Duration timeout) {
-    HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "";
     while (System.nanoTime() < deadline) {
@@ -279,6 +394,18 @@ public final class RealCluster implements AutoCloseable {
         + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(serviceAccountKey.getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
     Files.writeString(dir.resolve("sa.key"), pem);
+  }
+
+  /**
+   * The fake node's kubelet serving certificate (kwok's server, at the node's InternalIP) and the CA
+   * the API server verifies it with, as it would a real kubelet's.
+   */
+  private void writeKubeletCertificates() throws IOException {
+    Certificates ca = Certificates.newAuthority("bosun-e2e-kubelet-ca", Duration.ofDays(7));
+    Certificates.Issued serving = ca.issue(List.of("127.0.0.1", NODE), Duration.ofDays(7));
+    Files.writeString(dir.resolve("kubelet-ca.crt"), ca.authority().certificatePem());
+    Files.writeString(dir.resolve("kubelet.crt"), serving.certificatePem());
+    Files.writeString(dir.resolve("kubelet.key"), serving.privateKeyPem());
   }
 
   private static String bin(String name) {

@@ -32,6 +32,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +44,13 @@ import org.slf4j.LoggerFactory;
  * {@code bosun-e2e/echo} an echo server answering with its pod's app and version labels, and
  * {@code bosun-e2e/client} nothing (tests run curl in it). Bosun's own pod runs on the host with
  * its pod IP added to the bridge and its ports bound to that IP, so the API server and the
- * sidecars reach it there, and a second Bosun pod can run beside it.
+ * sidecars reach it there, and a second Bosun pod can run beside it. Each pod's ports are
+ * port-forwardable through the API server (kwok serves the node's port-forwards as this runner
+ * tells it, with socat into the pod's network namespace).
  */
 final class PodRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodRunner.class);
+  static final int ENVOY_ADMIN_PORT = 15000;
 
   /** A running pod; {@code hosts} is what its resolver answers (empty for Bosun's pod, on the host). */
   record Running(String namespace, String netns, String ip, List<Process> processes, Map<String, String> hosts) {
@@ -163,6 +167,9 @@ final class PodRunner implements AutoCloseable {
       processes.add(launch(null, null, key(p) + "-" + c.getName(), cmd, Map.of("POD_NAME", p.getMetadata().getName(),
           "POD_NAMESPACE", p.getMetadata().getNamespace())));
       LOG.info("Pod {}: Bosun on the host at {}", key(p), ip);
+      // in its own network namespace a port-forward would reach Bosun on the pod's loopback; here
+      // it listens on the pod IP only, so the forward connects there from loopback
+      forwardPorts(p, port -> List.of("socat", "-", "TCP4:" + ip + ":" + port + ",bind=127.0.0.1"));
       resolveBosun(ip);
       return new Running(p.getMetadata().getNamespace(), null, ip, processes, Map.of());
     }
@@ -194,8 +201,37 @@ final class PodRunner implements AutoCloseable {
         processes.add(proc);
       }
     }
+    forwardPorts(p, port -> List.of("ip", "netns", "exec", netns, "socat", "-", "TCP4:127.0.0.1:" + port));
     LOG.info("Pod {}: running in {} at {} ({} processes)", key(p), netns, ip, processes.size());
     return r;
+  }
+
+  /**
+   * What the kubelet's container runtime does for a port-forward (the API server's pods/portforward,
+   * which kwok's server answers for this node): a stream to the port on the pod's loopback.
+   * {@code command} connects one stream of a port; every port a container declares is forwarded,
+   * and the sidecar's Envoy admin port (15000, which Istio's injection never declares).
+   */
+  private void forwardPorts(Pod p, IntFunction<List<String>> command) {
+    Map<Integer, List<String>> commands = new TreeMap<>();
+    List<Container> containers = new ArrayList<>(list(p.getSpec().getInitContainers()));
+    containers.addAll(list(p.getSpec().getContainers()));
+    for (Container c : containers) {
+      list(c.getPorts()).forEach(port -> commands.put(port.getContainerPort(), command.apply(port.getContainerPort())));
+      if (c.getImage().startsWith("envoyproxy/envoy")) {
+        commands.put(ENVOY_ADMIN_PORT, command.apply(ENVOY_ADMIN_PORT));
+      }
+    }
+    if (commands.isEmpty()) {
+      return;
+    }
+    try {
+      cluster.forwardPodPorts(p.getMetadata().getNamespace(), p.getMetadata().getName(), p.getMetadata().getUid(),
+          commands);
+    } catch (RuntimeException e) {
+      // the pod runs (its processes are started) without port-forwards: a tool that needs one says so
+      LOG.warn("Pod {}: no port-forwards: {}", key(p), e.toString());
+    }
   }
 
   /**
