@@ -1,6 +1,7 @@
 package io.bosun.cli;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -11,6 +12,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -47,8 +50,18 @@ final class KubeAccess {
   }
 
   static KubernetesClient client() {
+    return client(null);
+  }
+
+  /** A client for {@code kubeconfig}, or (null) for $KUBECONFIG, ~/.kube/config or the pod's service account. */
+  static KubernetesClient client(Path kubeconfig) {
     try {
+      if (kubeconfig != null) {
+        return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+      }
       return new KubernetesClientBuilder().build();
+    } catch (IOException e) {
+      throw new CommandFailure("cannot read " + kubeconfig + ": " + e.getMessage(), e);
     } catch (KubernetesClientException e) {
       throw new CommandFailure("cannot use the Kubernetes configuration (KUBECONFIG, ~/.kube/config): "
           + e.getMessage(), e);
