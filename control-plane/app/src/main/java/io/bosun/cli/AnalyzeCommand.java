@@ -7,6 +7,7 @@ import io.bosun.analyze.AnalysisInput;
 import io.bosun.analyze.Analyzer;
 import io.bosun.analyze.Level;
 import io.bosun.analyze.Message;
+import io.bosun.config.ConfigStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -104,7 +105,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         inputs.addFile(file);
       }
     }
-    AnalysisInput input = inputs.build(complete);
+    AnalysisInput input = QuietLog.during(ConfigStore.class, () -> inputs.build(complete));
     String only = namespace;
     List<Message> messages = Analyzer.analyze(input).stream()
         .filter(m -> only == null || m.resource() == null || m.namespace().equals(only)).toList();

@@ -91,7 +91,7 @@ class AnalyzeCommandTest {
         spec: {}
         """);
     assertThat(Bosunctl.run("analyze", "-f", file.toString())).isZero();
-    assertThat(lines()).containsExactly("Warning [BSN0108] (PeerAuthentication shop/b) spec.selector: More than one"
+    assertThat(lines()).containsExactly("Warning [BSN0108] (PeerAuthentication shop/b) More than one"
         + " namespace-wide PeerAuthentication (no selector) in namespace shop; only the first by name, shop/a,"
         + " applies", "Found 1 warning when analyzing " + file + ".");
 
@@ -104,7 +104,7 @@ class AnalyzeCommandTest {
     assertThat(json.get(0).get("kind").asText()).isEqualTo("PeerAuthentication");
     assertThat(json.get(0).get("namespace").asText()).isEqualTo("shop");
     assertThat(json.get(0).get("resource").asText()).isEqualTo("b");
-    assertThat(json.get(0).get("field").asText()).isEqualTo("spec.selector");
+    assertThat(json.get(0).get("field").asText()).isEmpty();
     assertThat(json.get(0).get("source").asText()).isEqualTo(file.toString());
   }
 

@@ -11,7 +11,7 @@ import java.util.List;
 public final class Analyzer {
   private static final List<Check> CHECKS = List.of(new DestinationChecks(), new GatewayChecks(),
       new HostConflicts(), new SubsetPods(), new ProxyPresence(), new PeerAuthenticationChecks(),
-      new MtlsConflicts());
+      new MtlsConflicts(), new GatewayDestinations());
 
   private Analyzer() {
   }

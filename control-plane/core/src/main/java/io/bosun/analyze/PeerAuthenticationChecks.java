@@ -29,7 +29,7 @@ final class PeerAuthenticationChecks implements Check {
       String scope = ns.equals(SecurityPolicies.ROOT_NAMESPACE) ? "mesh-wide (root namespace " + ns + ")"
           : "namespace-wide";
       for (PeerAuthentication p : list.subList(1, list.size())) {
-        out.add(new Message(Code.CONFLICTING_WIDE_PEER_AUTHENTICATIONS, p.ref(), "spec.selector",
+        out.add(new Message(Code.CONFLICTING_WIDE_PEER_AUTHENTICATIONS, p.ref(), "",
             "More than one " + scope + " PeerAuthentication (no selector) in namespace " + ns + "; only the first by"
                 + " name, " + name(list.get(0)) + ", applies"));
       }

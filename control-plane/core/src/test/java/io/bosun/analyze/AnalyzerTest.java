@@ -206,7 +206,7 @@ class AnalyzerTest {
   @Test
   void competingPeerAuthenticationsAreReported() {
     assertThat(lines(analyze(pa("shop", "a", "{mtls: {mode: STRICT}}") + pa("shop", "b", "{mtls: {mode: DISABLE}}"))))
-        .containsExactly("Warning [BSN0108] (PeerAuthentication shop/b) spec.selector: More than one namespace-wide"
+        .containsExactly("Warning [BSN0108] (PeerAuthentication shop/b) More than one namespace-wide"
             + " PeerAuthentication (no selector) in namespace shop; only the first by name, shop/a, applies");
     assertThat(lines(analyze(pa("istio-system", "a", "{mtls: {mode: STRICT}}") + pa("istio-system", "b", "{}"))))
         .singleElement().asString().contains("More than one mesh-wide (root namespace istio-system)");
@@ -236,6 +236,47 @@ class AnalyzerTest {
     assertThat(lines(analyze(mutual + pa("istio-system", "off", "{mtls: {mode: DISABLE}}")))).singleElement()
         .asString().startsWith("Error [BSN0110]");
     assertThat(analyze(mutual + pa("shop", "strict", "{mtls: {mode: STRICT}}"))).isEmpty();
+  }
+
+  @Test
+  void aGatewaysRouteNamesThePortOfAServiceWithSeveral() {
+    String twoPorts = SERVICES.replace("ports: [{name: http, port: 9080}]",
+        "ports: [{name: http, port: 9080}, {name: admin, port: 9090}]");
+    String bound = GATEWAY + """
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: r, namespace: shop}
+        spec: {hosts: ["*"], gateways: [web], http: [{route: [{destination: %s}]}]}
+        """;
+    assertThat(lines(analyze(twoPorts + "---\n" + bound.formatted("{host: reviews}")))).containsExactly(
+        "Error [BSN0111] (VirtualService shop/r) spec.http[0].route[0].destination.port: The destination"
+            + " reviews.shop.svc.cluster.local has 2 ports and the VirtualService is bound to a gateway: name the"
+            + " port (destination.port.number)");
+    assertThat(analyze(twoPorts + "---\n" + bound.formatted("{host: reviews, port: {number: 9080}}"))).isEmpty();
+    assertThat(analyze(SERVICES + "---\n" + bound.formatted("{host: reviews}"))).isEmpty();
+    // a sidecar routes by the port it intercepted
+    assertThat(analyze(twoPorts + vs("m", "reviews", "{host: reviews}"))).isEmpty();
+  }
+
+  @Test
+  void aGatewayMustAdmitTheHostsOfItsVirtualServices() {
+    String gateway = GATEWAY.replace("hosts: [\"*\"]", "hosts: [\"*.example.com\", \"./shop.internal\"]");
+    String bound = """
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: r, namespace: %s}
+        spec: {hosts: [%s], gateways: [shop/web], http: [{route: [{destination: {host: reviews.shop.svc.cluster.local}}]}]}
+        """;
+    assertThat(lines(analyze(SERVICES + "---\n" + gateway + bound.formatted("shop", "www.example.org"))))
+        .containsExactly("Warning [BSN0112] (VirtualService shop/r) spec.hosts[0]: The host \"www.example.org\" is"
+            + " admitted by no server of Gateway shop/web; the routes do not apply there");
+    assertThat(analyze(SERVICES + "---\n" + gateway + bound.formatted("shop", "www.example.com"))).isEmpty();
+    assertThat(analyze(SERVICES + "---\n" + gateway + bound.formatted("shop", "shop.internal"))).isEmpty();
+    // "./" admits VirtualServices of the Gateway's own namespace only
+    assertThat(lines(analyze(SERVICES + "---\n" + gateway + bound.formatted("front", "shop.internal"))))
+        .singleElement().asString().startsWith("Warning [BSN0112] (VirtualService front/r)");
   }
 
   @Test
