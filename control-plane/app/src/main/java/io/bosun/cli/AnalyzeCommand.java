@@ -86,7 +86,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     String namespace = null;
     String what;
     if (files == null || scope != null) {
-      try (KubernetesClient client = KubeAccess.client(kubeconfig)) {
+      try (KubernetesClient client = KubeAccess.onceClient(kubeconfig)) {
         ClusterObjects.Read read = ClusterObjects.read(client);
         read.missing().forEach(k -> spec.commandLine().getErr().println("note: the API server does not serve " + k
             + "; none analysed"));

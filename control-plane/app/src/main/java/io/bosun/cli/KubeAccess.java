@@ -2,6 +2,7 @@ package io.bosun.cli;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -50,21 +51,30 @@ final class KubeAccess {
   }
 
   static KubernetesClient client() {
-    return client(null);
-  }
-
-  /** A client for {@code kubeconfig}, or (null) for $KUBECONFIG, ~/.kube/config or the pod's service account. */
-  static KubernetesClient client(Path kubeconfig) {
     try {
-      if (kubeconfig != null) {
-        return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
-      }
       return new KubernetesClientBuilder().build();
-    } catch (IOException e) {
-      throw new CommandFailure("cannot read " + kubeconfig + ": " + e.getMessage(), e);
     } catch (KubernetesClientException e) {
       throw new CommandFailure("cannot use the Kubernetes configuration (KUBECONFIG, ~/.kube/config): "
           + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A client for reads that happen once (analyze), from {@code kubeconfig} or (null) $KUBECONFIG,
+   * ~/.kube/config or the pod's service account. It does not retry: an API server that is away is
+   * one error line now, not minutes of back-off.
+   */
+  static KubernetesClient onceClient(Path kubeconfig) {
+    try {
+      Config config = kubeconfig != null ? Config.fromKubeconfig(Files.readString(kubeconfig))
+          : Config.autoConfigure(null);
+      return new KubernetesClientBuilder().withConfig(new ConfigBuilder(config).withRequestRetryBackoffLimit(0)
+          .build()).build();
+    } catch (IOException e) {
+      throw new CommandFailure("cannot read " + kubeconfig + ": " + e.getMessage(), e);
+    } catch (KubernetesClientException e) {
+      throw new CommandFailure("cannot use the Kubernetes configuration (" + (kubeconfig != null ? kubeconfig
+          : "KUBECONFIG, ~/.kube/config") + "): " + e.getMessage(), e);
     }
   }
 

@@ -135,4 +135,14 @@ class AnalyzeClusterTest {
         .isZero();
     assertThat(output()).doesNotContain("BSN0101").contains("[BSN0107]");
   }
+
+  @Test
+  void anApiServerThatIsAwayIsOneErrorLine() {
+    int port = api.getAddress().getPort();
+    api.stop(0);
+    assertThat(Bosunctl.run("analyze", "--kubeconfig", kubeconfig.toString(), "-A")).isEqualTo(1);
+    assertThat(streams.err())
+        .startsWith("bosunctl: cannot list VirtualService objects from the API server (http://127.0.0.1:" + port);
+    assertThat(output()).isEmpty();
+  }
 }
