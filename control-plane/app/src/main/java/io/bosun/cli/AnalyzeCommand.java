@@ -83,6 +83,8 @@ final class AnalyzeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     AnalysisInputs inputs = new AnalysisInputs();
+    // a path that does not exist is told before the cluster is asked anything
+    List<Path> yaml = files == null ? List.of() : YamlFiles.list(files);
     String namespace = null;
     String what;
     if (files == null || scope != null) {
@@ -100,10 +102,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     } else {
       what = String.join(", ", files.stream().map(Path::toString).toList());
     }
-    if (files != null) {
-      for (Path file : YamlFiles.list(files)) {
-        inputs.addFile(file);
-      }
+    for (Path file : yaml) {
+      inputs.addFile(file);
     }
     AnalysisInput input = QuietLog.during(ConfigStore.class, () -> inputs.build(complete));
     String only = namespace;

@@ -122,6 +122,14 @@ class AnalyzeCommandTest {
   }
 
   @Test
+  void aMissingPathIsAUsageErrorBeforeAnythingIsRead() {
+    Path missing = dir.resolve("nope.yaml");
+    assertThat(Bosunctl.run("analyze", "-f", missing.toString(), "-A", "--kubeconfig", missing.toString()))
+        .isEqualTo(2);
+    assertThat(streams.err()).startsWith("bosunctl: " + missing + " does not exist");
+  }
+
+  @Test
   void everySampleAnalysesClean() throws IOException {
     List<Path> samples;
     try (Stream<Path> s = Files.list(Samples.root().resolve("samples"))) {
