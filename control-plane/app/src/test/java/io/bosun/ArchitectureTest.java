@@ -28,7 +28,8 @@ class ArchitectureTest {
   void everyModuleIsOnTheClassPath() {
     // the rules below are only as good as what they see
     assertThat(CLASSES.stream().map(c -> c.getPackageName()).distinct())
-        .contains("io.bosun.model", "io.bosun.translate", "io.bosun.xds", "io.bosun.resources", "io.bosun.inject",
+        .contains("io.bosun.model", "io.bosun.analyze", "io.bosun.translate", "io.bosun.xds", "io.bosun.resources",
+            "io.bosun.inject",
             "io.bosun.runtime", "io.bosun.cli", "io.bosun.api.ca.v1");
   }
 
@@ -42,6 +43,7 @@ class ArchitectureTest {
     layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("Model").definedBy("io.bosun.model..")
         .layer("Config").definedBy("io.bosun.config..")
+        .layer("Analysis").definedBy("io.bosun.analyze..")
         .layer("Sources").definedBy("io.bosun.sources..")
         .layer("Translation").definedBy("io.bosun.translate..")
         .layer("Resources").definedBy("io.bosun.resources..")
@@ -54,13 +56,15 @@ class ArchitectureTest {
         .layer("Shell").definedBy("io.bosun.runtime..", "io.bosun.cli..", "io.bosun.demo..", "io.bosun.envoy..")
         .whereLayer("Shell").mayNotBeAccessedByAnyLayer()
         .whereLayer("Sources").mayOnlyBeAccessedByLayers("Shell")
+        .whereLayer("Analysis").mayOnlyBeAccessedByLayers("Shell")
         .whereLayer("Sinks").mayOnlyBeAccessedByLayers("Shell")
         .whereLayer("Push").mayOnlyBeAccessedByLayers("Shell")
         .whereLayer("Operations").mayOnlyBeAccessedByLayers("Shell", "Injection")
         .whereLayer("Translation").mayOnlyBeAccessedByLayers("Push", "Security", "Shell")
         .whereLayer("Serving").mayOnlyBeAccessedByLayers("Push", "Security", "Shell")
         .whereLayer("Resources").mayOnlyBeAccessedByLayers("Translation", "Serving", "Push", "Shell")
-        .whereLayer("Config").mayOnlyBeAccessedByLayers("Sources", "Push", "Sinks", "Injection", "Shell")
+        .whereLayer("Config").mayOnlyBeAccessedByLayers("Sources", "Push", "Sinks", "Injection", "Analysis",
+            "Shell")
         .check(CLASSES);
   }
 
@@ -77,6 +81,16 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("io.bosun.translate..")
         .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.grpc..", "io.bosun.xds..",
             "io.bosun.config..", "io.bosun.sources..", "io.bosun.push..", "io.envoyproxy.controlplane..")
+        .check(CLASSES);
+  }
+
+  /** Analysis reads the model (and the validator's problems); the CLI adapts files and clusters to it. */
+  @Test
+  void analysisIsPure() {
+    noClasses().that().resideInAPackage("io.bosun.analyze..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.grpc..", "io.envoyproxy..",
+            "com.google.protobuf..", "io.bosun.translate..", "io.bosun.xds..", "io.bosun.sources..",
+            "io.bosun.inject..", "com.fasterxml..")
         .check(CLASSES);
   }
 

@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
 /** {@code bosunctl}: the operator's tools, the same commands as in {@code bosun}, without the servers. */
 @Command(name = "bosunctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Bosun's operator tools.",
-    subcommands = {KubeInjectCommand.class, ValidateCommand.class, WorkloadCommand.class, ProxyStatusCommand.class,
-        ProxyConfigCommand.class, ExplainCommand.class, VersionCommand.class,
+    subcommands = {KubeInjectCommand.class, ValidateCommand.class, AnalyzeCommand.class, WorkloadCommand.class,
+        ProxyStatusCommand.class, ProxyConfigCommand.class, ExplainCommand.class, VersionCommand.class,
         HelpCommand.class})
 public final class Bosunctl implements Callable<Integer> {
   @Spec

@@ -1,6 +1,7 @@
 package io.bosun.cli;
 
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -20,6 +21,18 @@ final class KubeOptions {
 
   /** A client for the chosen cluster and context; a failure the user can act on when it cannot be built. */
   KubernetesClient client() {
+    return client(false);
+  }
+
+  /**
+   * A client for reads that happen once (analyze): it does not retry, so an API server that is away
+   * is one error line now, not minutes of back-off.
+   */
+  KubernetesClient onceClient() {
+    return client(true);
+  }
+
+  private KubernetesClient client(boolean once) {
     Config config;
     try {
       if (kubeconfig == null) {
@@ -28,6 +41,9 @@ final class KubeOptions {
         throw new CommandFailure("cannot read the Kubernetes configuration " + kubeconfig);
       } else {
         config = Config.fromKubeconfig(context, kubeconfig.toFile());
+      }
+      if (once) {
+        config = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
       }
       return new KubernetesClientBuilder().withConfig(config).build();
     } catch (KubernetesClientException e) {

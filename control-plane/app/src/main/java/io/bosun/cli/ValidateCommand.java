@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -36,7 +35,7 @@ final class ValidateCommand implements Callable<Integer> {
     int resources = 0;
     int errors = 0;
     int warnings = 0;
-    for (Path file : files()) {
+    for (Path file : YamlFiles.list(paths)) {
       ConfigParser.Parsed parsed = parser.parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
       List<ConfigError> problems = new ArrayList<>(parsed.fileErrors());
       for (Conversion c : parsed.conversions()) {
@@ -55,21 +54,5 @@ final class ValidateCommand implements Callable<Integer> {
     out.printf("%d resources checked: %d errors, %d warnings%n", resources, errors, warnings);
     out.flush();
     return errors > 0 ? 1 : 0;
-  }
-
-  private List<Path> files() throws IOException {
-    List<Path> out = new ArrayList<>();
-    for (Path path : paths) {
-      if (!Files.exists(path)) {
-        throw new IllegalArgumentException(path + " does not exist");
-      }
-      try (Stream<Path> s = Files.walk(path)) {
-        s.filter(Files::isRegularFile)
-            .filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml") || f.equals(path))
-            .sorted()
-            .forEach(out::add);
-      }
-    }
-    return out;
   }
 }
