@@ -1,7 +1,6 @@
 package io.bosun.cli;
 
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +10,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bosunctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Bosun's operator tools.",
     subcommands = {KubeInjectCommand.class, ValidateCommand.class, WorkloadCommand.class, ProxyStatusCommand.class,
-        ProxyConfigCommand.class, VersionCommand.class,
+        ProxyConfigCommand.class, MeshVersionCommand.class, AdminCommand.class, CompletionCommand.class,
         HelpCommand.class})
 public final class Bosunctl implements Callable<Integer> {
   @Spec
@@ -29,7 +28,6 @@ public final class Bosunctl implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return CommandLine.ExitCode.USAGE;
+    return Cli.usage(spec);
   }
 }

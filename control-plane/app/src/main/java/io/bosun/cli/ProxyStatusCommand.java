@@ -1,17 +1,14 @@
 package io.bosun.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.monitoring.MonitoringServer;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -26,8 +23,6 @@ import picocli.CommandLine.Spec;
     footer = {"", "Examples:", "  bosunctl proxy-status", "  bosunctl proxy-status productpage-v1-6b7f.default",
         "  bosunctl proxy-status --bosun-address 127.0.0.1:15014"})
 final class ProxyStatusCommand implements Callable<Integer> {
-  static final int MONITORING_PORT = 15014;
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> TYPES = List.of("CDS", "LDS", "EDS", "RDS", "SDS");
 
   @Spec
@@ -37,51 +32,27 @@ final class ProxyStatusCommand implements Callable<Integer> {
       description = "Only this proxy (its pod, or its whole node id).")
   String pod;
 
-  @Option(names = "--bosun-address", paramLabel = "HOST:PORT",
-      description = "Bosun's monitoring address, reached directly instead of through a port-forward.")
-  String bosunAddress;
+  @Mixin
+  BosunReplicas bosun;
 
-  @Option(names = "--bosun-namespace", defaultValue = "istio-system", paramLabel = "NAMESPACE",
-      description = "Where Bosun's pods (label app=bosun) run. Default: ${DEFAULT-VALUE}.")
-  String bosunNamespace;
-
-  @Option(names = "--bosun-port", defaultValue = "" + MONITORING_PORT, paramLabel = "PORT",
-      converter = Cli.Port.class, description = "Bosun's monitoring port in its pods. Default: ${DEFAULT-VALUE}.")
-  int bosunPort;
+  @Mixin
+  Colours colours;
 
   @Override
   public Integer call() {
-    List<JsonNode> reports = new ArrayList<>();
-    if (bosunAddress != null) {
-      try (KubeAccess.Tunnel t = KubeAccess.direct(bosunAddress)) {
-        reports.add(read(t, "Bosun"));
-      }
-    } else {
-      try (KubernetesClient client = KubeAccess.client()) {
-        for (String replica : KubeAccess.readyBosunPods(client, bosunNamespace)) {
-          try (KubeAccess.Tunnel t = KubeAccess.forward(client, bosunNamespace, replica, bosunPort)) {
-            reports.add(read(t, "Bosun pod " + bosunNamespace + "/" + replica));
-          }
-        }
-      }
-    }
+    List<JsonNode> reports = bosun.each(ProxyStatusCommand::read);
     TextTable table = table(reports, pod);
     if (pod != null && table.size() == 0) {
       throw new CommandFailure("no proxy " + pod + " is connected to Bosun");
     }
-    Ansi ansi = spec.commandLine().getColorScheme().ansi();
-    spec.commandLine().getOut().print(table.render(cell -> colour(ansi, cell)));
+    Ansi ansi = colours.ansi();
+    spec.commandLine().getOut().print(table.render(cell -> Colours.state(ansi, cell)));
     spec.commandLine().getOut().flush();
     return 0;
   }
 
-  private static JsonNode read(KubeAccess.Tunnel tunnel, String what) {
-    String body = KubeAccess.get(tunnel.base(), MonitoringServer.PROXY_STATUS_PATH, what);
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      throw new CommandFailure(what + " answered with something other than a proxy-status report", e);
-    }
+  static JsonNode read(KubeAccess.Tunnel tunnel, String what) {
+    return KubeAccess.getJson(tunnel.base(), MonitoringServer.PROXY_STATUS_PATH, what);
   }
 
   /** The istioctl-shaped table of Bosun replicas' reports ({@code ProxyStatusReport} as JSON). */
@@ -121,14 +92,5 @@ final class ProxyStatusCommand implements Callable<Integer> {
       }
     }
     return "NOT SENT";
-  }
-
-  private static String colour(Ansi ansi, String cell) {
-    return switch (cell) {
-      case "SYNCED" -> ansi.string("@|green SYNCED|@");
-      case "STALE" -> ansi.string("@|yellow STALE|@");
-      case "ERROR" -> ansi.string("@|bold,red ERROR|@");
-      default -> cell;
-    };
   }
 }
