@@ -18,8 +18,6 @@ import io.bosun.testing.GatewayHarness;
 import io.bosun.xds.XdsServer;
 import io.bosun.xds.status.ProxyStatusReport;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,7 +31,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * bosunctl proxy-status and proxy-config against real Envoys: with standalone Bosun, every type
@@ -87,15 +84,9 @@ class ProxyToolsIT {
 
   /** Runs bosunctl; returns its output, asserting it exits 0. */
   private static String bosunctl(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine line = Cli.commandLine(new Bosunctl(), "bosunctl");
-    line.setOut(new PrintWriter(out));
-    line.setErr(new PrintWriter(err));
-    int rc = line.execute(args);
-    assertThat(rc).as("bosunctl %s: %s", String.join(" ", args), err).isZero();
-    return out.toString();
+    return BosunctlRun.ok(args);
   }
+
 
   /** A table's body rows, cells split where columns are (three or more spaces). */
   private static List<List<String>> rows(String table) {
