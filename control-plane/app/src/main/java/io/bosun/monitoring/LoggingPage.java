@@ -3,6 +3,7 @@ package io.bosun.monitoring;
 import ch.qos.logback.classic.Level;
 import io.bosun.http.HttpServer.Request;
 import io.bosun.http.HttpServer.Response;
+import io.bosun.logging.LogSafe;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -39,12 +40,17 @@ final class LoggingPage {
         }
         Level l;
         try {
-          l = level.strip().equalsIgnoreCase(Logs.INHERIT) ? null : Logs.level(level);
-          Logs.setLevel(logger, l);
+          // the same rules as --log-level: a logger's name, a level or inherit, never inherit for the root
+          if (logger.contains(",") || level.contains(",")) {
+            throw new IllegalArgumentException("one logger and one level at a time");
+          }
+          Logs.Levels parsed = Logs.parseLevels(logger + "=" + level);
+          l = parsed.byLogger().get(logger.strip());
+          parsed.apply();
         } catch (IllegalArgumentException e) {
           return Response.text(400, e.getMessage() + "\n");
         }
-        LOG.info("log level of {} set to {}", logger, l == null ? Logs.INHERIT : l);
+        LOG.info("log level of {} set to {}", LogSafe.escape(logger), l == null ? Logs.INHERIT : l);
         return MonitoringServer.debug(r, exposed, () -> one(logger));
       }
       default -> {

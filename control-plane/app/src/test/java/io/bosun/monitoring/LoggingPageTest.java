@@ -79,6 +79,9 @@ class LoggingPageTest {
     assertThat(send("PUT", "/debug/logging?level=debug").statusCode()).isEqualTo(400);
     assertThat(send("PUT", "/debug/logging?logger=ROOT&level=inherit").statusCode()).isEqualTo(400);
     assertThat(send("DELETE", "/debug/logging?logger=" + LOGGER).statusCode()).isEqualTo(405);
+    assertThat(send("PUT", "/debug/logging?logger=io%20bosun&level=debug").body()).contains("does not name a logger");
+    assertThat(send("PUT", "/debug/logging?logger=" + LOGGER + "&level=debug%2Cio.bosun%3Dtrace").statusCode())
+        .isEqualTo(400);
     assertThat(Logs.levels()).doesNotContainKey(LOGGER);
   }
 
