@@ -1,7 +1,11 @@
 package io.bosun.cli;
 
+import java.util.Arrays;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Help.Ansi;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -23,7 +27,12 @@ public final class Bosunctl implements Callable<Integer> {
 
   /** Runs {@code bosunctl ARGV...}: 0 done, 1 failed or found errors, 2 a usage error. */
   public static int run(String... argv) {
-    return Cli.commandLine(new Bosunctl(), "bosunctl").execute(argv);
+    CommandLine cli = Cli.commandLine(new Bosunctl(), "bosunctl");
+    if (Arrays.asList(argv).contains("--no-color")) {
+      // help too: picocli's own detection already keeps it plain off a terminal and with NO_COLOR
+      cli.setColorScheme(Help.defaultColorScheme(Ansi.OFF));
+    }
+    return cli.execute(argv);
   }
 
   @Override

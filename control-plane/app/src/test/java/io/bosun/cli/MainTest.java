@@ -159,6 +159,17 @@ class MainTest {
   void bosunctlHasTheOperatorsCommandsOnly() throws Exception {
     assertThat(Bosunctl.run("version", "--remote=false")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("client version: dev");
+    out.reset();
+    System.setProperty("picocli.ansi", "true"); // as on a terminal
+    try {
+      assertThat(Bosunctl.run("version", "--help")).isZero();
+      assertThat(out.toString(StandardCharsets.UTF_8)).contains("\u001b[");
+      out.reset();
+      assertThat(Bosunctl.run("version", "--help", "--no-color")).isZero();
+      assertThat(out.toString(StandardCharsets.UTF_8)).contains("--remote").doesNotContain("\u001b[");
+    } finally {
+      System.clearProperty("picocli.ansi");
+    }
     assertThat(Bosunctl.run("standalone", "--config", ".")).isEqualTo(2);
     assertThat(err()).contains("Unmatched arguments from index 0: 'standalone'");
   }
