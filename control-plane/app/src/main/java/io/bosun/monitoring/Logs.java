@@ -7,9 +7,7 @@ import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
-import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -51,7 +49,7 @@ public final class Logs {
     root.addAppender(appender);
   }
 
-  /** The encoder of {@code format}, started; for tests that encode events themselves. */
+  /** The encoder of {@code format}, started. */
   static Encoder<ILoggingEvent> encoder(LoggerContext context, Format format) {
     if (format == Format.TEXT) {
       PatternLayoutEncoder text = new PatternLayoutEncoder();
@@ -71,17 +69,6 @@ public final class Logs {
     json.setWithFormattedMessage(true);
     json.start();
     return json;
-  }
-
-  /** For tests: an appender with the encoder of {@code format}, writing to {@code out}. */
-  static OutputStreamAppender<ILoggingEvent> appender(Format format, OutputStream out) {
-    LoggerContext context = context();
-    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
-    appender.setContext(context);
-    appender.setEncoder(encoder(context, format));
-    appender.setOutputStream(out);
-    appender.start();
-    return appender;
   }
 
   /** Levels by logger name, in the order given, null for inherit ({@link #parseLevels}). */

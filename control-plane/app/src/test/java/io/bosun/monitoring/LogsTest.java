@@ -26,7 +26,11 @@ class LogsTest {
   private static String logged(Logs.Format format, String name, Runnable logs) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Logger logger = (Logger) LoggerFactory.getLogger(name);
-    OutputStreamAppender<ILoggingEvent> appender = Logs.appender(format, out);
+    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    appender.setContext(logger.getLoggerContext());
+    appender.setEncoder(Logs.encoder(logger.getLoggerContext(), format));
+    appender.setOutputStream(out);
+    appender.start();
     logger.addAppender(appender);
     logger.setAdditive(false);
     try {
