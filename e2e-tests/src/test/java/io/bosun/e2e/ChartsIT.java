@@ -92,6 +92,19 @@ class ChartsIT {
   }
 
   @Test
+  void loggingValuesBecomeBosunsLogFlags() throws Exception {
+    List<String> defaults = one(render("bosun"), Deployment.class, "bosun").getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getArgs();
+    assertThat(defaults).contains("--log-format=text").noneMatch(a -> a.startsWith("--log-level"));
+    List<String> json = one(render("bosun", "--set", "logging.format=json", "--set",
+        "logging.level=io.bosun.push=debug\\,io.bosun=info"), Deployment.class, "bosun").getSpec().getTemplate()
+        .getSpec().getContainers().get(0).getArgs();
+    assertThat(json).contains("--log-format=json", "--log-level=io.bosun.push=debug,io.bosun=info");
+    assertThatThrownBy(() -> render("bosun", "--set", "logging.format=xml"))
+        .as("values.schema.json is enforced").hasMessageContaining("logging.format");
+  }
+
+  @Test
   void theControlPlaneChartRendersWhatBosunReads() throws Exception {
     List<HasMetadata> objs = render("bosun");
     Deployment d = one(objs, Deployment.class, "bosun");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bosun.config.ConfigError;
 import io.bosun.config.ConfigParser;
 import io.bosun.config.Conversion;
+import io.bosun.logging.LogContext;
 import io.bosun.telemetry.MeshMetrics;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -71,6 +72,7 @@ public final class AdmissionHandler {
     return deny("", "malformed AdmissionReview: the request body is over " + (max >> 20) + " MiB");
   }
 
+  @SuppressWarnings("try") // the scope is there to be closed
   private byte[] answer(byte[] body, BiFunction<JsonNode, String, byte[]> handle) {
     JsonNode request;
     try {
@@ -79,7 +81,9 @@ public final class AdmissionHandler {
       return deny(uidOf(body), e.getMessage());
     }
     String uid = request.path("uid").asText("");
-    try {
+    // every line about this review names the object it is about
+    try (LogContext.Scope resource = LogContext.resource(request.path("kind").path("kind").asText("object"),
+        request.path("namespace").asText(""), objectName(request))) {
       return handle.apply(request, uid);
     } catch (RuntimeException | StackOverflowError e) {
       // user input Bosun did not foresee: refused with the reason, one line in the log
@@ -87,6 +91,16 @@ public final class AdmissionHandler {
       LOG.debug("AdmissionReview {}: details", uid, e);
       return deny(uid, "cannot process this request: " + firstLine(String.valueOf(e.getMessage())));
     }
+  }
+
+  /** The name of the review's object: its name, else its generateName and {@code *}. */
+  private static String objectName(JsonNode request) {
+    String name = request.path("name").asText("");
+    JsonNode metadata = request.path("object").path("metadata");
+    if (name.isEmpty()) {
+      name = metadata.path("name").asText("");
+    }
+    return name.isEmpty() && metadata.hasNonNull("generateName") ? metadata.path("generateName").asText() + "*" : name;
   }
 
   /** The review's uid if the body is JSON that has one: a denial must echo it to be accepted. */

@@ -2,10 +2,14 @@ package io.bosun.inject;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bosun.config.ConfigParser;
+import io.bosun.logging.LogContext;
 import io.bosun.telemetry.MeshMetrics;
 import io.fabric8.zjsonpatch.JsonPatch;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +18,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 public class AdmissionHandlerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -134,6 +140,27 @@ public class AdmissionHandlerTest {
         "\"exportTo\":[\".\"],\"hosts\""));
     JsonNode ok = call(false, review("CREATE", "VirtualService", "shop", good.toString()));
     assertThat(ok.path("allowed").asBoolean()).isTrue();
+  }
+
+  @Test
+  void everyLineAboutAReviewNamesItsObjectInTheMdc() throws Exception {
+    Logger logger = (Logger) LoggerFactory.getLogger(AdmissionHandler.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try {
+      call(false, review("CREATE", "VirtualService", "shop", """
+          {"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"r"},
+           "spec":{"hosts":["a"],"http":[{"timeout":"5x","route":[{"destination":{"host":"a"}}]}]}}"""));
+      call(true, review("CREATE", "Pod", "shop", POD));
+    } finally {
+      logger.detachAppender(lines);
+    }
+    assertThat(lines.list).extracting(e -> e.getMDCPropertyMap().get(LogContext.RESOURCE) + ": "
+        + e.getFormattedMessage())
+        .anyMatch(l -> l.startsWith("VirtualService shop/r: VirtualService shop/r: rejected"))
+        .anyMatch(l -> l.startsWith("Pod shop/web-*: Pod shop/web-*: injected"));
+    assertThat(MDC.get(LogContext.RESOURCE)).isNull();
   }
 
   @Test

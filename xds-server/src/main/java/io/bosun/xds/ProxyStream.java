@@ -3,6 +3,7 @@ package io.bosun.xds;
 import com.google.common.collect.Interner;
 import com.google.common.collect.Interners;
 import com.google.protobuf.Value;
+import io.bosun.logging.LogContext;
 import io.bosun.logging.LogSafe;
 import io.bosun.xds.auth.AdmissionException;
 import io.bosun.xds.auth.Caller;
@@ -111,12 +112,30 @@ final class ProxyStream {
   }
 
   /** Called once the stream is over and java-control-plane has cancelled its watches. */
+  @SuppressWarnings("try") // the scope is there to be closed
   void closed() {
     if (!closed.compareAndSet(false, true) || group == null) {
       return;
     }
-    log.info("{} closed its xDS stream (group {})", LogSafe.escape(node.getId()), LogSafe.escape(group));
-    rules.groups().streamClosed(group, caller.principal());
+    try (LogContext.Scope proxy = LogContext.proxy(node.getId())) {
+      log.info("{} closed its xDS stream (group {})", LogSafe.escape(node.getId()), LogSafe.escape(group));
+      rules.groups().streamClosed(group, caller.principal());
+    }
+  }
+
+  /** The node id this stream serves, or, before its first request, the one {@code request} names; null if none. */
+  String nodeId(Object request) {
+    Node bound = node;
+    if (bound != null) {
+      return bound.getId();
+    }
+    if (request instanceof DiscoveryRequest r && r.hasNode()) {
+      return r.getNode().getId();
+    }
+    if (request instanceof DeltaDiscoveryRequest r && r.hasNode()) {
+      return r.getNode().getId();
+    }
+    return null;
   }
 
   private Node bind(Node requestNode, String kind) throws Refused {

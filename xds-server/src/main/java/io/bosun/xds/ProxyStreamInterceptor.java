@@ -1,5 +1,6 @@
 package io.bosun.xds;
 
+import io.bosun.logging.LogContext;
 import io.bosun.xds.auth.Caller;
 import io.bosun.xds.auth.Refusals;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -59,19 +60,23 @@ final class ProxyStreamInterceptor implements ServerInterceptor {
     }
 
     @Override
+    @SuppressWarnings("try") // the scope is there to be closed
     public void onMessage(Q message) {
       if (refused) {
         return;
       }
-      Q prepared;
-      try {
-        prepared = prepare(message);
-      } catch (ProxyStream.Refused e) {
-        refused = true;
-        Refusals.close(call, e.status);
-        return;
+      // every line logged while java-control-plane and the callbacks handle this request names the proxy
+      try (LogContext.Scope proxy = LogContext.proxy(stream.nodeId(message))) {
+        Q prepared;
+        try {
+          prepared = prepare(message);
+        } catch (ProxyStream.Refused e) {
+          refused = true;
+          Refusals.close(call, e.status);
+          return;
+        }
+        super.onMessage(prepared);
       }
-      super.onMessage(prepared);
     }
 
     @SuppressWarnings("unchecked") // each branch returns the type it was given

@@ -1,7 +1,6 @@
 package io.bosun.cli;
 
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +18,6 @@ final class BosunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // a bare `bosun` is a usage error: say what there is
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return CommandLine.ExitCode.USAGE;
+    return Cli.usage(spec);
   }
 }

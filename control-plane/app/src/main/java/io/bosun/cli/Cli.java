@@ -1,9 +1,12 @@
 package io.bosun.cli;
 
+import io.bosun.monitoring.Logs;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** What every command line of Bosun shares: friendly errors, typed values, exit codes. */
 final class Cli {
@@ -17,9 +20,13 @@ final class Cli {
     // the last of a repeated option wins, so a wrapper can override what a chart passes
     cli.setOverwrittenOptionsAllowed(true);
     cli.setParameterExceptionHandler((e, args) -> {
+      // one line for what is wrong, picocli's "did you mean" when it has one, and where the usage is
       CommandLine line = e.getCommandLine();
-      line.getErr().println(name + ": " + e.getMessage());
-      line.usage(line.getErr());
+      PrintWriter err = line.getErr();
+      err.println(name + ": " + e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+      err.println(hint(line));
+      err.flush();
       return CommandLine.ExitCode.USAGE;
     });
     cli.setExecutionExceptionHandler((e, line, parse) -> {
@@ -36,6 +43,20 @@ final class Cli {
       return CommandLine.ExitCode.SOFTWARE;
     });
     return cli;
+  }
+
+  /** A command that needs a subcommand, run without one: its usage on stderr, exit 2. */
+  static int usage(CommandSpec spec) {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return CommandLine.ExitCode.USAGE;
+  }
+
+  /** Where the usage of {@code line}'s command is: its {@code --help}, else its parent's {@code help}. */
+  static String hint(CommandLine line) {
+    CommandSpec spec = line.getCommandSpec();
+    String help = spec.mixinStandardHelpOptions() || spec.parent() == null ? spec.qualifiedName() + " --help"
+        : spec.parent().qualifiedName() + " help " + spec.name();
+    return "See '" + help + "' for the usage.";
   }
 
   /** A port number, 0 (ephemeral) to 65535. */
@@ -72,6 +93,18 @@ final class Cli {
       // said below
     }
     throw new CommandLine.TypeConversionException("\"" + value + "\" is not " + what);
+  }
+
+  /** Loggers' levels: {@code io.bosun.push=debug,io.bosun=info}, a bare level for the root logger. */
+  static final class LogLevels implements CommandLine.ITypeConverter<Logs.Levels> {
+    @Override
+    public Logs.Levels convert(String value) {
+      try {
+        return Logs.parseLevels(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 
   /** {@code true} or {@code false}, nothing else. */

@@ -1,5 +1,7 @@
 package io.bosun.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -20,6 +22,7 @@ import java.util.List;
  */
 final class KubeAccess {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
   private KubeAccess() {
@@ -95,7 +98,23 @@ final class KubeAccess {
 
   /** GETs {@code base + path}; {@code what} names the server in errors ("Envoy admin of pod x"). */
   static String get(String base, String path, String what) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).GET().build();
+    return send(base, "GET", path, what);
+  }
+
+  /** GETs {@code base + path} and reads it as JSON. */
+  static JsonNode getJson(String base, String path, String what) {
+    String body = get(base, path, what);
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new CommandFailure(what + " answered " + path + " with something other than JSON", e);
+    }
+  }
+
+  /** Sends an empty-bodied {@code method} (GET, PUT, POST) to {@code base + path}; the body of a 200. */
+  static String send(String base, String method, String path, String what) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
+        .method(method, HttpRequest.BodyPublishers.noBody()).build();
     HttpResponse<String> response;
     try {
       response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());

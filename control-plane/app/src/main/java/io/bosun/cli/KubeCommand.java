@@ -122,6 +122,7 @@ final class KubeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    serving.configureLogging();
     KubeBosun.Options options = options();
     Config config = kubeconfig == null ? Config.autoConfigure(null)
         : Config.fromKubeconfig(Files.readString(kubeconfig));

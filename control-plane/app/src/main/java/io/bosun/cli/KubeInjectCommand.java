@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,14 +35,18 @@ final class KubeInjectCommand implements Callable<Integer> {
       description = "The cluster's Kubernetes 1.x minor version: 29+ gets native sidecars.")
   int minor;
 
+  @Mixin
+  Colours colours;
+
   @Override
   public Integer call() throws Exception {
     InjectionConfig config = injectionConfig == null ? InjectionConfig.defaults()
         : InjectionConfig.parse(Files.readString(injectionConfig));
     String input = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
         : Files.readString(Path.of(file));
+    Ansi ansi = colours.ansi();
     KubeInject kubeInject = new KubeInject(new Injector(config, minor),
-        w -> spec.commandLine().getErr().println("Warning: " + w));
+        w -> spec.commandLine().getErr().println(Colours.line(ansi, "Warning: " + w)));
     spec.commandLine().getOut().print(kubeInject.run(input));
     spec.commandLine().getOut().flush();
     spec.commandLine().getErr().flush();

@@ -1,5 +1,6 @@
 package io.bosun.cli;
 
+import io.bosun.monitoring.BuildInfo;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 
@@ -36,8 +37,7 @@ public final class Main {
   }
 
   static String version() {
-    String v = Main.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
+    return BuildInfo.version();
   }
 
   /** For picocli's {@code --version}. */

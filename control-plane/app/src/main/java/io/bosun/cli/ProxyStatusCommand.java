@@ -1,9 +1,7 @@
 package io.bosun.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.monitoring.MonitoringServer;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,7 +24,6 @@ import picocli.CommandLine.Spec;
         "  bosunctl proxy-status --kubeconfig ~/.kube/east --context east",
         "  bosunctl proxy-status --bosun-address 127.0.0.1:15014"})
 final class ProxyStatusCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> TYPES = List.of("CDS", "LDS", "EDS", "RDS", "SDS");
 
   @Spec
@@ -39,6 +36,9 @@ final class ProxyStatusCommand implements Callable<Integer> {
   @Mixin
   BosunOptions bosun = new BosunOptions();
 
+  @Mixin
+  Colours colours;
+
   @Override
   public Integer call() {
     List<JsonNode> reports = bosun.each(ProxyStatusCommand::read);
@@ -46,19 +46,14 @@ final class ProxyStatusCommand implements Callable<Integer> {
     if (pod != null && table.size() == 0) {
       throw new CommandFailure("no proxy " + pod + " is connected to Bosun");
     }
-    Ansi ansi = spec.commandLine().getColorScheme().ansi();
-    spec.commandLine().getOut().print(table.render(cell -> colour(ansi, cell)));
+    Ansi ansi = colours.ansi();
+    spec.commandLine().getOut().print(table.render(cell -> Colours.state(ansi, cell)));
     spec.commandLine().getOut().flush();
     return 0;
   }
 
-  private static JsonNode read(KubeAccess.Tunnel tunnel, String what) {
-    String body = KubeAccess.get(tunnel.base(), MonitoringServer.PROXY_STATUS_PATH, what);
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      throw new CommandFailure(what + " answered with something other than a proxy-status report", e);
-    }
+  static JsonNode read(KubeAccess.Tunnel tunnel, String what) {
+    return KubeAccess.getJson(tunnel.base(), MonitoringServer.PROXY_STATUS_PATH, what);
   }
 
   /** The istioctl-shaped table of Bosun replicas' reports ({@code ProxyStatusReport} as JSON). */
@@ -99,14 +94,5 @@ final class ProxyStatusCommand implements Callable<Integer> {
       }
     }
     return "NOT SENT";
-  }
-
-  private static String colour(Ansi ansi, String cell) {
-    return switch (cell) {
-      case "SYNCED" -> ansi.string("@|green SYNCED|@");
-      case "STALE" -> ansi.string("@|yellow STALE|@");
-      case "ERROR" -> ansi.string("@|bold,red ERROR|@");
-      default -> cell;
-    };
   }
 }

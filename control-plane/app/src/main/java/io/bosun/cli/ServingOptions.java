@@ -1,5 +1,6 @@
 package io.bosun.cli;
 
+import io.bosun.monitoring.Logs;
 import io.bosun.xds.auth.XdsSecurity;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -25,4 +26,24 @@ final class ServingOptions {
       defaultValue = "" + XdsSecurity.DEFAULT_STREAMS_PER_PRINCIPAL,
       description = "xDS streams one client may hold open.")
   int streamsPerClient;
+
+  @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:BOSUN_LOG_FORMAT:-text}",
+      description = "Log lines on stderr as text or one JSON object each (env BOSUN_LOG_FORMAT).")
+  Logs.Format logFormat;
+
+  @Option(names = "--log-level", paramLabel = "LOGGER=LEVEL,...", converter = Cli.LogLevels.class,
+      description = "Levels by package or class, e.g. io.bosun.push=debug,io.bosun=info; a bare level is the"
+          + " root's. Changeable at run time: /debug/logging on the monitoring port, bosunctl admin log.")
+  Logs.Levels logLevels;
+
+  /** Applies --log-format and --log-level, before anything is served. */
+  void configureLogging() {
+    if (logFormat == Logs.Format.JSON) {
+      // text is logback.xml's own (which -Dlogback.configurationFile may replace)
+      Logs.useFormat(logFormat);
+    }
+    if (logLevels != null) {
+      logLevels.apply();
+    }
+  }
 }

@@ -46,6 +46,7 @@ final class StandaloneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    serving.configureLogging();
     if (!Files.isDirectory(config)) {
       throw new IllegalArgumentException("config directory " + config + " does not exist");
     }

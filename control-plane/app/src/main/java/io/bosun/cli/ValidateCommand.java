@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -28,9 +30,13 @@ final class ValidateCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files, or directories of *.yaml / *.yml.")
   List<Path> paths;
 
+  @Mixin
+  Colours colours;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    Ansi ansi = colours.ansi();
     ConfigParser parser = new ConfigParser();
     int resources = 0;
     int errors = 0;
@@ -43,7 +49,7 @@ final class ValidateCommand implements Callable<Integer> {
         problems.addAll(c.problems());
       }
       for (ConfigError p : problems) {
-        out.println((p.isError() ? "error: " : "warning: ") + p);
+        out.println(Colours.line(ansi, (p.isError() ? "error: " : "warning: ") + p));
         if (p.isError()) {
           errors++;
         } else {

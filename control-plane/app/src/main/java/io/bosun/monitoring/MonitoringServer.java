@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
@@ -31,6 +29,10 @@ public final class MonitoringServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MonitoringServer.class);
   /** Where {@code bosunctl proxy-status} reads a replica's {@code ProxyStatusReport}. */
   public static final String PROXY_STATUS_PATH = "/debug/proxy-status";
+  /** This replica's version and name, for {@code bosunctl version}; not a debug page: answered to anyone. */
+  public static final String VERSION_PATH = "/version";
+  /** The loggers' levels, read and changed at run time ({@code bosunctl admin log}). */
+  public static final String LOGGING_PATH = LoggingPage.PATH;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /**
@@ -65,9 +67,12 @@ public final class MonitoringServer implements AutoCloseable {
     routes.put("/ready", r -> ready(ready));
     routes.put("/metrics", r -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
         metrics.get().getBytes(StandardCharsets.UTF_8)));
-    List<String> names = new ArrayList<>(new TreeSet<>(pages.keySet()));
+    routes.put(VERSION_PATH, r -> json(Map.of("version", BuildInfo.version(), "replica", BuildInfo.replica())));
+    TreeSet<String> names = new TreeSet<>(pages.keySet());
+    names.add("logging");
     routes.put("/debug/list", r -> debug(r, settings.exposeDebug(), () -> Map.of("pages",
         names.stream().map(n -> "/debug/" + n).toList())));
+    routes.put(LoggingPage.PATH, r -> LoggingPage.handle(r, settings.exposeDebug()));
     pages.forEach((name, page) -> routes.put("/debug/" + name,
         r -> debug(r, settings.exposeDebug(), () -> page.render(r.query()))));
     try {
@@ -93,12 +98,16 @@ public final class MonitoringServer implements AutoCloseable {
     if (!exposed && !r.fromLoopback()) {
       return Response.text(403, "debug pages answer loopback only (kubectl port-forward, or --expose-debug true)\n");
     }
-    return new Response(200, "application/json", (JSON.writeValueAsString(page.get()) + "\n")
+    return json(page.get());
+  }
+
+  private static Response json(Object body) throws IOException {
+    return new Response(200, "application/json", (JSON.writeValueAsString(body) + "\n")
         .getBytes(StandardCharsets.UTF_8));
   }
 
   public MonitoringServer start() {
-    LOG.info("monitoring on {}: /ready /metrics /debug/list{}", server.address(),
+    LOG.info("monitoring on {}: /ready /metrics /version /debug/list{}", server.address(),
         readinessServer == null ? "" : "; /ready also on " + readinessServer.address());
     return this;
   }

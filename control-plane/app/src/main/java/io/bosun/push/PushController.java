@@ -6,6 +6,7 @@ import io.bosun.concurrent.DaemonThreads;
 import io.bosun.concurrent.Debouncer;
 import io.bosun.config.ConfigStore;
 import io.bosun.identity.SecretAccess;
+import io.bosun.logging.LogContext;
 import io.bosun.logging.LogSafe;
 import io.bosun.model.Proxy;
 import io.bosun.resources.XdsResources;
@@ -132,20 +133,23 @@ public final class PushController implements AutoCloseable {
   }
 
   /** A proxy of a group not seen before connected: give it config now, on the caller's thread. */
+  @SuppressWarnings("try") // the scope is there to be closed
   public synchronized void onNewGroup(String group, Node node) {
-    metrics.pushTriggered("proxy");
-    Proxy proxy = proxies.proxyOf(node);
-    groups.put(group, proxy);
-    LOG.info("proxy {} connected: new group {}", LogSafe.escape(node.getId()), LogSafe.escape(group));
-    if (complete.getAsBoolean()) {
-      // the store may have moved on since the last push (e.g. it just became complete): a new
-      // proxy gets the current config, not the one of the last push
-      ConfigGenerator gen = current();
-      int variantsBefore = gen.variants();
-      send(group, proxy, gen);
-      translations.addAndGet(gen.variants() - variantsBefore);
-    } else {
-      LOG.info("proxy {}: config not complete yet, it gets its config once it is", LogSafe.escape(node.getId()));
+    try (LogContext.Scope scope = LogContext.proxy(node.getId())) {
+      metrics.pushTriggered("proxy");
+      Proxy proxy = proxies.proxyOf(node);
+      groups.put(group, proxy);
+      LOG.info("proxy {} connected: new group {}", LogSafe.escape(node.getId()), LogSafe.escape(group));
+      if (complete.getAsBoolean()) {
+        // the store may have moved on since the last push (e.g. it just became complete): a new
+        // proxy gets the current config, not the one of the last push
+        ConfigGenerator gen = current();
+        int variantsBefore = gen.variants();
+        send(group, proxy, gen);
+        translations.addAndGet(gen.variants() - variantsBefore);
+      } else {
+        LOG.info("proxy {}: config not complete yet, it gets its config once it is", LogSafe.escape(node.getId()));
+      }
     }
   }
 
@@ -206,8 +210,10 @@ public final class PushController implements AutoCloseable {
     return generator;
   }
 
+  @SuppressWarnings("try")
   private boolean send(String group, Proxy proxy, ConfigGenerator gen) {
-    try {
+    // the group's config is computed for (and logged with) the proxy that stands for it
+    try (LogContext.Scope scope = LogContext.proxy(proxy.id())) {
       // mutual TLS only with a certificate in hand: config naming one that never comes would stall the proxy
       List<Secret> certificate = certificates == null || proxy.identity().isEmpty() ? List.of()
           : certificates.secrets(Identity.fromSpiffe(proxy.identity()).orElseThrow());

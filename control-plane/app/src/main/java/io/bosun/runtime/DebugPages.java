@@ -7,6 +7,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.bosun.config.ConfigError;
 import io.bosun.config.ConfigStore;
 import io.bosun.model.Kind;
+import io.bosun.monitoring.BuildInfo;
 import io.bosun.monitoring.MetricNames;
 import io.bosun.monitoring.MicrometerMetrics;
 import io.bosun.monitoring.MonitoringServer;
@@ -21,8 +22,6 @@ import io.bosun.xds.status.SyncTracker;
 import io.bosun.xds.status.TypeSync;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,12 +53,6 @@ final class DebugPages {
     this.xds = pipeline.xds();
     this.cache = pipeline.cache();
     this.push = pipeline.push();
-  }
-
-  /** Bosun's version, as its jar says ("dev" when run from classes). */
-  static String version() {
-    String v = DebugPages.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
   }
 
   /** Every debug page by name, for {@code /debug/NAME}. */
@@ -136,20 +129,7 @@ final class DebugPages {
 
   /** {@code bosunctl proxy-status}'s page: this replica, its version, every proxy's sync state. */
   Object proxyStatus() {
-    return ProxyStatusReport.of(xds.syncTracker(), replica(), version());
-  }
-
-  /** The pod's name in Kubernetes (the chart sets POD_NAME), else the host's name. */
-  static String replica() {
-    String pod = System.getenv("POD_NAME");
-    if (pod != null && !pod.isBlank()) {
-      return pod;
-    }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "bosun";
-    }
+    return ProxyStatusReport.of(xds.syncTracker(), BuildInfo.replica(), BuildInfo.version());
   }
 
   /** Per proxy: its id, type, group, stream, and per xDS type the versions sent and acked and the last nonce. */

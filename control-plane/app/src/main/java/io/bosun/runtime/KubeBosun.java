@@ -11,6 +11,7 @@ import io.bosun.config.ConfigStore;
 import io.bosun.identity.ProxyAdmission;
 import io.bosun.identity.kube.KubeSecretAccess;
 import io.bosun.identity.kube.TokenReviewAuthenticator;
+import io.bosun.monitoring.BuildInfo;
 import io.bosun.monitoring.MicrometerMetrics;
 import io.bosun.monitoring.MonitoringServer;
 import io.bosun.sources.kube.KubeConfigSource;
@@ -107,7 +108,7 @@ public final class KubeBosun implements RunningBosun {
   private final KubeConfigSource source;
   private final Pipeline pipeline;
   private final MonitoringServer monitoring;
-  private final MicrometerMetrics metrics = new MicrometerMetrics(DebugPages.version());
+  private final MicrometerMetrics metrics = new MicrometerMetrics(BuildInfo.version());
   private final StatusSink status;
   private final MeshCa ca = new MeshCa();
   private final MeshCaServer caServer;

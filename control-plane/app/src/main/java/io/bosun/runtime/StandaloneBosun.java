@@ -8,6 +8,7 @@ import io.bosun.config.ConfigParser;
 import io.bosun.config.ConfigStore;
 import io.bosun.identity.ProxyAdmission;
 import io.bosun.identity.SecretAccess;
+import io.bosun.monitoring.BuildInfo;
 import io.bosun.monitoring.MicrometerMetrics;
 import io.bosun.monitoring.MonitoringServer;
 import io.bosun.sources.file.FileConfigSource;
@@ -53,7 +54,7 @@ public final class StandaloneBosun implements RunningBosun {
   private final FileConfigSource files;
   private final Pipeline pipeline;
   private final MonitoringServer monitoring;
-  private final MicrometerMetrics metrics = new MicrometerMetrics(DebugPages.version());
+  private final MicrometerMetrics metrics = new MicrometerMetrics(BuildInfo.version());
   private final MeshCa ca;
 
   private StandaloneBosun(Path configDir, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bosun.config.ConfigError;
 import io.bosun.config.ConfigStore;
+import io.bosun.logging.LogContext;
 import io.bosun.model.ResourceRef;
 import io.fabric8.istio.api.api.meta.v1alpha1.IstioCondition;
 import io.fabric8.istio.api.api.meta.v1alpha1.IstioStatus;
@@ -81,7 +82,14 @@ public final class StatusWriter {
     }
   }
 
+  @SuppressWarnings("try") // the scope is there to be closed
   private void update(ConfigStore.Entry entry, HasMetadata obj) {
+    try (LogContext.Scope resource = LogContext.resource(entry.ref())) {
+      write(entry, obj);
+    }
+  }
+
+  private void write(ConfigStore.Entry entry, HasMetadata obj) {
     long generation = obj.getMetadata().getGeneration() == null ? 0 : obj.getMetadata().getGeneration();
     Desired desired = desired(entry, generation);
     IstioCondition current = current(obj);

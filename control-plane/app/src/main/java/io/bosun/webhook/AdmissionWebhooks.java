@@ -5,6 +5,7 @@ import io.bosun.config.ConfigParser;
 import io.bosun.inject.AdmissionHandler;
 import io.bosun.inject.InjectionConfig;
 import io.bosun.inject.Injector;
+import io.bosun.logging.LogContext;
 import io.bosun.telemetry.MeshMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -147,9 +148,10 @@ public final class AdmissionWebhooks {
       return injector;
     }
 
+    @SuppressWarnings("try") // the scope is there to be closed
     void update(ConfigMap cm, String namespace) {
       String yaml = cm.getData() == null ? null : cm.getData().get(InjectionConfig.KEY);
-      try {
+      try (LogContext.Scope resource = LogContext.resource("ConfigMap", namespace, cm.getMetadata().getName())) {
         injector = new Injector(InjectionConfig.parse(yaml), minor);
         LOG.info("ConfigMap {}/{}: injection config applied", namespace, cm.getMetadata().getName());
       } catch (IllegalArgumentException e) {

@@ -2,6 +2,8 @@ package io.bosun.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import io.bosun.monitoring.Logs;
 import io.bosun.runtime.KubeBosun;
 import io.bosun.testing.Samples;
 import io.bosun.webhook.AdmissionWebhooks;
@@ -38,7 +40,8 @@ class MainTest {
 
   @Test
   void kubernetesModeServesXdsOnlyOverTlsUnlessToldOtherwise() throws Exception {
-    KubeBosun.Options defaults = kube().options();
+    KubeCommand kubeDefaults = kube();
+    KubeBosun.Options defaults = kubeDefaults.options();
     assertThat(defaults.xds().plaintext()).isFalse();
     assertThat(defaults.xds().tlsPort()).isEqualTo(15012);
     assertThat(defaults.security().tokenAudiences()).containsExactly("istio-ca");
@@ -53,6 +56,12 @@ class MainTest {
     assertThat(trusted.lease().duration()).isEqualTo(Duration.ofMinutes(2));
     assertThat(trusted.webhooks().port()).isEqualTo(9443);
     assertThat(kube("--webhooks", "false").options().webhooks()).isNull();
+    assertThat(kubeDefaults.serving.logFormat).isEqualTo(Logs.Format.TEXT);
+    assertThat(kubeDefaults.serving.logLevels).isNull();
+    KubeCommand logging = kube("--log-format", "JSON", "--log-level", "io.bosun.push=debug,warn");
+    assertThat(logging.serving.logFormat).isEqualTo(Logs.Format.JSON);
+    assertThat(logging.serving.logLevels.byLogger()).containsEntry("io.bosun.push", Level.DEBUG)
+        .containsEntry("ROOT", Level.WARN);
     // a wrapper may override what a chart passes: the last occurrence wins
     assertThat(kube("--monitoring-address", "0.0.0.0", "--monitoring-address", "127.0.0.1").options().monitoring()
         .host()).isEqualTo("127.0.0.1");
@@ -78,7 +87,8 @@ class MainTest {
   @Test
   void usageErrorsSayWhatIsWrongAndExitTwo() throws Exception {
     assertThat(Main.run("standalone")).isEqualTo(2);
-    assertThat(err()).contains("bosun: Missing required option: '--config=DIR'", "Usage: bosun standalone");
+    assertThat(err()).contains("bosun: Missing required option: '--config=DIR'",
+        "See 'bosun standalone --help' for the usage.");
     assertThat(Main.run("standalone", "--config", "x", "--xds-port", "abc")).isEqualTo(2);
     assertThat(err()).contains("'--xds-port'", "\"abc\" is not a port number");
     assertThat(Main.run("standalone", "--config", "x", "--confg", "y")).isEqualTo(2);
@@ -88,6 +98,12 @@ class MainTest {
     assertThat(Main.run("frobnicate")).isEqualTo(2);
     assertThat(err()).contains("Unmatched argument at index 0: 'frobnicate'");
     assertThat(Main.run()).isEqualTo(2);
+    assertThat(Main.run("standalone", "--config", "x", "--log-level", "io.bosun.push=loud")).isEqualTo(2);
+    assertThat(err()).contains("'--log-level'", "\"loud\" is not a log level");
+    assertThat(Main.run("standalone", "--config", "x", "--log-level", "io.bosun.push debug")).isEqualTo(2);
+    assertThat(err()).contains("\"io.bosun.push debug\" is neither a level nor LOGGER=LEVEL");
+    assertThat(Main.run("kube", "--log-format", "xml")).isEqualTo(2);
+    assertThat(err()).contains("'--log-format': expected one of [TEXT, JSON] (case-insensitive) but was 'xml'");
     assertThat(Main.run("intercept", "--exclude-inbound-ports", "http", "--dry-run", "true")).isEqualTo(2);
   }
 
@@ -141,8 +157,19 @@ class MainTest {
 
   @Test
   void bosunctlHasTheOperatorsCommandsOnly() throws Exception {
-    assertThat(Bosunctl.run("version")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("bosunctl dev");
+    assertThat(Bosunctl.run("version", "--remote=false")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("client version: dev");
+    out.reset();
+    System.setProperty("picocli.ansi", "true"); // as on a terminal
+    try {
+      assertThat(Bosunctl.run("version", "--help")).isZero();
+      assertThat(out.toString(StandardCharsets.UTF_8)).contains("\u001b[");
+      out.reset();
+      assertThat(Bosunctl.run("version", "--help", "--no-color")).isZero();
+      assertThat(out.toString(StandardCharsets.UTF_8)).contains("--remote").doesNotContain("\u001b[");
+    } finally {
+      System.clearProperty("picocli.ansi");
+    }
     assertThat(Bosunctl.run("standalone", "--config", ".")).isEqualTo(2);
     assertThat(err()).contains("Unmatched arguments from index 0: 'standalone'");
   }

@@ -88,6 +88,7 @@ class ProxyToolsIT {
     return BosunctlRun.ok(args);
   }
 
+
   /** A table's body rows, cells split where columns are (three or more spaces). */
   private static List<List<String>> rows(String table) {
     List<List<String>> rows = new ArrayList<>();

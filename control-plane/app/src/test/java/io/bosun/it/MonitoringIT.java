@@ -50,7 +50,7 @@ class MonitoringIT {
   static void start() throws Exception {
     web = new EchoServer("web", "v1", 0);
     harness = GatewayHarness.start(config, GatewayHarness.serviceEntry("web", web.port())
-        + GatewayHarness.gateway(Ports.freePort()) + virtualService("one"));
+        + GatewayHarness.gateway(Ports.freePort()) + GatewayHarness.virtualService("one"));
     await("the gateway is synced").atMost(Duration.ofSeconds(20)).until(() -> value("pilot_xds_pushes_total",
         "type=\"lds\"") > 0);
   }
@@ -65,18 +65,6 @@ class MonitoringIT {
     }
   }
 
-  private static String virtualService(String name) {
-    return """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: %1$s}
-        spec:
-          hosts: [%1$s.example.com]
-          gateways: [gw]
-          http: [{route: [{destination: {host: web.default.svc.cluster.local}}]}]
-        ---
-        """.formatted(name);
-  }
 
   @Test
   void aConnectedProxyIsCountedByType() throws Exception {
@@ -94,7 +82,7 @@ class MonitoringIT {
     double rds = value("pilot_xds_pushes_total", "type=\"rds\"");
     double pushTimes = value("pilot_xds_push_time_count", "");
     double virtualServices = value("pilot_virt_services", "");
-    Files.writeString(config.resolve("two.yaml"), virtualService("two"));
+    Files.writeString(config.resolve("two.yaml"), GatewayHarness.virtualService("two"));
     await("a push of the new route").atMost(Duration.ofSeconds(10))
         .until(() -> value("pilot_xds_pushes_total", "type=\"rds\"") > rds);
     assertThat(value("pilot_push_triggers_total", "type=\"config\"")).isGreaterThan(triggers);

@@ -46,6 +46,20 @@ public final class GatewayHarness implements AutoCloseable {
     return new GatewayHarness(bosun, gateway);
   }
 
+  /** A VirtualService {@code <name>} for {@code <name>.example.com} on Gateway gw, routing to the ServiceEntry web. */
+  public static String virtualService(String name) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: %1$s}
+        spec:
+          hosts: [%1$s.example.com]
+          gateways: [gw]
+          http: [{route: [{destination: {host: web.default.svc.cluster.local}}]}]
+        ---
+        """.formatted(name);
+  }
+
   /** A STATIC ServiceEntry {@code <name>.default.svc.cluster.local:80} with one loopback endpoint per port given. */
   public static String serviceEntry(String name, int... ports) {
     StringBuilder endpoints = new StringBuilder();

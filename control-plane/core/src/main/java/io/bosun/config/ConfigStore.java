@@ -1,5 +1,6 @@
 package io.bosun.config;
 
+import io.bosun.logging.LogContext;
 import io.bosun.logging.LogSafe;
 import io.bosun.model.AuthorizationPolicy;
 import io.bosun.model.DestinationRule;
@@ -150,20 +151,23 @@ public final class ConfigStore {
     logNewProblems();
   }
 
+  @SuppressWarnings("try") // the scope is there to be closed
   private void logNewProblems() {
     Set<String> now = new HashSet<>();
     for (ConfigError e : problems()) {
       String line = e.toString();
       now.add(line);
       if (!logged.contains(line)) {
-        if (e.isError()) {
-          Entry entry = e.ref() == null ? null : entries.get(e.ref());
-          // only where this very source's last valid version serves (not another file's definition)
-          String keeping = entry != null && entry.serving() != null && entry.source().equals(e.source())
-              ? " (last valid version keeps serving)" : "";
-          LOG.warn("rejected: {}{}", LogSafe.escape(line), keeping);
-        } else {
-          LOG.info("warning: {}", LogSafe.escape(line));
+        try (LogContext.Scope resource = LogContext.resource(e.ref())) {
+          if (e.isError()) {
+            Entry entry = e.ref() == null ? null : entries.get(e.ref());
+            // only where this very source's last valid version serves (not another file's definition)
+            String keeping = entry != null && entry.serving() != null && entry.source().equals(e.source())
+                ? " (last valid version keeps serving)" : "";
+            LOG.warn("rejected: {}{}", LogSafe.escape(line), keeping);
+          } else {
+            LOG.info("warning: {}", LogSafe.escape(line));
+          }
         }
       }
     }

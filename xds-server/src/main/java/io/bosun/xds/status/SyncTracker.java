@@ -1,6 +1,7 @@
 package io.bosun.xds.status;
 
 import com.google.protobuf.Value;
+import io.bosun.logging.LogContext;
 import io.bosun.logging.LogSafe;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
@@ -124,6 +125,7 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
     streams.remove(streamId);
   }
 
+  @SuppressWarnings("try") // the scope is there to be closed
   private void onRequest(long streamId, Node node, String kind, String typeUrl, String nonce,
                          String error) {
     StreamState stream = streams.computeIfAbsent(streamId,
@@ -133,19 +135,22 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
     if (type == null) {
       return;
     }
-    switch (stream.answered(type, nonce, error)) {
-      case NACK -> {
-        rejects.get(type).increment();
-        log.warn("{} rejected {} version {} (nonce {}): {}",
-            LogSafe.escape(stream.nodeId), type, stream.sentVersion(type), LogSafe.escape(nonce),
-            LogSafe.escape(error));
+    try (LogContext.Scope proxy = LogContext.proxy(stream.nodeId)) {
+      switch (stream.answered(type, nonce, error)) {
+        case NACK -> {
+          rejects.get(type).increment();
+          log.warn("{} rejected {} version {} (nonce {}): {}",
+              LogSafe.escape(stream.nodeId), type, stream.sentVersion(type), LogSafe.escape(nonce),
+              LogSafe.escape(error));
+        }
+        case ACK -> log.debug("{} acked {} version {} (nonce {})",
+            LogSafe.escape(stream.nodeId), type, stream.sentVersion(type), LogSafe.escape(nonce));
+        case NONE -> { }
       }
-      case ACK -> log.debug("{} acked {} version {} (nonce {})",
-          LogSafe.escape(stream.nodeId), type, stream.sentVersion(type), LogSafe.escape(nonce));
-      case NONE -> { }
     }
   }
 
+  @SuppressWarnings("try")
   private void onResponse(long streamId, String typeUrl, String version, String nonce) {
     String type = TYPE_BY_URL.get(typeUrl);
     StreamState stream = streams.get(streamId);
@@ -154,7 +159,10 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
     }
     stream.sent(type, version, nonce);
     pushes.get(type).increment();
-    log.debug("{} sent {} version {} (nonce {})", LogSafe.escape(stream.nodeId), type, version, nonce);
+    // responses go out on push threads, where no request set the proxy
+    try (LogContext.Scope proxy = LogContext.proxy(stream.nodeId)) {
+      log.debug("{} sent {} version {} (nonce {})", LogSafe.escape(stream.nodeId), type, version, nonce);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import io.bosun.config.ConfigParser;
 import io.bosun.config.ConfigStore;
 import io.bosun.config.Conversion;
 import io.bosun.config.MeshConfigConverter;
+import io.bosun.logging.LogContext;
 import io.bosun.model.Kind;
 import io.bosun.model.ResourceRef;
 import io.bosun.telemetry.MeshMetrics;
@@ -177,11 +178,14 @@ public final class KubeConfigSource implements AutoCloseable {
       }
 
       @Override
+      @SuppressWarnings("try")
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
         metrics.configEvent(kind, "delete");
         ResourceRef ref = ref(obj);
-        LOG.debug("{} deleted", ref);
-        store.remove(ref);
+        try (LogContext.Scope resource = LogContext.resource(ref)) {
+          LOG.debug("{} deleted", ref);
+          store.remove(ref);
+        }
       }
     });
     informer.start();
@@ -212,21 +216,23 @@ public final class KubeConfigSource implements AutoCloseable {
   static final Set<String> OWN_SECRETS = Set.of("bosun-webhook-certs", "bosun-ca", "cacerts",
       "istio-ca-secret");
 
+  @SuppressWarnings("try") // the scope is there to be closed
   private void apply(HasMetadata obj) {
     if (protectedSecret(obj, systemNamespace)) {
       // not even stored: no config can make it reach a proxy (and a relabelled one is dropped)
       store.remove(ref(obj));
       return;
     }
-    try {
+    ResourceRef ref = ref(obj);
+    try (LogContext.Scope resource = LogContext.resource(ref)) {
       JsonNode doc = client.getKubernetesSerialization().convertValue(obj, JsonNode.class);
-      Conversion c = parser.convert(SOURCE, doc, ref(obj).toString());
+      Conversion c = parser.convert(SOURCE, doc, ref.toString());
       if (c.ref() != null) {
         store.put(c);
       }
     } catch (RuntimeException | StackOverflowError e) {
       // One odd object must never stop the informer thread (finding 3).
-      LOG.error("{}: cannot process; it is ignored", ref(obj), e);
+      LOG.error("{}: cannot process; it is ignored", ref, e);
     }
   }
 
