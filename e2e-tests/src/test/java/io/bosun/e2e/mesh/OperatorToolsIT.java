@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bosun.bootstrap.EnvoyBootstraps;
 import io.bosun.cli.Bosunctl;
 import io.bosun.e2e.cluster.RealCluster;
 import io.bosun.e2e.cluster.RealClusterExtension.WithRealCluster;
@@ -246,9 +247,76 @@ class OperatorToolsIT {
     Map<String, Double> now = scrape();
     long connected = rows(bosunctl("proxy-status")).size();
     assertThat(sum(now, MetricNames.XDS + "{")).as("pilot_xds, summed over its labels").isEqualTo(connected);
-    assertThat(now.get(MetricNames.XDS + "{type=\"sidecar\",version=\"unknown\"}")).isEqualTo(Bookinfo.PODS);
+    // the version the injected bootstraps carry: the Bosun that injected them, this build
+    assertThat(now.get(MetricNames.XDS + "{type=\"sidecar\",version=\"" + EnvoyBootstraps.version() + "\"}"))
+        .isEqualTo(Bookinfo.PODS);
     assertThat(now.get(MetricNames.SERVICES)).as("pilot_services").isGreaterThanOrEqualTo(4);
     assertThat(sum(now, MetricNames.XDS_REJECTS + "_total{")).as("no NACKs").isZero();
+  }
+
+  /**
+   * explain through the port-forward to Bosun, for the client's sidecar: the route and subset it
+   * names for each request are where the same request from the client pod went.
+   */
+  @Test
+  void explainNamesTheSubsetTheClientsSidecarSendsEachRequestTo() throws Exception {
+    MeshScenarios.apply(k, MeshScenarios.REVIEWS_SUBSETS + "---\n" + MeshScenarios.reviewsVs(100, 0));
+    String client = clientPod() + "." + NS;
+    try {
+      await("jason's route at the client's sidecar").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> mesh.clientShell("curl -s -m 5 -H 'end-user: jason' http://reviews:9080/").startsWith(
+              "reviews v2") && mesh.clientShell("curl -s -m 5 http://reviews:9080/").startsWith("reviews v1"));
+      for (String user : List.of("jason", "bob")) {
+        JsonNode e = JSON.readTree(bosunctl("explain", client, "http://reviews:9080/reviews/0", "-H",
+            "end-user: " + user, "-o", "json"));
+        assertThat(e.at("/listener/name").asText()).isEqualTo("0.0.0.0_9080");
+        assertThat(e.at("/routeConfig").asText()).isEqualTo("9080");
+        String cluster = e.at("/clusters/0/name").asText();
+        String subset = cluster.split("\\|")[2];
+        assertThat(cluster).isEqualTo("outbound|9080|" + subset + "|reviews.bookinfo.svc.cluster.local");
+        assertThat(subset).isEqualTo(user.equals("jason") ? "v2" : "v1");
+        // the endpoints explain lists are that subset's pods
+        List<String> ips = bookinfoPods().stream()
+            .filter(p -> p.getMetadata().getName().startsWith("reviews-" + subset + "-"))
+            .map(p -> p.getStatus().getPodIP() + ":9080").toList();
+        assertThat(e.at("/clusters/0/endpoints").findValuesAsText("address")).containsExactlyInAnyOrderElementsOf(ips);
+        String answer = mesh.clientShell("curl -s -m 5 -H 'end-user: " + user + "' http://reviews:9080/reviews/0");
+        assertThat(answer).as("where the client's sidecar sent %s", user).startsWith("reviews " + subset);
+      }
+    } finally {
+      k.resources(VirtualService.class).inNamespace(NS).withName("reviews").delete();
+      k.resources(DestinationRule.class).inNamespace(NS).withName("reviews").delete();
+    }
+  }
+
+  /** analyze on the live cluster: the running mesh is clean; a route to a host that does not exist is an error. */
+  @Test
+  void analyzeReadsTheLiveClusterAndReportsABrokenRoute() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int clean = Bosunctl.run(new PrintWriter(out), new PrintWriter(err), "analyze", "-n", NS, "--kubeconfig",
+        kubeconfig);
+    assertThat(clean).as("analyze -n %s: %s%s", NS, out, err).isZero();
+    assertThat(out.toString()).contains("No validation issues found when analyzing namespace: " + NS);
+
+    MeshScenarios.apply(k, """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: tools-broken, namespace: bookinfo}
+        spec:
+          hosts: [ratings]
+          http: [{route: [{destination: {host: ratingz}}]}]
+        """);
+    try {
+      StringWriter found = new StringWriter();
+      int rc = Bosunctl.run(new PrintWriter(found), new PrintWriter(new StringWriter()), "analyze", "-n", NS,
+          "--kubeconfig", kubeconfig);
+      assertThat(rc).as("an Error exits 1: %s", found).isEqualTo(1);
+      assertThat(found.toString()).contains("Error [BSN0101] (VirtualService bookinfo/tools-broken)")
+          .contains("ratingz.bookinfo.svc.cluster.local");
+    } finally {
+      k.resources(VirtualService.class).inNamespace(NS).withName("tools-broken").delete();
+    }
   }
 
   @Test
