@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
@@ -80,9 +81,13 @@ final class MeshVersionCommand implements Callable<Integer> {
     List<Replica> replicas = new ArrayList<>();
     if (remote) {
       try {
-        replicas.addAll(bosun.each((tunnel, what) -> replica(tunnel, what, warnings)));
+        bosun.each((tunnel, what) -> replica(tunnel, what, warnings)).stream().filter(Objects::nonNull)
+            .forEach(replicas::add);
       } catch (CommandFailure e) {
-        warnings.add(e.getMessage() + "; showing the client version only");
+        warnings.add(e.getMessage());
+      }
+      if (replicas.isEmpty() && !warnings.isEmpty()) {
+        warnings.set(warnings.size() - 1, warnings.get(warnings.size() - 1) + "; showing the client version only");
       }
     }
     Report report = Report.of(Main.version(), replicas);
@@ -100,9 +105,18 @@ final class MeshVersionCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The replica behind {@code tunnel}: /version, and the proxies of /debug/proxy-status when it answers. */
+  /**
+   * The replica behind {@code tunnel}: /version, and the proxies of /debug/proxy-status when it
+   * answers; {@code null} (and a warning) when /version does not, so the other replicas still show.
+   */
   private static Replica replica(KubeAccess.Tunnel tunnel, String what, List<String> warnings) {
-    JsonNode version = KubeAccess.getJson(tunnel.base(), MonitoringServer.VERSION_PATH, what);
+    JsonNode version;
+    try {
+      version = KubeAccess.getJson(tunnel.base(), MonitoringServer.VERSION_PATH, what);
+    } catch (CommandFailure e) {
+      warnings.add(e.getMessage());
+      return null;
+    }
     Integer proxies = null;
     try {
       proxies = ProxyStatusCommand.read(tunnel, what).path("proxies").size();

@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code /debug/logging}, Bosun's loggers at run time (as istiod's ControlZ): {@code GET} lists the
- * loggers with a level of their own, {@code GET ?logger=NAME} shows one, and {@code PUT} or {@code POST
+ * loggers with a level of their own, {@code GET ?logger=NAME} shows one, and {@code PUT
  * ?logger=NAME&level=LEVEL} sets one ({@code level=inherit} hands it back to its parent). Changing a
- * level answers callers on loopback only, whatever {@code --expose-debug} says.
+ * level answers callers on loopback only, whatever {@code --expose-debug} says, and only to PUT: a
+ * web page can make a browser POST to a port-forward on loopback, but not PUT (CORS).
  */
 final class LoggingPage {
   static final String PATH = "/debug/logging";
@@ -26,10 +27,14 @@ final class LoggingPage {
     String logger = r.query().get("logger");
     switch (r.method()) {
       case "GET" -> {
+        if (logger != null && !Logs.exists(logger)) {
+          // looking a name up must not create a logger: names are the caller's, loggers are never freed
+          return MonitoringServer.debug(r, exposed, () -> Map.of("error", "no logger " + logger));
+        }
         return MonitoringServer.debug(r, exposed, () -> logger == null ? Map.of("loggers", Logs.levels())
             : one(logger));
       }
-      case "PUT", "POST" -> {
+      case "PUT" -> {
         if (!r.fromLoopback()) {
           return Response.text(403, "log levels change from loopback only (kubectl port-forward)\n");
         }
@@ -54,7 +59,7 @@ final class LoggingPage {
         return MonitoringServer.debug(r, exposed, () -> one(logger));
       }
       default -> {
-        return Response.text(405, "GET, PUT or POST\n");
+        return Response.text(405, "GET or PUT\n");
       }
     }
   }

@@ -135,6 +135,11 @@ public final class Logs {
     l.setLevel(level);
   }
 
+  /** Whether a logger of that name exists already (asking the context for one would create it). */
+  public static boolean exists(String logger) {
+    return context().exists(logger) != null;
+  }
+
   /** The level {@code logger} logs at: its own, or the nearest ancestor's. */
   public static String effectiveLevel(String logger) {
     return context().getLogger(logger).getEffectiveLevel().toString();

@@ -156,6 +156,18 @@ class ExplainIT {
           - name: redirect
             match: [{uri: {prefix: /old}}]
             redirect: {uri: /new, redirectCode: 302}
+          - name: redirect-host
+            match: [{uri: {prefix: /moved}}]
+            redirect: {authority: new.example.com, uri: /landing}
+          - name: redirect-port
+            match: [{uri: {prefix: /secure-me}}]
+            redirect: {scheme: https, port: 8443}
+          - name: redirect-scheme
+            match: [{uri: {prefix: /to-https}}]
+            redirect: {scheme: https}
+          - name: query-space
+            match: [{queryParams: {q: {exact: "a b"}}}]
+            route: [{destination: {host: query.default.svc.cluster.local}}]
           - name: direct
             match: [{uri: {exact: /teapot}}]
             directResponse: {status: 418, body: {string: short and stout}}
@@ -245,6 +257,10 @@ class ExplainIT {
         Case.get("/x", "authority", "authority").host("api.example.com"),
         Case.get("/x", "port", "port").port(other),
         Case.get("/old/page?q=1", "redirect", "302"),
+        Case.get("/moved/x?k=v", "redirect-host", "301"),
+        Case.get("/secure-me", "redirect-port", "301"),
+        Case.get("/to-https/y", "redirect-scheme", "301"),
+        Case.get("/anything?q=a%20b", "fallback", "fallback"),
         Case.get("/teapot", "direct", "418"),
         Case.get("/broken", "fault", "503"),
         Case.get("/legacy/a", "rewrite", "rewrite"),

@@ -3,6 +3,7 @@ package io.bosun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import io.bosun.monitoring.BuildInfo;
 import io.bosun.monitoring.Logs;
 import io.bosun.runtime.KubeBosun;
 import io.bosun.testing.Samples;
@@ -152,13 +153,14 @@ class MainTest {
     assertThat(Main.run("version")).isZero();
     assertThat(Main.run("--version")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("Usage: bosun [-hV] [COMMAND]", "standalone", "kube-inject", "--config=DIR", "bosun dev");
+        .contains("Usage: bosun [-hV] [COMMAND]", "standalone", "kube-inject", "--config=DIR",
+            "bosun " + BuildInfo.version());
   }
 
   @Test
   void bosunctlHasTheOperatorsCommandsOnly() throws Exception {
     assertThat(Bosunctl.run("version", "--remote=false")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("client version: dev");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("client version: " + BuildInfo.version());
     out.reset();
     System.setProperty("picocli.ansi", "true"); // as on a terminal
     try {

@@ -65,7 +65,9 @@ class LoggingPageTest {
     assertThat(all.path("loggers").path(LOGGER).asText()).isEqualTo("DEBUG");
     assertThat(all.path("loggers").path("ROOT").asText()).isNotEmpty();
 
-    assertThat(send("POST", "/debug/logging?logger=" + LOGGER + "&level=inherit").statusCode()).isEqualTo(200);
+    assertThat(send("POST", "/debug/logging?logger=" + LOGGER + "&level=inherit").statusCode())
+        .as("POST, which a web page can make a browser send, changes nothing").isEqualTo(405);
+    assertThat(send("PUT", "/debug/logging?logger=" + LOGGER + "&level=inherit").statusCode()).isEqualTo(200);
     log.debug("after");
     assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly("during");
     assertThat(JSON.readTree(send("GET", "/debug/logging?logger=" + LOGGER).body()).path("level").isNull()).isTrue();
@@ -83,6 +85,9 @@ class LoggingPageTest {
     assertThat(send("PUT", "/debug/logging?logger=" + LOGGER + "&level=debug%2Cio.bosun%3Dtrace").statusCode())
         .isEqualTo(400);
     assertThat(Logs.levels()).doesNotContainKey(LOGGER);
+    String unknown = "io.bosun.no.such.logger";
+    assertThat(send("GET", "/debug/logging?logger=" + unknown).body()).contains("no logger " + unknown);
+    assertThat(Logs.exists(unknown)).as("looking it up did not create it").isFalse();
   }
 
   @Test

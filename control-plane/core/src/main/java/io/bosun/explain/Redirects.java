@@ -11,18 +11,22 @@ final class Redirects {
   static String location(RedirectAction a, ExplainRequest r, RouteMatch matched) {
     String scheme = a.getHttpsRedirect() ? "https" : !a.getSchemeRedirect().isEmpty() ? a.getSchemeRedirect()
         : r.scheme();
-    String authority = r.authority();
-    int colon = authority.lastIndexOf(':');
-    boolean hasPort = colon > authority.lastIndexOf(']') && colon > 0;
-    String host = hasPort ? authority.substring(0, colon) : authority;
-    String port = hasPort ? authority.substring(colon) : "";
+    String port = a.getPortRedirect() != 0 ? ":" + a.getPortRedirect() : "";
+    String host;
     if (!a.getHostRedirect().isEmpty()) {
-      host = a.getHostRedirect();
-    }
-    if (a.getPortRedirect() != 0) {
-      port = ":" + a.getPortRedirect();
-    } else if (a.getHttpsRedirect() || !a.getSchemeRedirect().isEmpty()) {
-      port = ""; // a scheme change drops the old default port
+      host = a.getHostRedirect(); // the request's port goes with its host
+    } else {
+      host = r.authority();
+      int colon = host.lastIndexOf(':');
+      if (colon > host.lastIndexOf(']') && colon > 0) {
+        String requestPort = host.substring(colon);
+        // a new port replaces it; a switch of scheme drops the old scheme's standard port
+        boolean drop = !port.isEmpty() || requestPort.equals(":80") && scheme.equals("https")
+            || requestPort.equals(":443") && scheme.equals("http");
+        if (drop) {
+          host = host.substring(0, colon);
+        }
+      }
     }
     String path = r.path();
     String query = r.query().isEmpty() ? "" : "?" + r.query();
@@ -33,7 +37,7 @@ final class Redirects {
     } else if (!a.getPrefixRewrite().isEmpty() && prefix != null && r.path().length() >= prefix.length()) {
       path = a.getPrefixRewrite() + r.path().substring(prefix.length()); // the matched prefix is replaced
     }
-    if (a.getStripQuery()) {
+    if (a.getStripQuery() && !a.getPathRedirect().contains("?")) {
       int q = path.indexOf('?');
       path = q < 0 ? path : path.substring(0, q);
     }

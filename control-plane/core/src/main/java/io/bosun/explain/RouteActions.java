@@ -30,14 +30,18 @@ final class RouteActions {
     if (route.hasRedirect()) {
       RedirectAction redirect = route.getRedirect();
       int status = redirectStatus(redirect.getResponseCode());
-      return new Result(new Explanation.Action("redirect", status, "Envoy answers " + status + " redirecting to "
-          + Redirects.location(redirect, r, route.getMatch()), details), List.of());
+      String summary = "Envoy answers " + status + " redirecting to " + Redirects.location(redirect, r,
+          route.getMatch());
+      return faultStatus > 0 ? aborted("redirect", faultStatus, summary, details)
+          : new Result(new Explanation.Action("redirect", status, summary, details), List.of());
     }
     if (route.hasDirectResponse()) {
       DirectResponseAction d = route.getDirectResponse();
       String body = d.hasBody() ? d.getBody().getInlineString() : "";
-      return new Result(new Explanation.Action("direct_response", d.getStatus(), "Envoy answers " + d.getStatus()
-          + " itself" + (body.isEmpty() ? "" : " with body \"" + body + "\""), details), List.of());
+      String summary = "Envoy answers " + d.getStatus() + " itself" + (body.isEmpty() ? "" : " with body \"" + body
+          + "\"");
+      return faultStatus > 0 ? aborted("direct_response", faultStatus, summary, details)
+          : new Result(new Explanation.Action("direct_response", d.getStatus(), summary, details), List.of());
     }
     if (!route.hasRoute()) {
       return new Result(new Explanation.Action("none", 0, "the route forwards nothing ("
@@ -90,6 +94,12 @@ final class RouteActions {
     return new Result(new Explanation.Action(kind, faultStatus, summary, details), clusters);
   }
 
+  /** The fault filter runs before the router: its abort answers first. */
+  private static Result aborted(String kind, int status, String otherwise, List<String> details) {
+    return new Result(new Explanation.Action(kind, status, "Envoy answers " + status
+        + " itself (fault injection, every request); otherwise: " + otherwise, details), List.of());
+  }
+
   private static void rewrites(RouteAction a, List<String> details) {
     if (!a.getPrefixRewrite().isEmpty()) {
       details.add("path prefix rewritten to " + a.getPrefixRewrite());
@@ -131,7 +141,8 @@ final class RouteActions {
       String what = status > 0 ? "HTTP " + status : "gRPC " + fault.getAbort().getGrpcStatus();
       details.add("fault: abort with " + what + " for " + percent(fault.getAbort().getPercentage()));
       FractionalPercent p = fault.getAbort().getPercentage();
-      boolean always = !fault.getAbort().hasPercentage() || p.getNumerator() >= denominator(p);
+      // an abort without a percentage aborts nothing (Envoy's default is 0%)
+      boolean always = fault.getAbort().hasPercentage() && p.getNumerator() >= denominator(p);
       return always ? status : 0;
     }
     return 0;

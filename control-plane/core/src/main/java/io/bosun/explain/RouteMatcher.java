@@ -4,8 +4,6 @@ import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,8 +39,9 @@ final class RouteMatcher {
       }
       case SAFE_REGEX -> {
         String regex = m.getSafeRegex().getRegex();
-        if (!fullMatch(regex, path, !cs)) {
-          why.add("path " + path + " does not match the regex " + regex + caseNote);
+        // Envoy ignores case_sensitive for a regex
+        if (!fullMatch(regex, path, false)) {
+          why.add("path " + path + " does not match the regex " + regex);
         }
       }
       case PATH_SEPARATED_PREFIX -> {
@@ -159,7 +158,7 @@ final class RouteMatcher {
     };
   }
 
-  /** Envoy matches the first value of the parameter, decoded. */
+  /** Envoy matches the first value of the parameter as written: names and values are not percent-decoded. */
   private static Optional<String> queryParameter(QueryParameterMatcher q, String query) {
     Optional<String> value = Optional.empty();
     for (String pair : query.split("&")) {
@@ -167,9 +166,9 @@ final class RouteMatcher {
         continue;
       }
       int eq = pair.indexOf('=');
-      String k = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String k = eq < 0 ? pair : pair.substring(0, eq);
       if (k.equals(q.getName())) {
-        value = Optional.of(eq < 0 ? "" : decode(pair.substring(eq + 1)));
+        value = Optional.of(eq < 0 ? "" : pair.substring(eq + 1));
         break;
       }
     }
@@ -188,14 +187,6 @@ final class RouteMatcher {
           + describe(q.getStringMatch()));
     }
     return Optional.empty();
-  }
-
-  private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return s;
-    }
   }
 
   private static boolean startsWith(String s, String prefix, boolean ignoreCase) {

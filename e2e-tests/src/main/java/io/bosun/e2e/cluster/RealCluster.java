@@ -239,8 +239,12 @@ public final class RealCluster implements AutoCloseable {
           forwards:%s
         """.formatted(KWOK_GROUP, PORT_FORWARD_KIND, pod, namespace, pod, uid, forwards);
     if (send("POST", collection, yaml) == 409) {
-      // a pod of the same name before this one, whose forward the garbage collector has not removed yet
-      send("PUT", collection + "/" + pod, yaml);
+      // a pod of the same name before this one, whose forward the garbage collector has not removed
+      // yet: replace it (a PUT would need its resourceVersion)
+      send("DELETE", collection + "/" + pod, "");
+      if (send("POST", collection, yaml) == 409) {
+        throw new IllegalStateException("the PortForward of " + namespace + "/" + pod + " could not be replaced");
+      }
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Relies on every request carrying the stream's node, which XdsServer guarantees.
  */
 public final class SyncTracker implements DiscoveryServerCallbacks {
+  private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}");
 
   private static final Logger log = LoggerFactory.getLogger(SyncTracker.class);
 
@@ -125,12 +127,20 @@ public final class SyncTracker implements DiscoveryServerCallbacks {
     streams.remove(streamId);
   }
 
+  /**
+   * The release a proxy reports (node metadata {@code ISTIO_VERSION}), or empty. It becomes a metric
+   * label, so only a short version-shaped value is taken: a proxy cannot flood the label's values.
+   */
+  static String proxyVersion(Node node) {
+    String v = node.getMetadata().getFieldsOrDefault("ISTIO_VERSION", Value.getDefaultInstance()).getStringValue();
+    return VERSION.matcher(v).matches() ? v : "";
+  }
+
   @SuppressWarnings("try") // the scope is there to be closed
   private void onRequest(long streamId, Node node, String kind, String typeUrl, String nonce,
                          String error) {
     StreamState stream = streams.computeIfAbsent(streamId,
-        id -> new StreamState(id, node.getId(), grouping.apply(node), kind, node.getMetadata()
-            .getFieldsOrDefault("ISTIO_VERSION", Value.getDefaultInstance()).getStringValue()));
+        id -> new StreamState(id, node.getId(), grouping.apply(node), kind, proxyVersion(node)));
     String type = TYPE_BY_URL.get(typeUrl);
     if (type == null) {
       return;

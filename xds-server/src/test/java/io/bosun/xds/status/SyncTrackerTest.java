@@ -2,6 +2,8 @@ package io.bosun.xds.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import com.google.rpc.Status;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -42,6 +44,20 @@ class SyncTrackerTest {
   private TypeSync only(String type) {
     assertThat(tracker.snapshot()).hasSize(1);
     return tracker.snapshot().get(0).type(type);
+  }
+
+  @Test
+  void aProxysVersionIsTakenOnlyWhenItLooksLikeOne() {
+    assertThat(SyncTracker.proxyVersion(versioned("1.29.0"))).isEqualTo("1.29.0");
+    assertThat(SyncTracker.proxyVersion(versioned("0.1.0-SNAPSHOT"))).isEqualTo("0.1.0-SNAPSHOT");
+    assertThat(SyncTracker.proxyVersion(versioned("x".repeat(41)))).as("too long for a label").isEmpty();
+    assertThat(SyncTracker.proxyVersion(versioned("1.0\"} evil{"))).isEmpty();
+    assertThat(SyncTracker.proxyVersion(Node.getDefaultInstance())).isEmpty();
+  }
+
+  private static Node versioned(String version) {
+    return Node.newBuilder().setMetadata(Struct.newBuilder().putFields("ISTIO_VERSION",
+        Value.newBuilder().setStringValue(version).build())).build();
   }
 
   @Test
