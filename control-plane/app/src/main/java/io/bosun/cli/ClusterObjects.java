@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * Reads, once, every object of a cluster that analysis looks at, in all namespaces (a reference may
  * cross namespaces, so even {@code -n} needs them all), as the JSON trees Bosun's parser takes. Kinds
- * are named with their plural so no discovery round trip is needed; a kind whose CRD is not
- * installed is left out and named in {@link Read#missing()}.
+ * are named with their plural so no discovery round trip is needed. An Istio kind is read at the
+ * newest version the cluster serves (v1, else v1beta1, else networking's v1alpha3: an older Istio's
+ * CRDs); a kind no version of which is served is left out and named in {@link Read#missing()}.
  */
 final class ClusterObjects {
   /** One kind: API group ("" for core), version, kind, plural, and whether it lives in namespaces. */
@@ -44,23 +45,34 @@ final class ClusterObjects {
   private ClusterObjects() {
   }
 
+  /** The versions to try for {@code t}, newest first. */
+  static List<Type> versions(Type t) {
+    List<String> older = switch (t.group()) {
+      case "networking.istio.io" -> List.of("v1beta1", "v1alpha3");
+      case "security.istio.io" -> List.of("v1beta1");
+      default -> List.of();
+    };
+    List<Type> out = new ArrayList<>(List.of(t));
+    older.forEach(v -> out.add(new Type(t.group(), v, t.kind(), t.plural(), t.namespaced())));
+    return out;
+  }
+
   static Read read(KubernetesClient client) {
     List<JsonNode> objects = new ArrayList<>();
     List<String> missing = new ArrayList<>();
-    for (Type t : TYPES) {
-      ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup(t.group())
-          .withVersion(t.version()).withKind(t.kind()).withPlural(t.plural()).withNamespaced(t.namespaced()).build();
-      List<GenericKubernetesResource> items;
-      try {
-        var resources = client.genericKubernetesResources(context);
-        items = (t.namespaced() ? resources.inAnyNamespace().list() : resources.list()).getItems();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 404) {
-          missing.add(t.apiVersion() + " " + t.kind());
-          continue;
+    for (Type wanted : TYPES) {
+      List<GenericKubernetesResource> items = null;
+      Type t = wanted;
+      for (Type version : versions(wanted)) {
+        t = version;
+        items = list(client, version);
+        if (items != null) {
+          break;
         }
-        throw new CommandFailure("cannot list " + t.kind() + " objects from the API server ("
-            + client.getMasterUrl() + "): " + e.getMessage(), e);
+      }
+      if (items == null) {
+        missing.add(wanted.apiVersion() + " " + wanted.kind());
+        continue;
       }
       for (GenericKubernetesResource item : items) {
         // a list's items may come without apiVersion and kind; the parser needs both
@@ -70,5 +82,21 @@ final class ClusterObjects {
       }
     }
     return new Read(objects, missing);
+  }
+
+  /** Every object of {@code t}, or {@code null} when the API server does not serve that version. */
+  private static List<GenericKubernetesResource> list(KubernetesClient client, Type t) {
+    ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup(t.group())
+        .withVersion(t.version()).withKind(t.kind()).withPlural(t.plural()).withNamespaced(t.namespaced()).build();
+    try {
+      var resources = client.genericKubernetesResources(context);
+      return (t.namespaced() ? resources.inAnyNamespace().list() : resources.list()).getItems();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return null;
+      }
+      throw new CommandFailure("cannot list " + t.kind() + " objects from the API server ("
+          + client.getMasterUrl() + "): " + e.getMessage(), e);
+    }
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +50,8 @@ class AnalyzeClusterTest {
 
   private final CapturedStreams streams = new CapturedStreams();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  /** Lists one test adds to (or overrides in) the fake API server's. */
+  private final Map<String, String> extra = new ConcurrentHashMap<>();
   private HttpServer api;
   private Path kubeconfig;
 
@@ -62,7 +65,7 @@ class AnalyzeClusterTest {
     api.createContext("/", exchange -> {
       String path = exchange.getRequestURI().getPath();
       requests.add(exchange.getRequestMethod() + " " + path);
-      String body = LISTS.get(path);
+      String body = extra.getOrDefault(path, LISTS.get(path));
       byte[] bytes = (body != null ? body : "{\"kind\": \"Status\", \"apiVersion\": \"v1\", \"status\": \"Failure\","
           + " \"reason\": \"NotFound\", \"code\": 404}").getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -89,6 +92,22 @@ class AnalyzeClusterTest {
 
   private String output() {
     return streams.takeOut();
+  }
+
+  @Test
+  void anOlderIstiosCrdsAreReadAtTheVersionTheyServe() {
+    // a cluster whose security CRDs serve v1beta1 only (Istio before 1.22): read there, not skipped
+    extra.put("/apis/security.istio.io/v1beta1/peerauthentications", """
+        {"kind": "PeerAuthenticationList", "apiVersion": "security.istio.io/v1beta1", "metadata": {}, "items": [
+          {"metadata": {"name": "a", "namespace": "shop"}, "spec": {"mtls": {"mode": "STRICT"}}},
+          {"metadata": {"name": "b", "namespace": "shop"}, "spec": {"mtls": {"mode": "PERMISSIVE"}}}]}""");
+    assertThat(Bosunctl.run("analyze", "-n", "shop", "--kubeconfig", kubeconfig.toString())).isEqualTo(1);
+    assertThat(output()).contains("[BSN0108] (PeerAuthentication shop/");
+    assertThat(requests).containsSubsequence("GET /apis/security.istio.io/v1/peerauthentications",
+        "GET /apis/security.istio.io/v1beta1/peerauthentications");
+    assertThat(requests).as("networking's oldest version is tried too")
+        .contains("GET /apis/networking.istio.io/v1alpha3/sidecars");
+    assertThat(streams.err()).doesNotContain("PeerAuthentication").contains("Sidecar");
   }
 
   @Test
