@@ -263,8 +263,12 @@ class MeshSecurityIT {
     System.out.println("[peer authentication] DISABLE: 20 requests sidecar to sidecar in plaintext, no XFCC, no"
         + " handshake");
     // leave no plaintext connection pooled for the next test: STRICT has no plaintext chain, so
-    // the listeners close those connections after their drain period
+    // the listeners close those connections after their drain period (the chart's 5 s). Until
+    // then a pooled plaintext connection to one reviews pod is still served: wait it out.
     apply(peerAuthentication("default", "", "{mode: STRICT}"));
+    await("STRICT in effect").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(steady(() -> !xfcc(curl("http://reviews:9080/?headers=1")).isEmpty()));
+    Thread.sleep(6000);
     assertMeshedCallsWork(true);
   }
 
