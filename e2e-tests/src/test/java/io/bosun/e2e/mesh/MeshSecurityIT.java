@@ -109,8 +109,12 @@ class MeshSecurityIT {
    * check that holds can be one proxy or one connection ahead of the rest.
    */
   static Callable<Boolean> steady(Callable<Boolean> condition) {
+    // held for longer than the listeners' drain period: a connection the client pooled before the
+    // change is still served by the old filter chain (without the new policy) until it drains, and
+    // which pod a request reaches is random
     return () -> {
-      for (int i = 0; i < 8; i++) {
+      long end = System.nanoTime() + DRAIN.toNanos();
+      for (int calls = 0; calls < 8 || System.nanoTime() < end; calls++) {
         if (!condition.call()) {
           return false;
         }
@@ -118,6 +122,9 @@ class MeshSecurityIT {
       return true;
     };
   }
+
+  /** The chart's listener drain period (5 s), and a margin. */
+  static final Duration DRAIN = Duration.ofSeconds(6);
 
   @Test
   void everyHopIsMutualTlsByDefaultAndWithIstioMutual() {
